@@ -1,0 +1,21 @@
+// Per-request facts that logs and outbound calls need without threading them through every call.
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export interface RequestContext {
+  readonly requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** Binds a callback (an event listener, say) to the contexts active now: ours and OpenTelemetry's. */
+export function bindToCurrentContext<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return AsyncLocalStorage.bind(fn);
+}

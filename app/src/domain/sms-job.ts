@@ -1,0 +1,76 @@
+// The SMS job: what the send flow appends to the Redis stream and the worker consumes.
+// The phone number and the message text (which holds the code) are sealed with AES-256-GCM, so
+// Redis never holds a code or a number in clear; the rest stays readable for operators.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { SecretKeys } from "./secrets";
+
+export interface SmsJob {
+  otpId: string;
+  tenantId: string;
+  requestId: string;
+  /** W3C traceparent of the send request, so the delivery span joins the request's trace. */
+  traceparent: string;
+  /** Epoch milliseconds at which the send was accepted (the 200 to the caller). */
+  acceptedAt: number;
+  senderId: string;
+  phoneHash: string;
+  phoneMasked: string;
+  /** Sealed at rest. */
+  phone: string;
+  /** Sealed at rest. Contains the code. */
+  text: string;
+}
+
+/** Stream entry fields, in the order they are written. */
+export type SmsJobFields = Record<string, string>;
+
+export function sealJob(job: SmsJob, keys: SecretKeys): SmsJobFields {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", keys.sealKey, iv);
+  cipher.setAAD(Buffer.from(job.otpId));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify({ phone: job.phone, text: job.text }), "utf8"), cipher.final()]);
+  const sealed = Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64");
+  return {
+    otpId: job.otpId,
+    tenantId: job.tenantId,
+    requestId: job.requestId,
+    traceparent: job.traceparent,
+    acceptedAt: String(job.acceptedAt),
+    senderId: job.senderId,
+    phoneHash: job.phoneHash,
+    phoneMasked: job.phoneMasked,
+    sealed,
+  };
+}
+
+export function openJob(fields: SmsJobFields, keys: SecretKeys): SmsJob {
+  const required = ["otpId", "tenantId", "requestId", "acceptedAt", "senderId", "phoneHash", "phoneMasked", "sealed"] as const;
+  for (const name of required) if (!fields[name]) throw new Error(`SMS job is missing field ${name}`);
+  const sealed = Buffer.from(fields.sealed as string, "base64");
+  const decipher = createDecipheriv("aes-256-gcm", keys.sealKey, sealed.subarray(0, 12));
+  decipher.setAAD(Buffer.from(fields.otpId as string));
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  const opened = JSON.parse(Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString("utf8")) as {
+    phone: string;
+    text: string;
+  };
+  return {
+    otpId: fields.otpId as string,
+    tenantId: fields.tenantId as string,
+    requestId: fields.requestId as string,
+    traceparent: fields.traceparent ?? "",
+    acceptedAt: Number(fields.acceptedAt),
+    senderId: fields.senderId as string,
+    phoneHash: fields.phoneHash as string,
+    phoneMasked: fields.phoneMasked as string,
+    phone: opened.phone,
+    text: opened.text,
+  };
+}
+
+/** Converts XREADGROUP's flat [k1, v1, k2, v2, …] into fields. */
+export function fieldsFromFlat(flat: string[]): SmsJobFields {
+  const fields: SmsJobFields = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  return fields;
+}

@@ -1,0 +1,87 @@
+// The shutdown sequence. Order matters and is the contract the Helm chart's grace period relies on:
+// readiness off → drain delay → stop accepting and finish in-flight requests (bounded) →
+// stop background work → close clients → flush telemetry last.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../telemetry/logger";
+import type { Lifecycle } from "./lifecycle";
+
+export interface ShutdownTask {
+  name: string;
+  run(): Promise<unknown> | unknown;
+}
+
+export interface GracefulShutdownOptions {
+  lifecycle: Lifecycle;
+  logger: Logger;
+  /** Time to keep serving after readiness turns off, so load balancers stop routing here. */
+  drainDelayMs: number;
+  /** Budget for in-flight requests once the server stops accepting. Separate from the delay. */
+  timeoutMs: number;
+  closeServer(): Promise<void>;
+  destroyConnections(): void;
+  /** Worker loops, flushers, monitors: stopped (and drained) after the last request is answered. */
+  backgroundWork: ShutdownTask[];
+  /** Database and cache clients: closed once nothing can use them any more. */
+  clients: ShutdownTask[];
+  /** Exporters: flushed last so the shutdown itself is traced and logged. */
+  telemetry: ShutdownTask[];
+}
+
+export type ExitCode = 0 | 1;
+
+export async function gracefulShutdown(options: GracefulShutdownOptions, reason: string): Promise<ExitCode> {
+  const { lifecycle, logger } = options;
+  const started = performance.now();
+  lifecycle.transition("draining");
+  logger.info({ reason, drainDelayMs: options.drainDelayMs, timeoutMs: options.timeoutMs }, "shutdown: readiness off, draining");
+  await sleep(options.drainDelayMs);
+
+  logger.info("shutdown: no longer accepting connections, finishing in-flight requests");
+  const closed = await Promise.race([options.closeServer().then(() => true), sleep(options.timeoutMs, false, { ref: false })]);
+  if (!closed) {
+    logger.error({ timeoutMs: options.timeoutMs }, "shutdown: in-flight requests did not finish in time");
+    options.destroyConnections();
+    return 1;
+  }
+
+  let failed = false;
+  for (const task of [...options.backgroundWork, ...options.clients]) {
+    failed = !(await runTask(task, logger)) || failed;
+  }
+  lifecycle.transition("stopped");
+  logger.info({ durationMs: Math.round(performance.now() - started) }, "shutdown complete");
+  for (const task of options.telemetry) failed = !(await runTask(task, logger)) || failed;
+  return failed ? 1 : 0;
+}
+
+async function runTask(task: ShutdownTask, logger: Logger): Promise<boolean> {
+  try {
+    await task.run();
+    return true;
+  } catch (error) {
+    logger.error({ err: error, task: task.name }, "shutdown: task failed");
+    return false;
+  }
+}
+
+/**
+ * First SIGTERM or SIGINT starts the graceful shutdown; a second one, or the shutdown's own
+ * failure, exits 1 at once.
+ */
+export function exitOnSignals(shutdown: (reason: string) => Promise<ExitCode>, exit: (code: number) => void, logger: Logger): void {
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, "second signal: exiting now");
+      exit(1);
+      return;
+    }
+    shuttingDown = true;
+    shutdown(signal).then(exit, (error: unknown) => {
+      logger.error({ err: error }, "shutdown failed");
+      exit(1);
+    });
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

@@ -1,0 +1,38 @@
+// Once per test run: compile the service, start a real PostgreSQL and Redis on free loopback
+// ports, apply the migrations, and hand the URLs to every test file.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { freePort } from "../../../scripts/devstack/ports.ts";
+import { createPostgres } from "../../../scripts/devstack/postgres.ts";
+import { createRedis } from "../../../scripts/devstack/redis.ts";
+import { APP_DIR, MAIN_JS } from "./paths";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    postgresUrl: string;
+    redisUrl: string;
+    stateDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  execFileSync(join(APP_DIR, "..", "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], { cwd: APP_DIR, stdio: "inherit" });
+  const stateDir = mkdtempSync(join(tmpdir(), "otp-lab-test-"));
+  chmodSync(stateDir, 0o755);
+  const postgres = await createPostgres({ dir: stateDir, port: await freePort() });
+  const redis = await createRedis({ dir: stateDir, port: await freePort() });
+  execFileSync(process.execPath, [MAIN_JS, "migrate"], {
+    env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
+    stdio: "inherit",
+  });
+  project.provide("postgresUrl", postgres.url);
+  project.provide("redisUrl", redis.url);
+  project.provide("stateDir", stateDir);
+  return async () => {
+    await Promise.allSettled([postgres.stop(), redis.stop()]);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}

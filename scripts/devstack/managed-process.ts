@@ -1,0 +1,86 @@
+// A child process the dev stack owns: started with its output captured to a log file,
+// waited on until its port answers, and stopped politely (SIGTERM, then SIGKILL).
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface ManagedProcessOptions {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
+}
+
+export function startProcess(options: ManagedProcessOptions): ManagedProcess {
+  const log: WriteStream = createWriteStream(options.logFile, { flags: "a" });
+  const spawnOptions: SpawnOptions = {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  };
+  if (options.uid !== undefined) spawnOptions.uid = options.uid;
+  if (options.gid !== undefined) spawnOptions.gid = options.gid;
+  const child = spawn(options.command, options.args, spawnOptions);
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("error", (error) => {
+      log.write(`[devstack] failed to start ${options.command}: ${error.message}\n`);
+      resolve(null);
+    });
+    child.once("exit", (code, signal) => {
+      log.write(`[devstack] ${options.name} exited code=${code} signal=${signal}\n`);
+      resolve(code);
+    });
+  });
+  exited.finally(() => log.end());
+
+  async function stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<number | null> {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill(signal);
+    // The grace timer is unref'd so a process that exits promptly leaves nothing pending.
+    const outcome = await Promise.race([exited.then(() => "exited" as const), sleep(graceMs, "timeout" as const, { ref: false })]);
+    if (outcome === "timeout") child.kill("SIGKILL");
+    return exited;
+  }
+
+  return { name: options.name, child, exited, stop };
+}
+
+/** Resolves once a TCP connection to host:port succeeds; rejects on timeout or when the process dies first. */
+export async function waitForPort(
+  port: number,
+  { host = "127.0.0.1", timeoutMs = 20_000, process: owner }: { host?: string; timeoutMs?: number; process?: ManagedProcess } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead = false;
+  owner?.exited.then(() => {
+    dead = true;
+  });
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`${owner?.name} exited before port ${port} opened`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await sleep(50);
+  }
+  throw new Error(`port ${host}:${port} did not open within ${timeoutMs} ms`);
+}
