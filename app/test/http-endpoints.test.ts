@@ -117,7 +117,7 @@ describe("errors are RFC 9457 problem documents", () => {
       .poll(() => service.logLines().filter((line) => line.msg === "unhandled error" && line.request_id === requestId))
       .toHaveLength(1);
     const logged = service.logLines().find((line) => line.msg === "unhandled error" && line.request_id === requestId);
-    expect((logged?.err as { stack: string }).stack).toContain("deliberate failure from /test-error");
+    expect((logged?.err as { stack?: string } | undefined)?.stack).toContain("deliberate failure from /test-error");
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/http_server_unhandled_errors_total\{[^}]*route="\/test-error"[^}]*\} [1-9]/);
   });
