@@ -103,10 +103,14 @@ async function serve(config: Config, tracing: Tracing): Promise<void> {
   );
   const port = await server.listen(config.http.port, config.http.host);
   logger.info({ host: config.http.host, port, version: SERVICE_VERSION }, "listening");
+  // Ready the first time every dependency has answered; later outages only fail /ready.
+  dependencies.onChecked(() => {
+    if (lifecycle.state === "starting" && dependencies.allHealthy()) {
+      lifecycle.transition("ready");
+      logger.info({ dependencies: dependencies.snapshot() }, "ready");
+    }
+  });
   dependencies.start();
-  await dependencies.checkNow();
-  if (lifecycle.state === "starting") lifecycle.transition("ready");
-  logger.info({ dependencies: dependencies.snapshot() }, "started");
 }
 
 async function runMigrate(config: Config, tracing: Tracing): Promise<void> {

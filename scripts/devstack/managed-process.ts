@@ -14,6 +14,13 @@ export interface ManagedProcessOptions {
   cwd?: string;
   uid?: number;
   gid?: number;
+  /** Also copy the output to this process's stdout (for the service in `make run`). */
+  echo?: boolean;
+  /**
+   * Own process group: a Ctrl-C in the terminal then reaches only the orchestrator, which stops
+   * the children in order (service first, databases last) instead of all at once.
+   */
+  detached?: boolean;
 }
 
 export interface ManagedProcess {
@@ -29,12 +36,23 @@ export function startProcess(options: ManagedProcessOptions): ManagedProcess {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   };
   if (options.uid !== undefined) spawnOptions.uid = options.uid;
   if (options.gid !== undefined) spawnOptions.gid = options.gid;
   const child = spawn(options.command, options.args, spawnOptions);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
+  if (options.echo) {
+    child.stdout?.pipe(process.stdout, { end: false });
+    child.stderr?.pipe(process.stderr, { end: false });
+  }
+  if (options.detached) {
+    // Outside our process group nothing else will stop it if this process dies first.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
+  }
   const exited = new Promise<number | null>((resolve) => {
     child.once("error", (error) => {
       log.write(`[devstack] failed to start ${options.command}: ${error.message}\n`);

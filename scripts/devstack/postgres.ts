@@ -63,6 +63,7 @@ export async function createPostgres(options: PostgresOptions): Promise<Postgres
       command: join(binDir, "postgres"),
       args: ["-D", dataDir, "-p", String(options.port), ...settings],
       logFile: join(options.dir, "postgres.log"),
+      detached: true,
       ...(user ?? {}),
     });
     await waitForPort(options.port, { process: server });

@@ -31,6 +31,7 @@ export async function createRedis(options: { dir: string; port: number }): Promi
         "yes",
       ],
       logFile: join(options.dir, "redis.log"),
+      detached: true,
     });
     await waitForPort(options.port, { process: server });
   }

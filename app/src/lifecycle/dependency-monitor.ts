@@ -20,6 +20,8 @@ export interface DependencyMonitor {
   checkNow(): Promise<void>;
   /** Healthy only when every dependency answered within the last maxAgeMs. */
   allHealthy(): boolean;
+  /** Called after every round of checks. */
+  onChecked(listener: () => void): void;
   snapshot(): Record<string, DependencyStatus>;
 }
 
@@ -63,13 +65,16 @@ export function createDependencyMonitor(options: DependencyMonitorOptions): Depe
     : undefined;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  const listeners: Array<() => void> = [];
 
   async function checkOne(check: DependencyCheck): Promise<void> {
     const started = performance.now();
     const previous = outcomes.get(check.name);
     let outcome: Outcome;
     try {
-      await check.ping(AbortSignal.timeout(options.timeoutMs));
+      const signal = AbortSignal.timeout(options.timeoutMs);
+      // The monitor enforces the timeout itself, so a ping that ignores the signal still cannot hang a check.
+      await Promise.race([check.ping(signal), rejectOnAbort(signal, `${check.name} ping timed out after ${options.timeoutMs} ms`)]);
       outcome = { healthy: true, latencyMs: performance.now() - started, checkedAt: now() };
     } catch (error) {
       outcome = { healthy: false, latencyMs: null, checkedAt: now(), error: error instanceof Error ? error.message : String(error) };
@@ -85,6 +90,7 @@ export function createDependencyMonitor(options: DependencyMonitorOptions): Depe
 
   async function checkNow(): Promise<void> {
     await Promise.all(options.checks.map(checkOne));
+    for (const listener of listeners) listener();
   }
 
   function schedule(): void {
@@ -106,6 +112,9 @@ export function createDependencyMonitor(options: DependencyMonitorOptions): Depe
       if (timer) clearTimeout(timer);
     },
     checkNow,
+    onChecked(listener) {
+      listeners.push(listener);
+    },
     allHealthy() {
       const current = now();
       return [...outcomes.values()].every((o) => o.healthy && o.checkedAt !== null && current - o.checkedAt <= options.maxAgeMs);
@@ -124,4 +133,10 @@ export function createDependencyMonitor(options: DependencyMonitorOptions): Depe
       );
     },
   };
+}
+
+function rejectOnAbort(signal: AbortSignal, message: string): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener("abort", () => reject(new Error(message)), { once: true });
+  });
 }

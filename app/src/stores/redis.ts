@@ -1,3 +1,4 @@
+import { once } from "node:events";
 // Redis client with fail-fast behaviour (no offline queue) and per-command latency metrics.
 import { Redis, ReplyError } from "ioredis";
 import { Histogram, type Registry } from "prom-client";
@@ -72,17 +73,12 @@ export async function withRedis<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-export function pingRedis(client: RedisClient): (signal: AbortSignal) => Promise<void> {
-  return (signal) =>
-    new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(new Error("redis ping timed out"));
-      signal.addEventListener("abort", onAbort, { once: true });
-      client
-        .ping()
-        .then(
-          () => resolve(),
-          (error: unknown) => reject(error),
-        )
-        .finally(() => signal.removeEventListener("abort", onAbort));
-    });
+export function pingRedis(client: RedisClient): (signal: AbortSignal) => Promise<unknown> {
+  return async (signal) => {
+    // Right after start-up the client is still connecting: wait for it rather than report "down".
+    if (client.status === "connecting" || client.status === "connect" || client.status === "wait") {
+      await once(client, "ready", { signal });
+    }
+    return client.ping();
+  };
 }

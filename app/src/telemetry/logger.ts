@@ -11,10 +11,14 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** Paths that could ever hold a secret or an OTP code are censored, wherever they appear. */
+/**
+ * A safety net, not the policy: code never passes secrets or OTP codes to the logger. These are the
+ * places one could slip in (an error's `code` is a SQL or errno code and stays visible).
+ */
 const REDACTED_PATHS = [
   "code",
-  "*.code",
+  "otp.code",
+  "body.code",
   "apiKey",
   "*.apiKey",
   "secret",
@@ -34,10 +38,27 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      serializers: { err: serializeError },
       mixin: correlationFields,
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * Type, message, code and stack, and the same for the cause. Never the whole object: driver errors
+ * carry their client, connection parameters and buffers.
+ */
+export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === "string" || typeof code === "number" ? { code } : {}),
+    stack: error.stack,
+    ...(error.cause !== undefined && depth < 3 ? { cause: serializeError(error.cause, depth + 1) } : {}),
+  };
 }
 
 function correlationFields(): Record<string, string> {

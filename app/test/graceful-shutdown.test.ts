@@ -1,0 +1,61 @@
+// SIGTERM on the real process: readiness off at once, still serving through the drain delay,
+// in-flight requests complete, new connections refused, exit 0. Second signal and timeout exit 1.
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { rawGet, statusOf, tryConnect } from "./support/http";
+import { startService } from "./support/service-process";
+
+describe("graceful shutdown", () => {
+  it("drains: /ready 503 at once, serves during the delay, finishes in-flight work, then refuses, exit 0", async () => {
+    const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "10000" } });
+    // Started before the signal; lasts past the drain delay.
+    const inFlight = rawGet(`${service.url}/delayed-hello?ms=2500`);
+    await sleep(150);
+    const signalledAt = performance.now();
+    service.child.kill("SIGTERM");
+
+    await expect.poll(() => statusOf(`${service.url}/ready`), { timeout: 500, interval: 20 }).toBe(503);
+    expect(performance.now() - signalledAt).toBeLessThan(500);
+    const health = (await (await fetch(`${service.url}/health`)).json()) as { state: string };
+    expect(health.state).toBe("draining");
+    // Load balancers may still route here during the delay: those requests are served.
+    expect(await statusOf(`${service.url}/hello`)).toBe(200);
+    expect((await rawGet(`${service.url}/live`)).status).toBe(200);
+
+    // After the delay the listener is closed: new connections are refused.
+    await expect.poll(() => tryConnect(service.port), { timeout: 3_000, interval: 50 }).toBe("ECONNREFUSED");
+    expect(performance.now() - signalledAt).toBeGreaterThanOrEqual(1_400);
+
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ message: "hello", delayedMs: 2500 });
+    expect(response.headers.connection).toBe("close");
+    expect(await service.exited).toBe(0);
+
+    const messages = service.logLines().map((line) => line.msg);
+    expect(messages.indexOf("shutdown: readiness off, draining")).toBeLessThan(messages.indexOf("shutdown complete"));
+  });
+
+  it("a second signal exits 1 at once", async () => {
+    const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "10000" } });
+    service.child.kill("SIGTERM");
+    await expect.poll(() => statusOf(`${service.url}/ready`), { timeout: 1_000, interval: 20 }).toBe(503);
+    const secondAt = performance.now();
+    service.child.kill("SIGINT");
+    expect(await service.exited).toBe(1);
+    expect(performance.now() - secondAt).toBeLessThan(1_000);
+  });
+
+  it("exits 1 when in-flight requests outlast SHUTDOWN_TIMEOUT_MS", async () => {
+    const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "400" } });
+    const stuck = rawGet(`${service.url}/delayed-hello?ms=10000`).catch((error: Error) => error);
+    await sleep(100);
+    const signalledAt = performance.now();
+    service.child.kill("SIGTERM");
+    expect(await service.exited).toBe(1);
+    const elapsed = performance.now() - signalledAt;
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(await stuck).toBeInstanceOf(Error);
+  });
+});

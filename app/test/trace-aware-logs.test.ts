@@ -1,0 +1,121 @@
+// Log lines written inside a request carry the trace and span ids of the active span.
+// Runs the compiled modules in-process (required after tracing starts, as main.ts does) with an
+// in-memory span exporter, so the ids in the logs can be compared with the spans actually recorded.
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DIST } from "./support/paths";
+
+const require = createRequire(join(DIST, "main.js"));
+const load = <T>(module: string): T => require(join(DIST, module)) as T;
+
+interface ExportedSpan {
+  name: string;
+  kind: number;
+  spanContext(): { traceId: string; spanId: string };
+}
+
+const lines: Array<Record<string, unknown>> = [];
+let exporter: { getFinishedSpans(): ExportedSpan[] };
+let tracing: { shutdown(): Promise<void> };
+let server: { listen(port: number, host: string): Promise<number>; close(): Promise<void> };
+let url: string;
+
+beforeAll(async () => {
+  const sdkTrace = require("@opentelemetry/sdk-trace") as typeof import("@opentelemetry/sdk-trace");
+  exporter = new sdkTrace.InMemorySpanExporter();
+  const { startTracing } = load<typeof import("../src/telemetry/tracing")>("telemetry/tracing.js");
+  tracing = startTracing({
+    serviceName: "trace-test",
+    env: {},
+    spanProcessors: [new sdkTrace.SimpleSpanProcessor({ exporter: exporter as never })],
+  });
+
+  const { createLogger } = load<typeof import("../src/telemetry/logger")>("telemetry/logger.js");
+  const { createRegistry, createHttpMetrics } = load<typeof import("../src/telemetry/metrics")>("telemetry/metrics.js");
+  const { createLifecycle } = load<typeof import("../src/lifecycle/lifecycle")>("lifecycle/lifecycle.js");
+  const { createDependencyMonitor } = load<typeof import("../src/lifecycle/dependency-monitor")>("lifecycle/dependency-monitor.js");
+  const { createApp } = load<typeof import("../src/http/create-app")>("http/create-app.js");
+  const { createHttpServer } = load<typeof import("../src/http/http-server")>("http/http-server.js");
+
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const logger = createLogger({ level: "info", serviceName: "trace-test", destination });
+  const registry = createRegistry("trace-test");
+  const dependencies = createDependencyMonitor({ checks: [], intervalMs: 1_000, timeoutMs: 100, maxAgeMs: 1_000, logger });
+  const app = createApp({
+    logger,
+    registry,
+    httpMetrics: createHttpMetrics(registry),
+    lifecycle: createLifecycle(),
+    dependencies,
+    version: "test",
+    startedAt: new Date(),
+    bodyLimitBytes: 1024,
+    accessLogEnabled: true,
+  });
+  server = createHttpServer(app, { keepAliveTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
+  url = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await tracing?.shutdown();
+});
+
+it("the access log line carries the server span's trace and span ids, continuing the caller's trace", async () => {
+  const callerTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  // The caller runs in its own process: this process's fetch is instrumented and would start its own trace.
+  const response = await fetchFromAnotherProcess(`${url}/hello`, {
+    traceparent: `00-${callerTraceId}-00f067aa0ba902b7-01`,
+    "X-Request-ID": "trace-log-1",
+  });
+  expect(response.status).toBe(200);
+  await expect.poll(() => lines.find((line) => line.request_id === "trace-log-1")).toBeDefined();
+  const line = lines.find((l) => l.request_id === "trace-log-1") as Record<string, string>;
+  expect(line.trace_id).toBe(callerTraceId);
+
+  await expect
+    .poll(() => exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === callerTraceId).length)
+    .toBeGreaterThan(0);
+  const serverSpan = exporter.getFinishedSpans().find((span) => span.spanContext().traceId === callerTraceId && span.kind === 1);
+  expect(serverSpan).toBeDefined();
+  expect(line.span_id).toBe(serverSpan?.spanContext().spanId);
+  expect(response.headers.traceresponse).toBe(`00-${callerTraceId}-${serverSpan?.spanContext().spanId}-01`);
+});
+
+function fetchFromAnotherProcess(
+  target: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string> }> {
+  const script = `fetch(${JSON.stringify(target)}, { headers: ${JSON.stringify(headers)} }).then(async (r) => { await r.text(); process.stdout.write(JSON.stringify({ status: r.status, headers: Object.fromEntries(r.headers) })); })`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["-e", script], (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
+  });
+}
+
+it("the error log line of a failing request carries a span id recorded in that request's trace", async () => {
+  const response = await fetch(`${url}/test-error`, { headers: { "X-Request-ID": "trace-log-2" } });
+  expect(response.status).toBe(500);
+  const traceId = ((await response.json()) as { traceId: string }).traceId;
+  expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+  await expect.poll(() => lines.find((line) => line.request_id === "trace-log-2" && line.msg === "unhandled error")).toBeDefined();
+  const errorLine = lines.find((line) => line.request_id === "trace-log-2" && line.msg === "unhandled error") as Record<string, string>;
+  expect(errorLine.trace_id).toBe(traceId);
+  await expect
+    .poll(() =>
+      exporter.getFinishedSpans().some((span) => span.spanContext().traceId === traceId && span.spanContext().spanId === errorLine.span_id),
+    )
+    .toBe(true);
+});
+
+it("lines written outside any request carry no trace ids", () => {
+  const startupLines = lines.filter((line) => line.request_id === undefined);
+  for (const line of startupLines) expect(line.trace_id).toBeUndefined();
+});
