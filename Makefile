@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: help setup deps system-packages build typecheck lint format test test-app run bench clean
+.PHONY: help setup deps system-packages build generate typecheck lint format test test-app run bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -21,8 +21,11 @@ help: ## List the targets
 $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 	@scripts/ensure-node.sh >/dev/null
 
+# `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
+# platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
+# `npm ci` then refuses it. The lock still pins every package that is installed.
 node_modules/.install-stamp: package-lock.json package.json app/package.json | $(NODE_DIR)/bin/node
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.install-stamp ## Node.js LTS and npm dependencies
@@ -34,6 +37,9 @@ setup: deps system-packages ## Everything the tests and the local stack need
 
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
+
+generate: build ## Regenerate committed artifacts (app/openapi.json); CI fails when they are stale
+	node app/dist/main.js openapi > app/openapi.json
 
 typecheck: deps ## Type-check every workspace and the scripts
 	npm run typecheck --workspaces --if-present --silent

@@ -1,5 +1,6 @@
-// `make run`: PostgreSQL, Redis and the service on this machine, in the foreground.
-// Ctrl-C stops the service first (graceful shutdown), then the databases.
+// `make run`: PostgreSQL, Redis, the mock SMS provider and the service on this machine, in the
+// foreground. Ctrl-C stops the service first (graceful shutdown), then the rest.
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalStack } from "./devstack/local-stack.ts";
@@ -7,23 +8,39 @@ import { startLocalStack } from "./devstack/local-stack.ts";
 const repoRoot = join(import.meta.dirname, "..");
 const stateDir = join(repoRoot, ".local", "run");
 mkdirSync(stateDir, { recursive: true });
+// A stable key when DEMO_API_KEY is set; otherwise a fresh one per run, printed below.
+const demoApiKey = process.env.DEMO_API_KEY ?? `otp_demo_${randomBytes(24).toString("base64url")}`;
 
 const stack = await startLocalStack({
   stateDir,
   ports: {
     service: Number(process.env.PORT ?? 8080),
+    mockSms: Number(process.env.MOCK_SMS_PORT ?? 8090),
     postgres: Number(process.env.LOCAL_POSTGRES_PORT ?? 54329),
     redis: Number(process.env.LOCAL_REDIS_PORT ?? 63799),
   },
+  seedArgs: ["--tenants", "0"],
+  seedEnv: { DEMO_API_KEY: demoApiKey },
   echoServiceLogs: true,
-  serviceEnv: { NODE_ENV: "development", SHUTDOWN_DRAIN_DELAY_MS: "0", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
+  serviceEnv: { SHUTDOWN_DRAIN_DELAY_MS: "0", LOG_LEVEL: process.env.LOG_LEVEL ?? "info", LAYER_ENDPOINTS_ENABLED: "true" },
 });
 
+const phone = "+15551230001";
 process.stdout.write(`
-  service     ${stack.serviceUrl}   (try: curl ${stack.serviceUrl}/health)
-  postgres    ${stack.postgresUrl}
-  redis       ${stack.redisUrl}
-  logs        ${stateDir}
+  service        ${stack.serviceUrl}   (health: ${stack.serviceUrl}/health, API: ${stack.serviceUrl}/openapi.json)
+  mock SMS       ${stack.mockSmsUrl}   (the "phone": ${stack.mockSmsUrl}/messages?to=${encodeURIComponent(phone)})
+  postgres       ${stack.postgresUrl}
+  redis          ${stack.redisUrl}
+  logs           ${stateDir}
+  demo API key   ${demoApiKey}
+
+  Send a code:
+    curl -s -X POST ${stack.serviceUrl}/v1/otp/send -H 'Authorization: Bearer ${demoApiKey}' -H 'Content-Type: application/json' -d '{"phone":"${phone}"}'
+  Read it as the phone would:
+    curl -s '${stack.mockSmsUrl}/messages?to=${encodeURIComponent(phone)}&limit=1'
+  Verify it (put the code in):
+    curl -s -X POST ${stack.serviceUrl}/v1/otp/verify -H 'Authorization: Bearer ${demoApiKey}' -H 'Content-Type: application/json' -d '{"phone":"${phone}","code":"<code>"}'
+
   Ctrl-C stops everything.
 `);
 
@@ -31,7 +48,7 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(`\n${signal}: stopping the service, then the databases…\n`);
+  process.stdout.write(`\n${signal}: stopping the service, then the mock provider and the databases…\n`);
   const code = await stack.stop();
   process.exit(code === 0 ? 0 : 1);
 }

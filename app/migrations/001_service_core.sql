@@ -6,7 +6,7 @@ CREATE TABLE tenants (
   -- SHA-256 of the API key. Keys are 256-bit random, so an unsalted hash is safe and allows lookup.
   api_key_hash              text NOT NULL UNIQUE,
   code_length               smallint NOT NULL DEFAULT 6 CHECK (code_length BETWEEN 4 AND 10),
-  code_ttl_seconds          integer NOT NULL DEFAULT 300 CHECK (code_ttl_seconds BETWEEN 30 AND 600),
+  code_ttl_seconds          integer NOT NULL DEFAULT 300 CHECK (code_ttl_seconds BETWEEN 1 AND 600),
   max_verify_attempts       smallint NOT NULL DEFAULT 5 CHECK (max_verify_attempts BETWEEN 1 AND 20),
   phone_send_limit          integer NOT NULL DEFAULT 5 CHECK (phone_send_limit > 0),
   phone_send_window_seconds integer NOT NULL DEFAULT 3600 CHECK (phone_send_window_seconds > 0),

@@ -1,7 +1,8 @@
-// The whole local environment on loopback ports: PostgreSQL, Redis, migrations and the service.
-// Shared by `make run` and the benchmark runner so both run the same thing the same way.
+// The whole local environment on loopback ports: PostgreSQL, Redis, the mock SMS provider,
+// migrations, seeded tenants and the service. Shared by `make run` and the benchmark runner so both
+// run the same thing the same way.
 import { execFileSync } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
 import { createPostgres, type PostgresServer } from "./postgres.ts";
@@ -9,40 +10,82 @@ import { createRedis, type RedisServer } from "./redis.ts";
 
 export const APP_MAIN = join(import.meta.dirname, "..", "..", "app", "dist", "main.js");
 
+export interface SeededTenant {
+  id: string;
+  name: string;
+  apiKey: string;
+}
+
 export interface LocalStackOptions {
   stateDir: string;
-  ports: { service: number; postgres: number; redis: number };
+  ports: { service: number; postgres: number; redis: number; mockSms: number };
   serviceEnv?: Record<string, string>;
+  mockSmsEnv?: Record<string, string>;
+  /** Arguments to `otp-service seed`; its JSON output is kept in stateDir/tenants.json. */
+  seedArgs?: string[];
+  seedEnv?: Record<string, string>;
   echoServiceLogs?: boolean;
   /** Keep PostgreSQL's durable defaults (benchmarks); tests and `make run` may trade them for speed. */
   durablePostgres?: boolean;
+  postgresMaxConnections?: number;
 }
 
 export interface LocalStack {
   serviceUrl: string;
+  mockSmsUrl: string;
   postgresUrl: string;
   redisUrl: string;
+  tenantsFile: string;
+  tenants: SeededTenant[];
   postgres: PostgresServer;
   redis: RedisServer;
   service: ManagedProcess;
+  mockSms: ManagedProcess;
   serviceExited: Promise<number | null>;
-  /** Stops the service (graceful), then Redis and PostgreSQL; resolves with the service's exit code. */
+  /** Stops the service (graceful), then the mock provider, Redis and PostgreSQL; resolves with the service's exit code. */
   stop(): Promise<number | null>;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   chmodSync(options.stateDir, 0o755);
-  const postgres = await createPostgres({ dir: options.stateDir, port: options.ports.postgres, durable: options.durablePostgres ?? false });
+  const postgres = await createPostgres({
+    dir: options.stateDir,
+    port: options.ports.postgres,
+    durable: options.durablePostgres ?? false,
+    ...(options.postgresMaxConnections ? { maxConnections: options.postgresMaxConnections } : {}),
+  });
   const redis = await createRedis({ dir: options.stateDir, port: options.ports.redis });
-  const env = {
-    PATH: process.env.PATH ?? "",
-    DATABASE_URL: postgres.url,
-    REDIS_URL: redis.url,
-    PORT: String(options.ports.service),
-    HOST: "127.0.0.1",
-    ...options.serviceEnv,
-  };
-  execFileSync(process.execPath, [APP_MAIN, "migrate"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const mockSmsUrl = `http://127.0.0.1:${options.ports.mockSms}`;
+  const baseEnv = { PATH: process.env.PATH ?? "", NODE_ENV: "development", DATABASE_URL: postgres.url, REDIS_URL: redis.url };
+  const env = { ...baseEnv, PORT: String(options.ports.service), HOST: "127.0.0.1", SMS_PROVIDER_URL: mockSmsUrl, ...options.serviceEnv };
+
+  execFileSync(process.execPath, [APP_MAIN, "migrate"], {
+    env: { ...baseEnv, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const tenantsFile = join(options.stateDir, "tenants.json");
+  execFileSync(process.execPath, [APP_MAIN, "seed", ...(options.seedArgs ?? []), "--output", tenantsFile], {
+    env: { ...baseEnv, LOG_LEVEL: "warn", ...options.seedEnv },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const tenants = (JSON.parse(readFileSync(tenantsFile, "utf8")) as { tenants: SeededTenant[] }).tenants;
+
+  const mockSms = startProcess({
+    name: "mock-sms",
+    command: process.execPath,
+    args: [APP_MAIN, "mock-sms"],
+    env: {
+      PATH: baseEnv.PATH,
+      MOCK_SMS_HOST: "127.0.0.1",
+      MOCK_SMS_PORT: String(options.ports.mockSms),
+      LOG_LEVEL: "warn",
+      ...options.mockSmsEnv,
+    },
+    logFile: join(options.stateDir, "mock-sms.log"),
+    detached: true,
+  });
+  await waitForPort(options.ports.mockSms, { process: mockSms });
+
   const service = startProcess({
     name: "otp-service",
     command: process.execPath,
@@ -58,14 +101,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     serviceUrl,
+    mockSmsUrl,
     postgresUrl: postgres.url,
     redisUrl: redis.url,
+    tenantsFile,
+    tenants,
     postgres,
     redis,
     service,
+    mockSms,
     serviceExited: service.exited,
     async stop() {
       const code = await service.stop("SIGTERM", 60_000);
+      await mockSms.stop("SIGTERM", 10_000);
       await Promise.allSettled([redis.stop(), postgres.stop()]);
       return code;
     },

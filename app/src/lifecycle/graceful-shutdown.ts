@@ -44,9 +44,19 @@ export async function gracefulShutdown(options: GracefulShutdownOptions, reason:
     return 1;
   }
 
+  // Background work and clients get their own budget: a dependency that is down must not hold the
+  // process forever. Nothing is lost when it runs out: jobs are acknowledged only once recorded.
+  const cleanupDeadline = performance.now() + options.timeoutMs;
   let failed = false;
   for (const task of [...options.backgroundWork, ...options.clients]) {
-    failed = !(await runTask(task, logger)) || failed;
+    const remaining = cleanupDeadline - performance.now();
+    const outcome =
+      remaining > 0 ? await Promise.race([runTask(task, logger), sleep(remaining, "timeout" as const, { ref: false })]) : "timeout";
+    if (outcome === "timeout") {
+      logger.error({ task: task.name, timeoutMs: options.timeoutMs }, "shutdown: cleanup did not finish in time");
+      return 1;
+    }
+    failed = !outcome || failed;
   }
   lifecycle.transition("stopped");
   logger.info({ durationMs: Math.round(performance.now() - started) }, "shutdown complete");

@@ -8,8 +8,12 @@ export interface Fifo<T> {
   newestFirst(limit?: number): T[];
 }
 
-/** Below this many consumed slots compaction would cost more than the memory it frees. */
-const MIN_COMPACTION = 1024;
+/**
+ * Compacting once the consumed slots are at least half the array keeps shift amortised O(1); the
+ * small floor only avoids copying tiny arrays. It stays small because the store holds one queue per
+ * recipient, and tens of thousands of them each keeping a long dead prefix add up.
+ */
+const MIN_COMPACTION = 32;
 
 export function createFifo<T>(): Fifo<T> {
   let items: Array<T | undefined> = [];

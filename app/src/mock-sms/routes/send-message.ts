@@ -1,7 +1,7 @@
 // POST /v1/messages: the gateway endpoint. Validates, waits the injected latency, then either fails
 // as injected or stores the message the way a phone would receive it.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Request, Router } from "express";
+import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import { HttpProblem } from "../../http/problem";
 import { mountRoute } from "../../http/route";
@@ -38,15 +38,14 @@ export function registerSendMessageRoute(router: Router, deps: SendMessageDepend
   mountRoute(router, "/v1/messages", {
     post: async (req, res) => {
       deps.metrics.received();
-      let incoming: IncomingMessage;
-      let faults: Faults;
+      let request: SendRequest;
       try {
-        incoming = readMessage(req, await readJsonBody(req, res));
-        faults = faultsForRequest(deps.faults.current(), parseRequest(faultHeadersSchema, req.headers, "headers"));
+        request = await readSendRequest(req, res, deps.faults.current());
       } catch (error) {
         deps.metrics.outcome("rejected");
         throw error;
       }
+      const { incoming, faults } = request;
 
       const plan = planFaults(faults, deps.random);
       deps.metrics.injectedLatency(plan.delayMs);
@@ -69,9 +68,18 @@ export function registerSendMessageRoute(router: Router, deps: SendMessageDepend
   });
 }
 
+interface SendRequest {
+  incoming: IncomingMessage;
+  /** The configured faults with this request's X-Mock-* overrides applied. */
+  faults: Faults;
+}
+
 /** The reference may come in the body or, as HTTP clients usually send it, as an Idempotency-Key header. */
-function readMessage(req: Request, body: unknown): IncomingMessage {
-  const message = parseRequest(sendMessageBody, body, "body");
-  const header = parseRequest(idempotencyHeader, req.headers, "headers")["idempotency-key"];
-  return { to: message.to, from: message.from, text: message.text, reference: message.reference ?? header ?? null };
+async function readSendRequest(req: Request, res: Response, configured: Faults): Promise<SendRequest> {
+  const message = parseRequest(sendMessageBody, await readJsonBody(req, res), "body");
+  const idempotencyKey = parseRequest(idempotencyHeader, req.headers, "headers")["idempotency-key"];
+  return {
+    incoming: { to: message.to, from: message.from, text: message.text, reference: message.reference ?? idempotencyKey ?? null },
+    faults: faultsForRequest(configured, parseRequest(faultHeadersSchema, req.headers, "headers")),
+  };
 }

@@ -1,0 +1,16 @@
+// Redis key layout. Keys hold a keyed hash of the phone number, never the number itself.
+
+export const otpKeys = {
+  code: (tenantId: string, phoneHash: string) => `otp:code:${tenantId}:${phoneHash}`,
+  /** Failed attempts outlive any one code: a new code must not reset them (NIST SP 800-63B-4 §3.1.3.2). */
+  attempts: (tenantId: string, phoneHash: string) => `otp:attempts:${tenantId}:${phoneHash}`,
+  phoneRate: (tenantId: string, phoneHash: string) => `otp:rate:phone:${tenantId}:${phoneHash}`,
+  tenantDaily: (tenantId: string, day: string) => `otp:rate:day:${tenantId}:${day}`,
+};
+
+/** The UTC day (YYYYMMDD) and the seconds until it ends, for the tenant's daily cap. */
+export function utcDay(now: Date): { day: string; secondsLeft: number } {
+  const day = now.toISOString().slice(0, 10).replaceAll("-", "");
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return { day, secondsLeft: Math.max(1, Math.ceil((end - now.getTime()) / 1000)) };
+}

@@ -1,0 +1,223 @@
+// One SMS job from read to acknowledgement: open it, send it (with retries), record the outcome
+// durably, and only then remove it from the stream. Any failure before the record is durable
+// leaves the entry pending, so another pass (reclaim) delivers it: at least once, never zero.
+import { setTimeout as sleep } from "node:timers/promises";
+import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { Redis } from "ioredis";
+import type { Config } from "../../config/schema";
+import type { Logger } from "../../telemetry/logger";
+import type { SecretKeys } from "../secrets";
+import type { SendLogRecord, SendLogSink } from "../send-log";
+import { openJob, type SmsJob } from "../sms-job";
+import { backoffDelayMs } from "./backoff";
+import type { SmsProvider } from "./sms-provider-client";
+import { isRetryableSendError, SmsProviderError } from "./sms-provider-error";
+import type { SmsWorkerMetrics } from "./sms-worker-metrics";
+import type { StreamEntry } from "./stream-entries";
+
+export interface JobHandlerOptions {
+  redis: Redis;
+  sms: Config["sms"];
+  keys: SecretKeys;
+  provider: SmsProvider;
+  sendLog: SendLogSink;
+  logger: Logger;
+  metrics: SmsWorkerMetrics;
+  /** Aborted when the worker stops: a job waiting to retry then stays pending for another worker. */
+  stopSignal: AbortSignal;
+  random?: () => number;
+}
+
+type Delivery =
+  | { status: "delivered"; messageId: string; attempts: number; latencyMs: number }
+  | { status: "dead_lettered"; error: string; attempts: number }
+  | { status: "abandoned"; error: string; attempts: number };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createJobHandler(options: JobHandlerOptions): (entry: StreamEntry) => Promise<void> {
+  const { redis, sms, keys, provider, sendLog, metrics, stopSignal } = options;
+  const random = options.random ?? Math.random;
+  const tracer = trace.getTracer("otp-service/sms-worker");
+
+  async function handle(entry: StreamEntry, span: Span): Promise<void> {
+    let job: SmsJob;
+    try {
+      job = openJob(entry.fields, keys);
+    } catch (error) {
+      await deadLetterCorrupt(entry, error, span);
+      return;
+    }
+    const logger = options.logger.child({
+      streamId: entry.id,
+      otpId: job.otpId,
+      tenantId: job.tenantId,
+      requestId: job.requestId,
+      phone: job.phoneMasked,
+    });
+    span.setAttributes({ "otp.id": job.otpId, "otp.tenant_id": job.tenantId, "otp.request_id": job.requestId });
+
+    const delivery = await deliver(job, span, logger);
+    span.setAttribute("sms.attempts", delivery.attempts);
+    if (delivery.status === "abandoned") {
+      logger.info({ attempts: delivery.attempts, lastError: delivery.error }, "sms: worker stopping, job left pending for reclaim");
+      return;
+    }
+    if (delivery.status === "dead_lettered") {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: delivery.error });
+      await redis.xadd(sms.deadLetterKey, "*", ...deadLetterFields(entry, delivery.error, delivery.attempts));
+    }
+    try {
+      await sendLog.record(sendLogRecord(job, delivery));
+    } catch (error) {
+      logger.error({ err: error, status: delivery.status }, "sms: outcome not recorded, job left pending for reclaim");
+      return;
+    }
+    await acknowledge(entry.id);
+    metrics.jobs.inc({ outcome: delivery.status });
+    span.setAttribute("sms.outcome", delivery.status);
+    if (delivery.status === "delivered") {
+      logger.debug({ attempts: delivery.attempts, providerMessageId: delivery.messageId }, "sms: delivered");
+    } else {
+      logger.warn({ attempts: delivery.attempts, lastError: delivery.error }, "sms: dead-lettered");
+    }
+  }
+
+  async function deliver(job: SmsJob, span: Span, logger: Logger): Promise<Delivery> {
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        const { messageId } = await provider.send({
+          to: job.phone,
+          from: job.senderId,
+          text: job.text,
+          reference: job.otpId,
+          requestId: job.requestId,
+        });
+        const elapsedMs = performance.now() - started;
+        metrics.sendDuration.observe({ outcome: "ok" }, elapsedMs / 1000);
+        return { status: "delivered", messageId, attempts: attempt, latencyMs: Math.round(elapsedMs) };
+      } catch (error) {
+        const retryable = isRetryableSendError(error);
+        metrics.sendDuration.observe({ outcome: retryable ? "retryable_error" : "permanent_error" }, (performance.now() - started) / 1000);
+        const reason = describe(error);
+        span.addEvent("sms.attempt_failed", { "sms.attempt": attempt, "sms.retryable": retryable, "error.message": reason });
+        if (!retryable || attempt >= sms.maxAttempts) return { status: "dead_lettered", error: reason, attempts: attempt };
+        if (stopSignal.aborted) return { status: "abandoned", error: reason, attempts: attempt };
+        const retryAfterMs = error instanceof SmsProviderError ? (error.retryAfterMs ?? 0) : 0;
+        const delayMs = Math.min(sms.retryMaxMs, Math.max(backoffDelayMs(attempt, sms, random), retryAfterMs));
+        logger.debug({ attempt, delayMs, error: reason }, "sms: attempt failed, retrying");
+        metrics.jobs.inc({ outcome: "retried" });
+        try {
+          await sleep(delayMs, undefined, { signal: stopSignal });
+        } catch {
+          return { status: "abandoned", error: reason, attempts: attempt };
+        }
+      }
+    }
+  }
+
+  /** A job that cannot be opened will never send: park it with the reason and take it off the stream. */
+  async function deadLetterCorrupt(entry: StreamEntry, error: unknown, span: Span): Promise<void> {
+    const reason = `corrupt job: ${corruptionReason(error)}`;
+    const { otpId, tenantId } = entry.fields;
+    const logger = options.logger.child({ streamId: entry.id, otpId, tenantId });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    await redis.xadd(sms.deadLetterKey, "*", ...deadLetterFields(entry, reason, 0));
+    logger.error({ reason }, "sms: corrupt job dead-lettered");
+    if (otpId && tenantId && UUID.test(otpId) && UUID.test(tenantId)) {
+      try {
+        await sendLog.record(corruptRecord(entry, reason));
+      } catch (recordError) {
+        // The dead-letter entry already holds the job; retrying could never open it either.
+        logger.error({ err: recordError }, "sms: corrupt job not recorded in the send log");
+      }
+    }
+    await acknowledge(entry.id);
+    metrics.jobs.inc({ outcome: "dead_lettered" });
+  }
+
+  async function acknowledge(id: string): Promise<void> {
+    // One MULTI, so an entry is never acknowledged without being deleted or the other way round.
+    const replies = await redis.multi().xack(sms.streamKey, sms.consumerGroup, id).xdel(sms.streamKey, id).exec();
+    const failed = replies?.find(([error]) => error);
+    if (!replies || failed) throw failed?.[0] ?? new Error("acknowledge transaction aborted");
+  }
+
+  return (entry) => {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: entry.fields.traceparent ?? "" });
+    const attributes = {
+      "messaging.system": "redis",
+      "messaging.operation.type": "process",
+      "messaging.destination.name": sms.streamKey,
+      "messaging.consumer.group.name": sms.consumerGroup,
+      "messaging.message.id": entry.id,
+    };
+    return tracer.startActiveSpan("sms.deliver", { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+      try {
+        await handle(entry, span);
+      } catch (error) {
+        // Redis failed mid-way (dead-letter or acknowledgement): the entry stays pending for reclaim.
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        options.logger.warn({ err: error, streamId: entry.id, otpId: entry.fields.otpId }, "sms: job left pending after an error");
+      } finally {
+        span.end();
+      }
+    });
+  };
+}
+
+function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "abandoned" }>): SendLogRecord {
+  const delivered = delivery.status === "delivered";
+  return {
+    tenantId: job.tenantId,
+    otpId: job.otpId,
+    phoneHash: job.phoneHash,
+    phoneMasked: job.phoneMasked,
+    requestId: job.requestId,
+    status: delivery.status,
+    providerMessageId: delivered ? delivery.messageId : null,
+    attempts: delivery.attempts,
+    providerLatencyMs: delivered ? delivery.latencyMs : null,
+    lastError: delivered ? null : delivery.error,
+    acceptedAt: new Date(job.acceptedAt),
+    completedAt: new Date(),
+  };
+}
+
+function corruptRecord(entry: StreamEntry, reason: string): SendLogRecord {
+  const { fields } = entry;
+  const acceptedAt = Number(fields.acceptedAt);
+  return {
+    tenantId: fields.tenantId as string,
+    otpId: fields.otpId as string,
+    phoneHash: fields.phoneHash ?? "",
+    phoneMasked: fields.phoneMasked ?? "",
+    requestId: fields.requestId ?? "",
+    status: "dead_lettered",
+    providerMessageId: null,
+    // The table counts processing attempts and requires at least one; this was it.
+    attempts: 1,
+    providerLatencyMs: null,
+    lastError: reason,
+    acceptedAt: Number.isFinite(acceptedAt) && acceptedAt > 0 ? new Date(acceptedAt) : new Date(),
+    completedAt: new Date(),
+  };
+}
+
+function deadLetterFields(entry: StreamEntry, error: string, attempts: number): string[] {
+  // The job stays sealed in the dead-letter stream; the reason and the source id are for operators.
+  const fields = { ...entry.fields, error, attempts: String(attempts), sourceId: entry.id };
+  return Object.entries(fields).flat();
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Only our own messages: a decryption or JSON error could quote the payload, which holds the code. */
+function corruptionReason(error: unknown): string {
+  const message = describe(error);
+  return message.startsWith("SMS job is missing field") ? message : "sealed payload cannot be opened";
+}

@@ -1,0 +1,62 @@
+// OtpStore on Redis: each flow is one Lua script, so checks and writes are atomic in one round trip.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { IssueRequest, IssueResult, OtpStore, RateLimitScope, VerifyRequest, VerifyResult } from "../domain/otp/otp-store";
+import { type RedisClient, withRedis } from "./redis";
+
+/** Same depth from src/stores and dist/stores, so both find the scripts. */
+const LUA_DIR = join(__dirname, "..", "..", "lua");
+
+type Reply = Array<string | number>;
+
+declare module "ioredis" {
+  interface RedisCommander<Context> {
+    issueOtp(...args: Array<string | number>): Promise<Reply> & Context;
+    verifyOtp(...args: Array<string | number>): Promise<Reply> & Context;
+  }
+}
+
+export function createRedisOtpStore(redis: RedisClient, streamKey: string): OtpStore {
+  // defineCommand sends EVALSHA and falls back to EVAL once when the script cache is empty.
+  redis.defineCommand("issueOtp", { numberOfKeys: 4, lua: readFileSync(join(LUA_DIR, "issue-otp.lua"), "utf8") });
+  redis.defineCommand("verifyOtp", { numberOfKeys: 2, lua: readFileSync(join(LUA_DIR, "verify-otp.lua"), "utf8") });
+
+  return {
+    async issue(request: IssueRequest): Promise<IssueResult> {
+      const reply = await withRedis(() =>
+        redis.issueOtp(
+          request.otpKey,
+          request.phoneRateKey,
+          request.tenantDailyKey,
+          streamKey,
+          request.codeHmac,
+          request.otpId,
+          request.ttlSeconds,
+          request.phoneSendLimit,
+          request.phoneSendWindowSeconds,
+          request.dailySendCap,
+          request.dailyKeyTtlSeconds,
+          ...Object.entries(request.job).flat(),
+        ),
+      );
+      if (reply[0] === "accepted") return { outcome: "accepted" };
+      return { outcome: "rate_limited", scope: reply[1] as RateLimitScope, retryAfterSeconds: Number(reply[2]) };
+    },
+
+    async verify(request: VerifyRequest): Promise<VerifyResult> {
+      const reply = await withRedis(() =>
+        redis.verifyOtp(request.otpKey, request.attemptsKey, request.codeHmac, request.maxAttempts, request.lockoutSeconds),
+      );
+      switch (reply[0]) {
+        case "approved":
+          return { outcome: "approved", otpId: String(reply[1]) };
+        case "invalid":
+          return { outcome: "invalid", attemptsLeft: Number(reply[1]) };
+        case "locked":
+          return { outcome: "locked", retryAfterSeconds: Number(reply[1]) };
+        default:
+          return { outcome: "expired_or_unknown" };
+      }
+    },
+  };
+}

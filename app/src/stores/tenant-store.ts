@@ -1,0 +1,55 @@
+// Tenants in PostgreSQL. The API key is looked up by its SHA-256: the key itself is never stored.
+import { createHash } from "node:crypto";
+import type { Tenant, TenantDirectory } from "../domain/tenant";
+import { type PgPool, withPostgres } from "./postgres";
+
+export function hashApiKey(apiKey: string): string {
+  return createHash("sha256").update(apiKey).digest("hex");
+}
+
+interface TenantRow {
+  id: string;
+  name: string;
+  code_length: number;
+  code_ttl_seconds: number;
+  max_verify_attempts: number;
+  phone_send_limit: number;
+  phone_send_window_seconds: number;
+  daily_send_cap: number;
+  sender_id: string;
+  message_template: string;
+}
+
+const SELECT_BY_KEY_HASH = {
+  // Named, so PostgreSQL parses and plans it once per connection.
+  name: "tenant-by-api-key-hash",
+  text: `SELECT id, name, code_length, code_ttl_seconds, max_verify_attempts, phone_send_limit,
+                phone_send_window_seconds, daily_send_cap, sender_id, message_template
+           FROM tenants WHERE api_key_hash = $1`,
+};
+
+/** One SELECT per call, as the original design does; wrap it in a cache to measure what caching buys. */
+export function createPostgresTenantDirectory(pool: PgPool): TenantDirectory {
+  return {
+    async findByApiKey(apiKey) {
+      const { rows } = await withPostgres(() => pool.query<TenantRow>({ ...SELECT_BY_KEY_HASH, values: [hashApiKey(apiKey)] }));
+      const row = rows[0];
+      return row ? toTenant(row) : undefined;
+    },
+  };
+}
+
+function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    name: row.name,
+    codeLength: row.code_length,
+    codeTtlSeconds: row.code_ttl_seconds,
+    maxVerifyAttempts: row.max_verify_attempts,
+    phoneSendLimit: row.phone_send_limit,
+    phoneSendWindowSeconds: row.phone_send_window_seconds,
+    dailySendCap: row.daily_send_cap,
+    senderId: row.sender_id,
+    messageTemplate: row.message_template,
+  };
+}

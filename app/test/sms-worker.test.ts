@@ -1,0 +1,498 @@
+// The SMS worker end to end: real Redis stream, real PostgreSQL send log, real mock provider over HTTP.
+// Every job must end delivered or dead-lettered, recorded once, and gone from the stream; none lost.
+import { randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { Registry } from "prom-client";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { freePort } from "../../scripts/devstack/ports.ts";
+import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
+import type { Config } from "../src/config/schema";
+import { deriveKeys, phoneHash } from "../src/domain/secrets";
+import { backoffDelayMs } from "../src/domain/sms-delivery/backoff";
+import { createSmsProviderClient } from "../src/domain/sms-delivery/sms-provider-client";
+import { SmsProviderError } from "../src/domain/sms-delivery/sms-provider-error";
+import { createSmsWorker, type SmsWorker } from "../src/domain/sms-delivery/sms-worker";
+import { fieldsFromFlat, type SmsJob, sealJob } from "../src/domain/sms-job";
+import { type MockSms, startMockSms } from "../src/mock-sms/start-mock-sms";
+import { createPostgresPool, type PgPool } from "../src/stores/postgres";
+import { createRedisClient, type RedisClient } from "../src/stores/redis";
+import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
+import { createLogger, maskPhone } from "../src/telemetry/logger";
+
+const logger = createLogger({ level: "silent", serviceName: "sms-worker-test" });
+const keys = deriveKeys("sms-worker-test-secret-of-at-least-32-characters");
+
+let redis: RedisClient;
+let pool: PgPool;
+let mock: MockSms;
+let tenantId: string;
+
+beforeAll(async () => {
+  redis = createRedisClient({ url: inject("redisUrl"), connectTimeoutMs: 1_000, commandTimeoutMs: 2_000 }, { logger, name: "sms-test" });
+  if (redis.status !== "ready") await once(redis, "ready");
+  pool = createPostgresPool(
+    { url: inject("postgresUrl"), poolMax: 4, connectTimeoutMs: 1_000, statementTimeoutMs: 5_000, idleTimeoutMs: 10_000 },
+    { logger, name: "sms-test" },
+  );
+  const name = `sms-worker-${randomUUID()}`;
+  const { rows } = await pool.query<{ id: string }>("INSERT INTO tenants (name, api_key_hash) VALUES ($1, $2) RETURNING id", [
+    name,
+    `hash-${name}`,
+  ]);
+  tenantId = (rows[0] as { id: string }).id;
+  mock = await startMockSms({ port: 0 });
+});
+
+afterAll(async () => {
+  await mock?.close();
+  await pool?.query("DELETE FROM tenants WHERE id = $1", [tenantId]);
+  await pool?.end();
+  redis?.disconnect();
+});
+
+interface Harness {
+  client: RedisClient;
+  sms: Config["sms"];
+  registry: Registry;
+  sendLog: SendLogWriter;
+  worker: SmsWorker;
+}
+
+const harnesses: Harness[] = [];
+
+afterEach(async () => {
+  for (const { worker, sendLog, sms, client } of harnesses.splice(0)) {
+    await worker.stop();
+    await sendLog.close();
+    if (client.status === "ready") await client.del(sms.streamKey, sms.deadLetterKey);
+  }
+  mock.setFaults({ errorRate: 0, errorStatus: 503, latencyMs: 0, latencyJitterMs: 0 });
+  mock.clear();
+});
+
+/** A worker on a stream of its own (parallel test files share the Redis). */
+function harness(overrides: Partial<Config["sms"]> = {}, options: { random?: () => number; client?: RedisClient } = {}): Harness {
+  const client = options.client ?? redis;
+  const id = randomUUID();
+  const sms: Config["sms"] = {
+    providerUrl: mock.url,
+    timeoutMs: 2_000,
+    maxAttempts: 3,
+    retryBaseMs: 1,
+    retryMaxMs: 20,
+    workerEnabled: true,
+    concurrency: 8,
+    streamKey: `test:sms:jobs:${id}`,
+    deadLetterKey: `test:sms:dead:${id}`,
+    consumerGroup: "sms-workers",
+    reclaimIdleMs: 30_000,
+    reclaimIntervalMs: 5_000,
+    ...overrides,
+  };
+  const registry = new Registry();
+  const sendLog = createSendLogWriter({ pool, batchSize: 50, flushIntervalMs: 10, maxBuffered: 1_000, logger, registry });
+  const worker = createSmsWorker({
+    redis: client,
+    sms,
+    keys,
+    provider: createSmsProviderClient({ baseUrl: sms.providerUrl, timeoutMs: sms.timeoutMs }),
+    sendLog,
+    logger,
+    registry,
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const created = { client, sms, registry, sendLog, worker };
+  harnesses.push(created);
+  return created;
+}
+
+let phoneCounter = 0;
+
+function newJob(overrides: Partial<SmsJob> = {}): SmsJob {
+  phoneCounter += 1;
+  const phone = `+1555${String(randomBytes(2).readUInt16BE()).padStart(5, "0")}${String(phoneCounter).padStart(3, "0")}`;
+  return {
+    otpId: randomUUID(),
+    tenantId,
+    requestId: randomUUID(),
+    traceparent: "",
+    acceptedAt: Date.now(),
+    senderId: "OTPLAB",
+    phoneHash: phoneHash(keys, tenantId, phone),
+    phoneMasked: maskPhone(phone),
+    phone,
+    text: `Your verification code is ${String(phoneCounter).padStart(6, "0")}`,
+    ...overrides,
+  };
+}
+
+async function enqueue(sms: Config["sms"], ...jobs: SmsJob[]): Promise<void> {
+  await enqueueOn(redis, sms, ...jobs);
+}
+
+async function enqueueOn(client: RedisClient, sms: Config["sms"], ...jobs: SmsJob[]): Promise<void> {
+  for (const job of jobs) await client.xadd(sms.streamKey, "*", ...Object.entries(sealJob(job, keys)).flat());
+}
+
+async function sendLogRows(otpIds: string[]): Promise<Array<Record<string, unknown>>> {
+  const { rows } = await pool.query(
+    "SELECT otp_id, status, attempts, provider_message_id, last_error, phone_masked FROM otp_send_log WHERE otp_id = ANY($1::uuid[])",
+    [otpIds],
+  );
+  return rows;
+}
+
+async function deadLetters(sms: Config["sms"]): Promise<Array<Record<string, string>>> {
+  const entries = (await redis.xrange(sms.deadLetterKey, "-", "+")) as Array<[string, string[]]>;
+  return entries.map(([, flat]) => fieldsFromFlat(flat));
+}
+
+async function pendingCount(sms: Config["sms"]): Promise<number> {
+  const summary = (await redis.xpending(sms.streamKey, sms.consumerGroup)) as [number, ...unknown[]];
+  return Number(summary[0]);
+}
+
+async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const base = name.replace(/_(count|sum)$/, "");
+  const found = await registry.getSingleMetric(base)?.get();
+  const value = found?.values.find(
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? base) === name &&
+      Object.entries(labels).every(([key, wanted]) => v.labels[key] === wanted),
+  );
+  return value?.value ?? 0;
+}
+
+describe("SMS worker", () => {
+  it("delivers a job: the provider gets the number and text, the send log says delivered, the entry is gone", async () => {
+    const { sms, worker, registry } = harness();
+    const job = newJob();
+    await enqueue(sms, job);
+    await worker.start();
+
+    await expect.poll(() => sendLogRows([job.otpId]), { timeout: 5_000 }).toHaveLength(1);
+    const [row] = await sendLogRows([job.otpId]);
+    const [message] = mock.messages(job.phone);
+    expect(message).toMatchObject({ to: job.phone, from: "OTPLAB", text: job.text, reference: job.otpId });
+    expect(row).toMatchObject({
+      status: "delivered",
+      attempts: 1,
+      provider_message_id: message?.id,
+      last_error: null,
+      phone_masked: job.phoneMasked,
+    });
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+    expect(await pendingCount(sms)).toBe(0);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "delivered" })).toBe(1);
+    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "ok" })).toBe(1);
+  });
+
+  it("with the provider failing half the time, every one of 40 jobs ends delivered or dead-lettered, recorded exactly once", async () => {
+    const { sms, worker, registry } = harness({ maxAttempts: 8, concurrency: 16 });
+    mock.setFaults({ errorRate: 0.5 });
+    const jobs = Array.from({ length: 40 }, () => newJob());
+    await enqueue(sms, ...jobs);
+    await worker.start();
+
+    const ids = jobs.map((job) => job.otpId);
+    await expect.poll(() => sendLogRows(ids), { timeout: 20_000 }).toHaveLength(40);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+    expect(await pendingCount(sms)).toBe(0);
+
+    const rows = await sendLogRows(ids);
+    expect(new Set(rows.map((row) => row.otp_id)).size).toBe(40);
+    const deadIds = new Set((await deadLetters(sms)).map((fields) => fields.otpId));
+    for (const job of jobs) {
+      const row = rows.find((r) => r.otp_id === job.otpId);
+      if (row?.status === "delivered") {
+        expect(mock.messages(job.phone).map((m) => m.text)).toContain(job.text);
+        expect(deadIds.has(job.otpId)).toBe(false);
+      } else {
+        expect(row).toMatchObject({ status: "dead_lettered", attempts: 8 });
+        expect(deadIds.has(job.otpId)).toBe(true);
+      }
+    }
+    const delivered = rows.filter((row) => row.status === "delivered").length;
+    expect(await metric(registry, "sms_jobs_total", { outcome: "delivered" })).toBe(delivered);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "dead_lettered" })).toBe(40 - delivered);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBeGreaterThan(0);
+    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" })).toBeGreaterThan(0);
+  });
+
+  it("dead-letters a job after maxAttempts when the provider always fails; the dead-letter entry holds the error", async () => {
+    const { sms, worker, registry } = harness({ maxAttempts: 3 });
+    mock.setFaults({ errorRate: 1 });
+    const job = newJob();
+    await enqueue(sms, job);
+    await worker.start();
+
+    await expect.poll(() => deadLetters(sms), { timeout: 5_000 }).toHaveLength(1);
+    const [dead] = await deadLetters(sms);
+    expect(dead).toMatchObject({ otpId: job.otpId, tenantId, attempts: "3", phoneMasked: job.phoneMasked });
+    expect(dead?.error).toMatch(/^provider answered 503/);
+    // Still sealed: the dead-letter stream holds neither the number nor the code in clear.
+    expect(JSON.stringify(dead)).not.toContain(job.phone);
+    expect(JSON.stringify(dead)).not.toContain(job.text);
+    await expect.poll(() => sendLogRows([job.otpId])).toEqual([expect.objectContaining({ status: "dead_lettered", attempts: 3 })]);
+    expect((await sendLogRows([job.otpId]))[0]?.last_error).toMatch(/^provider answered 503/);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+    expect(mock.messages(job.phone)).toEqual([]);
+    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" })).toBe(3);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBe(2);
+  });
+
+  it("does not retry a permanent (4xx) refusal", async () => {
+    const { sms, worker, registry } = harness({ maxAttempts: 5 });
+    mock.setFaults({ errorRate: 1, errorStatus: 400 });
+    const job = newJob();
+    await enqueue(sms, job);
+    await worker.start();
+
+    await expect
+      .poll(() => sendLogRows([job.otpId]), { timeout: 5_000 })
+      .toEqual([expect.objectContaining({ status: "dead_lettered", attempts: 1 })]);
+    expect((await deadLetters(sms))[0]).toMatchObject({ attempts: "1", error: expect.stringMatching(/^provider answered 400/) });
+    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "permanent_error" })).toBe(1);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBe(0);
+  });
+
+  it("parks a job that cannot be opened in the dead-letter stream with the reason, and acknowledges it", async () => {
+    const { sms, worker } = harness();
+    const tampered = sealJob(newJob(), deriveKeys("some-other-secret-of-at-least-32-characters!"));
+    const missing = { ...sealJob(newJob(), keys) } as Record<string, string>;
+    delete missing.otpId;
+    await redis.xadd(sms.streamKey, "*", ...Object.entries(tampered).flat());
+    await redis.xadd(sms.streamKey, "*", ...Object.entries(missing).flat());
+    await worker.start();
+
+    await expect.poll(() => deadLetters(sms), { timeout: 5_000 }).toHaveLength(2);
+    const dead = await deadLetters(sms);
+    expect(dead.map((fields) => fields.error).sort()).toEqual([
+      "corrupt job: SMS job is missing field otpId",
+      "corrupt job: sealed payload cannot be opened",
+    ]);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+    expect(await pendingCount(sms)).toBe(0);
+    // The tampered job still names its OTP and tenant, so its fate is recorded too.
+    await expect
+      .poll(() => sendLogRows([tampered.otpId as string]))
+      .toEqual([expect.objectContaining({ status: "dead_lettered", last_error: "corrupt job: sealed payload cannot be opened" })]);
+  });
+
+  it("reclaims jobs a dead consumer read and never acknowledged, and delivers every one", async () => {
+    const { sms, worker, registry } = harness({ reclaimIdleMs: 100, reclaimIntervalMs: 50 });
+    await redis.xgroup("CREATE", sms.streamKey, sms.consumerGroup, "0", "MKSTREAM");
+    const jobs = Array.from({ length: 10 }, () => newJob());
+    await enqueue(sms, ...jobs);
+    expect(await metric(registry, "sms_stream_lag")).toBe(10);
+    // A consumer that read the jobs and died before acknowledging any of them.
+    const read = await redis.xreadgroup("GROUP", sms.consumerGroup, "crashed-consumer", "COUNT", 10, "STREAMS", sms.streamKey, ">");
+    expect((read as Array<[string, unknown[]]>)[0]?.[1]).toHaveLength(10);
+    expect(await pendingCount(sms)).toBe(10);
+    expect(await metric(registry, "sms_stream_pending")).toBe(10);
+    expect(await metric(registry, "sms_stream_lag")).toBe(0);
+
+    await worker.start();
+    const ids = jobs.map((job) => job.otpId);
+    await expect.poll(() => sendLogRows(ids), { timeout: 10_000 }).toHaveLength(10);
+    for (const row of await sendLogRows(ids)) expect(row.status).toBe("delivered");
+    for (const job of jobs) expect(mock.messages(job.phone)).toHaveLength(1);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+    expect(await pendingCount(sms)).toBe(0);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "reclaimed" })).toBe(10);
+    expect(await metric(registry, "sms_stream_pending")).toBe(0);
+  });
+
+  it("stop() lets in-flight jobs finish and record their outcome before it resolves", async () => {
+    const { sms, worker, registry, sendLog } = harness();
+    mock.setFaults({ latencyMs: 400 });
+    const jobs = Array.from({ length: 3 }, () => newJob());
+    await enqueue(sms, ...jobs);
+    await worker.start();
+    await expect.poll(() => metric(registry, "sms_jobs_in_flight"), { timeout: 5_000 }).toBe(3);
+
+    const started = performance.now();
+    await worker.stop();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+    expect(await metric(registry, "sms_jobs_in_flight")).toBe(0);
+    expect(sendLog.buffered()).toBe(0);
+    const rows = await sendLogRows(jobs.map((job) => job.otpId));
+    expect(rows.map((row) => row.status)).toEqual(["delivered", "delivered", "delivered"]);
+    expect(await redis.xlen(sms.streamKey)).toBe(0);
+    expect(await pendingCount(sms)).toBe(0);
+  });
+
+  it("a job waiting to retry when the worker stops stays pending, and another worker takes it over and delivers it", async () => {
+    const stopping = harness({ maxAttempts: 5, retryBaseMs: 10_000, retryMaxMs: 10_000 }, { random: () => 0.99 });
+    mock.setFaults({ errorRate: 1 });
+    const job = newJob();
+    await enqueue(stopping.sms, job);
+    await stopping.worker.start();
+    await expect.poll(() => metric(stopping.registry, "sms_jobs_total", { outcome: "retried" }), { timeout: 5_000 }).toBe(1);
+
+    const started = performance.now();
+    await stopping.worker.stop();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(await pendingCount(stopping.sms)).toBe(1);
+    expect(await sendLogRows([job.otpId])).toEqual([]);
+    expect(await deadLetters(stopping.sms)).toEqual([]);
+
+    mock.setFaults({ errorRate: 0 });
+    const { worker } = harness({ ...stopping.sms, reclaimIdleMs: 100, reclaimIntervalMs: 50 });
+    await worker.start();
+    await expect
+      .poll(() => sendLogRows([job.otpId]), { timeout: 5_000 })
+      .toEqual([expect.objectContaining({ status: "delivered", attempts: 1 })]);
+    expect(mock.messages(job.phone)).toHaveLength(1);
+    await expect.poll(() => pendingCount(stopping.sms)).toBe(0);
+  });
+
+  it("stop() ends the blocking read at once when there is nothing to do", async () => {
+    const { worker } = harness();
+    await worker.start();
+    // Let the reader connect and block in XREADGROUP.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    await worker.stop();
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe("SMS worker while Redis restarts", () => {
+  let dir: string;
+  let server: RedisServer;
+  let client: RedisClient;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "otp-lab-sms-redis-"));
+    server = await createRedis({ dir, port: await freePort() });
+    client = createRedisClient({ url: server.url, connectTimeoutMs: 500, commandTimeoutMs: 1_000 }, { logger, name: "sms-outage" });
+    if (client.status !== "ready") await once(client, "ready");
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps running through the outage, recreates its group, and delivers jobs once Redis is back; stop() stays bounded", async () => {
+    const { sms, worker } = harness({}, { client });
+    const before = newJob();
+    await enqueueOn(client, sms, before);
+    await worker.start();
+    await expect.poll(() => sendLogRows([before.otpId]), { timeout: 5_000 }).toHaveLength(1);
+
+    // Persistence is off: the restarted Redis has lost the stream and the group.
+    await server.stop();
+    await expect.poll(() => client.status, { timeout: 5_000 }).not.toBe("ready");
+    await server.start();
+    await expect.poll(() => client.status, { timeout: 10_000 }).toBe("ready");
+    const after = newJob();
+    await expect.poll(() => client.exists(sms.streamKey), { timeout: 10_000 }).toBe(1);
+    await enqueueOn(client, sms, after);
+    await expect.poll(() => sendLogRows([after.otpId]), { timeout: 10_000 }).toEqual([expect.objectContaining({ status: "delivered" })]);
+
+    await server.stop();
+    const started = performance.now();
+    await worker.stop();
+    expect(performance.now() - started).toBeLessThan(3_000);
+    await server.start();
+  });
+});
+
+describe("SMS worker tracing", () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  beforeAll(() => {
+    context.setGlobalContextManager(contextManager.enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(provider);
+  });
+  afterAll(async () => {
+    await provider.shutdown();
+    trace.disable();
+    propagation.disable();
+    context.disable();
+  });
+
+  it("the delivery span is a CONSUMER span whose parent is the send request's span", async () => {
+    const { sms, worker } = harness();
+    const traceId = randomBytes(16).toString("hex");
+    const requestSpanId = randomBytes(8).toString("hex");
+    const job = newJob({ traceparent: `00-${traceId}-${requestSpanId}-01` });
+    await enqueue(sms, job);
+    await worker.start();
+
+    await expect.poll(() => exporter.getFinishedSpans().find((span) => span.name === "sms.deliver"), { timeout: 5_000 }).toBeDefined();
+    const span = exporter.getFinishedSpans().find((s) => s.name === "sms.deliver");
+    expect(span?.kind).toBe(SpanKind.CONSUMER);
+    expect(span?.spanContext().traceId).toBe(traceId);
+    expect(span?.parentSpanContext?.spanId).toBe(requestSpanId);
+    expect(span?.attributes).toMatchObject({ "otp.id": job.otpId, "sms.outcome": "delivered", "sms.attempts": 1 });
+  });
+});
+
+describe("SMS provider client", () => {
+  const message = (to = "+14155550100") => ({
+    to,
+    from: "OTPLAB",
+    text: "Your code is 123456",
+    reference: randomUUID(),
+    requestId: "req-1",
+  });
+
+  async function failure(promise: Promise<unknown>): Promise<SmsProviderError> {
+    const error = await promise.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(SmsProviderError);
+    return error as SmsProviderError;
+  }
+
+  it("returns the provider's message id and sends the reference as the Idempotency-Key", async () => {
+    const client = createSmsProviderClient({ baseUrl: mock.url, timeoutMs: 2_000 });
+    const sent = message();
+    const { messageId } = await client.send(sent);
+    expect(mock.messages(sent.to)[0]).toMatchObject({ id: messageId, reference: sent.reference, text: sent.text });
+    const before = mock.stats().duplicates;
+    await client.send(sent);
+    expect(mock.stats().duplicates).toBe(before + 1);
+  });
+
+  it("classifies 5xx, 429, timeouts and refused connections as retryable, other 4xx as permanent", async () => {
+    const client = createSmsProviderClient({ baseUrl: mock.url, timeoutMs: 150 });
+    mock.setFaults({ errorRate: 1, errorStatus: 503 });
+    expect(await failure(client.send(message()))).toMatchObject({ retryable: true, status: 503, failure: "http" });
+    mock.setFaults({ errorStatus: 429 });
+    expect(await failure(client.send(message()))).toMatchObject({ retryable: true, status: 429 });
+    mock.setFaults({ errorStatus: 422 });
+    expect(await failure(client.send(message()))).toMatchObject({ retryable: false, status: 422 });
+    mock.setFaults({ errorRate: 0 });
+    expect(await failure(client.send(message("not-a-number")))).toMatchObject({ retryable: false, status: 400 });
+    mock.setFaults({ latencyMs: 1_000 });
+    expect(await failure(client.send(message()))).toMatchObject({ retryable: true, failure: "timeout" });
+    const closed = createSmsProviderClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, timeoutMs: 500 });
+    expect(await failure(closed.send(message()))).toMatchObject({ retryable: true, failure: "network" });
+  });
+});
+
+describe("backoffDelayMs", () => {
+  const policy = { retryBaseMs: 100, retryMaxMs: 1_000 };
+
+  it("grows exponentially up to the cap, with full jitter below it", () => {
+    const highest = () => 0.999_999;
+    expect([1, 2, 3, 4, 5, 6, 50].map((attempt) => backoffDelayMs(attempt, policy, highest))).toEqual([99, 199, 399, 799, 999, 999, 999]);
+    expect(backoffDelayMs(3, policy, () => 0)).toBe(0);
+    expect(backoffDelayMs(3, policy, () => 0.5)).toBe(200);
+  });
+});

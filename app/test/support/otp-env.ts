@@ -1,0 +1,93 @@
+// An OTP environment for end-to-end tests: the real service, the real mock SMS provider, and
+// tenants seeded through the service's own `seed` command.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { type MockSms, startMockSms } from "../../src/mock-sms/start-mock-sms";
+import { MAIN_JS } from "./paths";
+import { type ServiceProcess, type StartOptions, startService } from "./service-process";
+
+export interface SeededTenant {
+  id: string;
+  name: string;
+  apiKey: string;
+}
+
+export interface OtpEnvironment {
+  service: ServiceProcess;
+  sms: MockSms;
+  db: pg.Pool;
+  tenants: SeededTenant[];
+  streamKey: string;
+  send(tenant: SeededTenant, phone: string, headers?: Record<string, string>): Promise<Response>;
+  verify(tenant: SeededTenant, phone: string, code: string): Promise<Response>;
+  /** The newest code the "phone" received, read from the mock provider like a person reads an SMS. */
+  latestCode(phone: string, previous?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function seedTenants(prefix: string, count: number, extraArgs: string[] = []): SeededTenant[] {
+  const output = execFileSync(process.execPath, [MAIN_JS, "seed", "--tenants", String(count), "--prefix", prefix, ...extraArgs], {
+    env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: inject("postgresUrl"), LOG_LEVEL: "warn" },
+    encoding: "utf8",
+  });
+  return (JSON.parse(output) as { tenants: SeededTenant[] }).tenants;
+}
+
+export function randomPhone(): string {
+  return `+1555${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`;
+}
+
+export async function startOtpEnvironment(
+  options: { tenants?: number; env?: Record<string, string>; smsLatencyMs?: number } & Pick<StartOptions, "waitFor"> = {},
+): Promise<OtpEnvironment> {
+  const sms = await startMockSms({ port: 0, latencyMs: options.smsLatencyMs ?? 0 });
+  const prefix = `t${randomBytes(4).toString("hex")}`;
+  const tenants = seedTenants(prefix, options.tenants ?? 2);
+  // A stream per environment, so parallel test files never consume each other's jobs.
+  const streamKey = `otp:sms:jobs:${prefix}`;
+  const service = await startService({
+    env: {
+      SMS_PROVIDER_URL: sms.url,
+      SMS_STREAM_KEY: streamKey,
+      SMS_DEAD_LETTER_KEY: `otp:sms:dead:${prefix}`,
+      SMS_RETRY_BASE_MS: "5",
+      SMS_RETRY_MAX_MS: "20",
+      SEND_LOG_FLUSH_INTERVAL_MS: "20",
+      ...options.env,
+    },
+    waitFor: options.waitFor,
+  });
+  const db = new pg.Pool({ connectionString: inject("postgresUrl"), max: 2 });
+  const post = (path: string, tenant: SeededTenant, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${service.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+  return {
+    service,
+    sms,
+    db,
+    tenants,
+    streamKey,
+    send: (tenant, phone, headers) => post("/v1/otp/send", tenant, { phone }, headers),
+    verify: (tenant, phone, code) => post("/v1/otp/verify", tenant, { phone, code }),
+    async latestCode(phone, previous) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const text = sms.messages(phone)[0]?.text;
+        const code = text?.match(/(\d{4,10})\s*$/)?.[1];
+        if (code && code !== previous) return code;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`no new SMS reached ${phone} within 10 s`);
+    },
+    async stop() {
+      await service.stop();
+      await sms.close();
+      await db.end();
+    },
+  };
+}
