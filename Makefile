@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: help setup deps system-packages build generate typecheck lint format test test-app run bench clean
+.PHONY: help setup deps system-packages k6 build generate typecheck lint format test test-app test-bench run bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,16 +24,19 @@ $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 # `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
 # platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
 # `npm ci` then refuses it. The lock still pins every package that is installed.
-node_modules/.install-stamp: package-lock.json package.json app/package.json | $(NODE_DIR)/bin/node
+node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json | $(NODE_DIR)/bin/node
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.install-stamp ## Node.js LTS and npm dependencies
 
-system-packages: ## PostgreSQL and Redis binaries (Debian packages) when missing
-	@scripts/ensure-system-packages.sh
+system-packages: ## PostgreSQL, Redis and Chromium (Debian packages) when missing
+	@scripts/ensure-system-packages.sh chromium:chromium
 
-setup: deps system-packages ## Everything the tests and the local stack need
+k6: ## The pinned k6, built from its Go module into the tool cache
+	@scripts/ensure-k6.sh >/dev/null
+
+setup: deps system-packages k6 ## Everything the tests, the benchmarks and the local stack need
 
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
@@ -41,9 +44,11 @@ build: deps ## Compile the service to app/dist
 generate: build ## Regenerate committed artifacts (app/openapi.json); CI fails when they are stale
 	node app/dist/main.js openapi > app/openapi.json
 
-typecheck: deps ## Type-check every workspace and the scripts
+typecheck: deps ## Type-check every workspace, the scripts, the bench runner and the report
 	npm run typecheck --workspaces --if-present --silent
 	tsc -p scripts/tsconfig.json
+	tsc -p k6/runner/tsconfig.json
+	tsc -p k6/report/tsconfig.json
 
 lint: deps ## Lint and format check (Biome), as CI runs it
 	biome ci .
@@ -54,14 +59,23 @@ format: deps ## Apply Biome's formatting and safe fixes
 test-app: setup build ## The service's tests against real PostgreSQL and Redis
 	cd app && vitest run
 
-test: setup lint typecheck test-app ## Everything CI checks
+test-bench: setup build ## Every k6 script as a short smoke against the real service; runner and report tests
+	vitest run --config k6/runner/vitest.config.mts
+	vitest run --config k6/report/vitest.config.mts
+	cd k6 && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
+
+test: setup lint typecheck test-app test-bench ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)
 	node scripts/run-local.ts
 
-bench: setup build ## The local capacity ladder and its report
-	@echo "The capacity ladder (k6 scripts, runner and report) is not built yet: see issue 4." >&2; exit 1
+bench: setup build ## The local capacity ladder and its report in reports/<run-id>/ (BENCH_PROFILE=smoke|default|full)
+	K6_BIN="$$(scripts/ensure-k6.sh)" node k6/runner/bench.ts
+
+report: deps ## Re-render reports/$(RUN)/report.{md,html} from its results.json
+	@test -n "$(RUN)" || { echo "usage: make report RUN=<run-id>  (one of: $$(ls reports 2>/dev/null | tr '\n' ' '))" >&2; exit 2; }
+	node k6/report/render-report.ts reports/$(RUN)
 
 clean: ## Remove build output and local state (not the tool cache)
 	rm -rf app/dist .local node_modules/.install-stamp

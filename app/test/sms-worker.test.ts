@@ -78,7 +78,10 @@ afterEach(async () => {
 });
 
 /** A worker on a stream of its own (parallel test files share the Redis). */
-function harness(overrides: Partial<Config["sms"]> = {}, options: { random?: () => number; client?: RedisClient } = {}): Harness {
+function harness(
+  overrides: Partial<Config["sms"]> = {},
+  options: { random?: () => number; client?: RedisClient; sendLog?: Partial<Config["sendLog"]> } = {},
+): Harness {
   const client = options.client ?? redis;
   const id = randomUUID();
   const sms: Config["sms"] = {
@@ -97,7 +100,15 @@ function harness(overrides: Partial<Config["sms"]> = {}, options: { random?: () 
     ...overrides,
   };
   const registry = new Registry();
-  const sendLog = createSendLogWriter({ pool, batchSize: 50, flushIntervalMs: 10, maxBuffered: 1_000, logger, registry });
+  const sendLog = createSendLogWriter({
+    pool,
+    batchSize: 50,
+    flushIntervalMs: 10,
+    maxBuffered: 1_000,
+    ...options.sendLog,
+    logger,
+    registry,
+  });
   const worker = createSmsWorker({
     redis: client,
     sms,
@@ -171,6 +182,23 @@ async function metric(registry: Registry, name: string, labels: Record<string, s
 }
 
 describe("SMS worker", () => {
+  it("frees a delivery slot when the provider call ends, not when the batched send log commits", async () => {
+    // Two slots and a send log that commits only every 1.5 s: if a slot waited for the commit,
+    // 20 jobs would need ten commits (15 s). Delivery must not be paced by the log.
+    const { sms, worker } = harness({ concurrency: 2 }, { sendLog: { batchSize: 1_000, flushIntervalMs: 1_500 } });
+    const jobs = Array.from({ length: 20 }, () => newJob());
+    await enqueue(sms, ...jobs);
+    const started = performance.now();
+    await worker.start();
+    await expect.poll(() => mock.stats().accepted, { timeout: 1_200, interval: 20 }).toBeGreaterThanOrEqual(20);
+    expect(performance.now() - started).toBeLessThan(1_200);
+    // Nothing is acknowledged before its outcome is durable: the stream still holds every job.
+    expect(await sendLogRows(jobs.map((j) => j.otpId))).toHaveLength(0);
+    expect(await redis.xlen(sms.streamKey)).toBe(20);
+    await expect.poll(() => sendLogRows(jobs.map((j) => j.otpId)), { timeout: 5_000 }).toHaveLength(20);
+    await expect.poll(() => redis.xlen(sms.streamKey), { timeout: 2_000 }).toBe(0);
+  });
+
   it("delivers a job: the provider gets the number and text, the send log says delivered, the entry is gone", async () => {
     const { sms, worker, registry } = harness();
     const job = newJob();

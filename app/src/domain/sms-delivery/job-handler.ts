@@ -35,16 +35,25 @@ type Delivery =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createJobHandler(options: JobHandlerOptions): (entry: StreamEntry) => Promise<void> {
+/**
+ * Handles one entry. `deliveryDone` is called once the provider call (with its retries) is over:
+ * the worker's delivery slot is free then, while the outcome waits for its batched commit and the
+ * acknowledgement. Holding the slot through the commit would cap throughput at
+ * concurrency / flush interval.
+ */
+export type JobHandler = (entry: StreamEntry, deliveryDone: () => void) => Promise<void>;
+
+export function createJobHandler(options: JobHandlerOptions): JobHandler {
   const { redis, sms, keys, provider, sendLog, metrics, stopSignal } = options;
   const random = options.random ?? Math.random;
   const tracer = trace.getTracer("otp-service/sms-worker");
 
-  async function handle(entry: StreamEntry, span: Span): Promise<void> {
+  async function handle(entry: StreamEntry, span: Span, deliveryDone: () => void): Promise<void> {
     let job: SmsJob;
     try {
       job = openJob(entry.fields, keys);
     } catch (error) {
+      deliveryDone();
       await deadLetterCorrupt(entry, error, span);
       return;
     }
@@ -58,6 +67,7 @@ export function createJobHandler(options: JobHandlerOptions): (entry: StreamEntr
     span.setAttributes({ "otp.id": job.otpId, "otp.tenant_id": job.tenantId, "otp.request_id": job.requestId });
 
     const delivery = await deliver(job, span, logger);
+    deliveryDone();
     span.setAttribute("sms.attempts", delivery.attempts);
     if (delivery.status === "abandoned") {
       logger.info({ attempts: delivery.attempts, lastError: delivery.error }, "sms: worker stopping, job left pending for reclaim");
@@ -144,7 +154,13 @@ export function createJobHandler(options: JobHandlerOptions): (entry: StreamEntr
     if (!replies || failed) throw failed?.[0] ?? new Error("acknowledge transaction aborted");
   }
 
-  return (entry) => {
+  return (entry, deliveryDone) => {
+    let slotFreed = false;
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      deliveryDone();
+    };
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: entry.fields.traceparent ?? "" });
     const attributes = {
       "messaging.system": "redis",
@@ -155,13 +171,14 @@ export function createJobHandler(options: JobHandlerOptions): (entry: StreamEntr
     };
     return tracer.startActiveSpan("sms.deliver", { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
       try {
-        await handle(entry, span);
+        await handle(entry, span, freeSlot);
       } catch (error) {
         // Redis failed mid-way (dead-letter or acknowledgement): the entry stays pending for reclaim.
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         options.logger.warn({ err: error, streamId: entry.id, otpId: entry.fields.otpId }, "sms: job left pending after an error");
       } finally {
+        freeSlot();
         span.end();
       }
     });

@@ -63,7 +63,9 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
     ...(options.random ? { random: options.random } : {}),
   });
 
+  // Every job from read to acknowledgement; `delivering` counts those still talking to the provider.
   const inFlight = new Map<string, Promise<void>>();
+  let delivering = 0;
   let wakeReader: (() => void) | undefined;
   let reader: Redis | undefined;
   let readerClientId: number | undefined;
@@ -73,17 +75,20 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
 
   function freeSlots(): number {
-    return sms.concurrency - inFlight.size;
+    return sms.concurrency - delivering;
   }
 
   function dispatch(entry: StreamEntry): void {
     // Our own entry came back from a reclaim while we still work on it: one copy is enough.
     if (inFlight.has(entry.id)) return;
     metrics.inFlight.inc();
-    const done = handle(entry).finally(() => {
+    delivering += 1;
+    const done = handle(entry, () => {
+      delivering -= 1;
+      wakeReader?.();
+    }).finally(() => {
       inFlight.delete(entry.id);
       metrics.inFlight.dec();
-      wakeReader?.();
     });
     inFlight.set(entry.id, done);
   }

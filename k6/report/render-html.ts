@@ -1,0 +1,426 @@
+// report.html: the same report as report.md, self-contained (inline CSS, the Chart.js bundle, the data
+// as JSON), with charts. It makes no network request: a Content-Security-Policy forbids any.
+import { readFileSync } from "node:fs";
+import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
+import { buildChartSpecs, type ChartSpec } from "./charts.ts";
+import {
+  formatConfigValue,
+  formatCount,
+  formatDuration,
+  formatGiB,
+  formatMs,
+  formatRate,
+  formatRatio,
+  formatRps,
+  formatTimestamp,
+} from "./format.ts";
+import { type Content, h, jsonForScript, type Raw, render, scriptSource } from "./html.ts";
+import { PLATEAU_HEADERS, plateauCells } from "./render-markdown.ts";
+import {
+  baselineRatioText,
+  bottleneckView,
+  capacityPhrase,
+  capacityText,
+  GENERATOR_LIMITED_TEXT,
+  LIMITED_BY_TEXT,
+  plateauAtCapacity,
+  sortedRecommendations,
+  validitySummary,
+} from "./report-model.ts";
+
+const STYLE = readFileSync(new URL("./report.css", import.meta.url), "utf8");
+const RUNTIME = readFileSync(new URL("./charts-runtime.js", import.meta.url), "utf8");
+
+export interface HtmlAssets {
+  /** The Chart.js UMD bundle's source (chart.js/dist/chart.umd.js). */
+  chartJs: string;
+}
+
+type Cell = Content | { content: Content; className: string };
+
+function table(headers: string[], rows: Cell[][], numeric: boolean[] = [], rowClasses: (string | undefined)[] = []): Raw {
+  const className = (i: number) => (numeric[i] ? "num" : undefined);
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      null,
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          headers.map((text, i) => h("th", { class: className(i), scope: "col" }, text)),
+        ),
+      ),
+      h(
+        "tbody",
+        null,
+        rows.map((row, r) =>
+          h(
+            "tr",
+            { class: rowClasses[r] },
+            row.map((c, i) => {
+              if (typeof c === "object" && c !== null && "className" in c) {
+                return h("td", { class: [className(i), c.className].filter(Boolean).join(" ") }, c.content);
+              }
+              return h("td", { class: className(i) }, c);
+            }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function canvas(spec: ChartSpec, wide = false): Raw {
+  return h(
+    "figure",
+    { class: wide ? "chart wide" : "chart" },
+    h("div", { class: "chart-box" }, h("canvas", { id: spec.id, role: "img", "aria-label": spec.description })),
+  );
+}
+
+function mark(passed: boolean): Raw {
+  return h("span", { class: passed ? "ok" : "bad", title: passed ? "passed" : "failed" }, passed ? "✓" : "✗");
+}
+
+function header(results: BenchResults): Raw {
+  const duration = formatDuration(results.started_at, results.finished_at);
+  const validity = validitySummary(results);
+  const facts: [string, string][] = [
+    ["Profile", results.profile],
+    ["Started", formatTimestamp(results.started_at)],
+    duration ? ["Duration", duration] : ["Finished", formatTimestamp(results.finished_at)],
+    ["SLO", `p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}`],
+    ["Target", `${formatRps(results.target_rps)} req/s`],
+  ];
+  return h(
+    "header",
+    null,
+    h("h1", null, "Capacity report ", h("span", { class: "run-id" }, results.run_id)),
+    h(
+      "dl",
+      { class: "facts" },
+      facts.map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v))),
+    ),
+    validity.failing.length > 0
+      ? h(
+          "p",
+          { class: "banner bad", role: "alert" },
+          `✗ ${validity.failing.length} of ${validity.total} validity checks failed (${validity.failing.join(", ")}): read the figures with them in mind.`,
+        )
+      : [],
+    nav(),
+  );
+}
+
+const SECTIONS: [string, string][] = [
+  ["environment", "Environment"],
+  ["capacity", "Capacity per layer"],
+  ["physical-limits", "Physical limits"],
+  ["bottleneck", "Bottleneck"],
+  ["behaviour", "Behaviour under load"],
+  ["recommendations", "Recommendations"],
+  ["validity", "Validity checks"],
+];
+
+function nav(): Raw {
+  return h(
+    "nav",
+    null,
+    h(
+      "ul",
+      null,
+      SECTIONS.map(([id, label]) => h("li", null, h("a", { href: `#${id}` }, label))),
+    ),
+  );
+}
+
+function section(id: string, ...children: Content[]): Raw {
+  const label = SECTIONS.find(([key]) => key === id)?.[1] ?? id;
+  return h("section", { id }, h("h2", null, label), ...children);
+}
+
+function environment(results: BenchResults): Raw {
+  const { host, versions, config } = results.environment;
+  return section(
+    "environment",
+    h(
+      "div",
+      { class: "grid3" },
+      table(
+        ["Host", ""],
+        [
+          ["CPU", host.cpu_model],
+          ["Cores", String(host.cores)],
+          ["Memory", formatGiB(host.memory_gib)],
+          ["Kernel", host.kernel],
+        ],
+      ),
+      table(
+        ["Component", "Version"],
+        Object.entries(versions).map(([k, v]) => [k, v]),
+      ),
+      table(
+        ["Setting", "Value"],
+        Object.entries(config).map(([k, v]) => [k, h("code", null, formatConfigValue(v))]),
+      ),
+    ),
+  );
+}
+
+function capacityCell(layer: LayerResult): Cell {
+  const text = capacityText(layer);
+  if (text === GENERATOR_LIMITED_TEXT) return { content: text, className: "warn-text" };
+  return { content: text, className: "strong" };
+}
+
+function capacity(results: BenchResults, specs: ChartSpec[]): Raw {
+  const validity = validitySummary(results);
+  const rows = results.layers.map((layer): Cell[] => {
+    const at = plateauAtCapacity(layer);
+    return [
+      layer.name,
+      h("code", null, layer.endpoint),
+      capacityCell(layer),
+      LIMITED_BY_TEXT[layer.limited_by],
+      formatMs(at?.latencyMs.p50 ?? null, false),
+      formatMs(at?.latencyMs.p95 ?? null, false),
+      formatMs(layer.p99_ms_at_capacity, false),
+      formatRate(layer.error_rate_at_capacity),
+      formatCount(layer.dropped_iterations_at_capacity),
+      baselineRatioText(layer),
+    ];
+  });
+  const chart = specs.find((s) => s.kind === "capacity");
+  return section(
+    "capacity",
+    h(
+      "p",
+      { class: "note" },
+      `Capacity is the highest offered rate whose plateau met the SLO (p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}) with no dropped iterations and an unsaturated load generator; latency and errors are those of that plateau. "≥" marks a layer that never saturated: the figure is a lower bound.`,
+    ),
+    table(
+      ["Layer", "Endpoint", "Capacity (req/s)", "Limited by", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Errors", "Dropped", "vs physical limit"],
+      rows,
+      [false, false, true, false, true, true, true, true, true, false],
+      results.layers.map((l) =>
+        l.layer === "full-send" || l.layer === "full-verify" ? "flow" : l.layer === "baseline" ? "baseline" : undefined,
+      ),
+    ),
+    h("p", { class: validity.failing.length > 0 ? "validity-line bad" : "validity-line ok" }, validity.text),
+    chart ? canvas(chart, true) : [],
+  );
+}
+
+function physicalLimits(results: BenchResults): Raw {
+  if (results.baselines.length === 0) return section("physical-limits", h("p", null, "No baseline was measured in this run."));
+  return section(
+    "physical-limits",
+    h("p", { class: "note" }, "What the machine does with no service in the way: the ceiling each layer is compared with."),
+    table(
+      ["Baseline", "Tool", "ops/s", "p99 (ms)", "How"],
+      results.baselines.map((b) => [b.name, b.tool, formatRps(b.ops_per_second), formatMs(b.p99_ms, false), b.detail]),
+      [false, false, true, true, false],
+    ),
+  );
+}
+
+function bottleneck(results: BenchResults): Raw {
+  const view = bottleneckView(results);
+  const flowCapacity = view.flow ? capacityPhrase(view.flow) : "not measured";
+  return section(
+    "bottleneck",
+    h(
+      "dl",
+      { class: "facts big" },
+      h("div", null, h("dt", null, "Flow"), h("dd", null, view.flowLabel)),
+      h("div", null, h("dt", null, "Capacity"), h("dd", null, `${flowCapacity} (target ${formatRps(results.target_rps)} req/s)`)),
+      h("div", null, h("dt", null, "Bounded by"), h("dd", null, view.boundedByLabel)),
+      h("div", null, h("dt", null, "Headroom"), h("dd", null, formatRatio(results.bottleneck.headroom_ratio))),
+    ),
+    h("p", null, results.bottleneck.explanation),
+    view.rows.length > 0
+      ? table(
+          ["Layer", "Capacity (req/s)", "Flow ÷ layer", ""],
+          view.rows.map((r) => [
+            r.layer.name,
+            capacityText(r.layer),
+            formatRatio(r.flowShare),
+            r.bounds ? h("strong", null, "◀ bounds the flow") : "",
+          ]),
+          [false, true, true, false],
+          view.rows.map((r) => (r.bounds ? "bounds" : undefined)),
+        )
+      : [],
+  );
+}
+
+function plateauLabel(layer: LayerResult, p: PlateauResult, index: number): Content {
+  const badges: Content[] = [];
+  if (index === layer.knee_index) badges.push(h("span", { class: "badge knee" }, "◆ knee"));
+  if (!layer.generator_limited && layer.capacity_rps !== null && p.offeredRps === layer.capacity_rps) {
+    badges.push(h("span", { class: "badge capacity" }, "● capacity"));
+  }
+  return [p.name, ...badges.map((b) => [" ", b])];
+}
+
+function layerBehaviour(layer: LayerResult, specs: ChartSpec[]): Raw {
+  const knee = layer.knee_index !== null ? layer.plateaus[layer.knee_index] : undefined;
+  const charts = specs.filter((s) => s.group === layer.script && s.kind !== "capacity");
+  const failed = layer.plateaus.filter((p) => p.failedBecause.length > 0);
+  return h(
+    "article",
+    { class: "layer", id: `layer-${layer.script}` },
+    h("h3", null, layer.name, " ", h("code", null, layer.endpoint)),
+    h(
+      "p",
+      null,
+      "Capacity: ",
+      h("strong", { class: layer.generator_limited ? "warn-text" : undefined }, capacityPhrase(layer)),
+      ` (limited by ${LIMITED_BY_TEXT[layer.limited_by]}); `,
+      knee ? `knee at ${formatRps(knee.offeredRps)} req/s (${knee.name}).` : "no knee within the tested rates.",
+    ),
+    layer.plateaus.length === 0
+      ? h("p", null, "No plateau data.")
+      : [
+          h(
+            "div",
+            { class: "charts" },
+            charts.map((c) => canvas(c)),
+          ),
+          table(
+            PLATEAU_HEADERS,
+            layer.plateaus.map((p, i): Cell[] => {
+              const cells: Cell[] = [{ content: plateauLabel(layer, p, i), className: "plateau" }, ...plateauCells(p)];
+              cells[cells.length - 1] = mark(p.meetsSlo);
+              return cells;
+            }),
+            PLATEAU_HEADERS.map((_, i) => i > 0 && i < PLATEAU_HEADERS.length - 1),
+            layer.plateaus.map(
+              (p, i) => [i === layer.knee_index ? "knee" : "", p.meetsSlo ? "" : "fails"].filter(Boolean).join(" ") || undefined,
+            ),
+          ),
+        ],
+    failed.length > 0
+      ? h(
+          "details",
+          null,
+          h("summary", null, `Plateaus that fail the capacity rule (${failed.length})`),
+          h(
+            "ul",
+            null,
+            failed.map((p) =>
+              h("li", null, h("strong", null, `${p.name} (${formatRps(p.offeredRps)} req/s)`), `: ${p.failedBecause.join("; ")}`),
+            ),
+          ),
+        )
+      : [],
+  );
+}
+
+function behaviour(results: BenchResults, specs: ChartSpec[]): Raw {
+  return section(
+    "behaviour",
+    h(
+      "p",
+      { class: "note" },
+      "One row per plateau (a constant arrival rate held for its duration). ◆ knee: where latency starts rising steeply; ● capacity: the plateau the capacity is taken from; ⚠ the load generator was saturated. EL lag = event-loop lag p99; PG pool waiting = most clients queued for a connection; stream lag = SMS stream entries not yet delivered (max); CPU and RSS per process: service / PostgreSQL / Redis.",
+    ),
+    results.layers.map((l) => layerBehaviour(l, specs)),
+  );
+}
+
+function recommendations(results: BenchResults): Raw {
+  const sorted = sortedRecommendations(results);
+  if (sorted.length === 0) return section("recommendations", h("p", null, "None from this run."));
+  return section(
+    "recommendations",
+    h(
+      "ol",
+      { class: "recs" },
+      sorted.map((r) =>
+        h(
+          "li",
+          { class: `rec ${r.severity}` },
+          h(
+            "div",
+            { class: "rec-head" },
+            h("span", { class: `sev ${r.severity}` }, r.severity),
+            " ",
+            h("strong", null, r.title),
+            " ",
+            h("code", null, r.id),
+          ),
+          h("p", null, h("span", { class: "label" }, "Evidence: "), r.evidence),
+          h("p", null, h("span", { class: "label" }, "Expected gain: "), r.expected_gain),
+        ),
+      ),
+    ),
+  );
+}
+
+function validity(results: BenchResults): Raw {
+  const summary = validitySummary(results);
+  return section(
+    "validity",
+    h("p", { class: summary.failing.length > 0 ? "validity-line bad" : "validity-line ok" }, summary.text),
+    summary.total > 0
+      ? table(
+          ["", "Check", "Detail"],
+          results.validity.map((c) => [mark(c.passed), h("code", null, c.id), c.detail]),
+          [],
+          results.validity.map((c) => (c.passed ? undefined : "fails")),
+        )
+      : [],
+  );
+}
+
+const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
+export function renderHtml(results: BenchResults, assets: HtmlAssets): string {
+  const specs = buildChartSpecs(results);
+  const body = render([
+    header(results),
+    h(
+      "main",
+      null,
+      environment(results),
+      capacity(results, specs),
+      physicalLimits(results),
+      bottleneck(results),
+      behaviour(results, specs),
+      recommendations(results),
+      validity(results),
+    ),
+    h("footer", null, `Generated from results.json (schema v${results.schema_version}) by k6/report/render-report.ts.`),
+  ]);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<title>${render(`Capacity report — ${results.run_id}`)}</title>
+<link rel="icon" href="data:,">
+<style>
+${STYLE}
+</style>
+</head>
+<body>
+${body}
+<script type="application/json" id="bench-results">${jsonForScript(results)}</script>
+<script type="application/json" id="chart-specs">${jsonForScript(specs)}</script>
+<script>
+${scriptSource(assets.chartJs.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"))}
+</script>
+<script>
+${scriptSource(RUNTIME)}
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,287 @@
+// report.md: the capacity report as Markdown, readable in a terminal, a pull request or a wiki.
+import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
+import {
+  formatConfigValue,
+  formatCores,
+  formatCount,
+  formatDuration,
+  formatGiB,
+  formatMiB,
+  formatMs,
+  formatRate,
+  formatRatio,
+  formatRps,
+  formatTimestamp,
+} from "./format.ts";
+import {
+  baselineRatioText,
+  bottleneckView,
+  capacityPhrase,
+  capacityText,
+  LIMITED_BY_TEXT,
+  perProcess,
+  plateauAtCapacity,
+  sortedRecommendations,
+  validitySummary,
+} from "./report-model.ts";
+
+/** Text for a table cell: no pipes or line breaks may break the row. */
+function cell(text: string): string {
+  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|").replace(/</g, "&lt;");
+}
+
+/** Free text: raw HTML in the input must not render as HTML. */
+function text(value: string): string {
+  return value.replace(/</g, "&lt;");
+}
+
+function table(headers: string[], rows: string[][], align?: ("l" | "r" | "c")[]): string {
+  const rule = headers.map((_, i) => {
+    const a = align?.[i] ?? "l";
+    return a === "r" ? "---:" : a === "c" ? ":---:" : "---";
+  });
+  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
+  return [line(headers), `| ${rule.join(" | ")} |`, ...rows.map(line)].join("\n");
+}
+
+function header(results: BenchResults): string {
+  const duration = formatDuration(results.started_at, results.finished_at);
+  const meta = [
+    `Profile **${text(results.profile)}**`,
+    `started ${formatTimestamp(results.started_at)}`,
+    duration ? `took ${duration}` : `finished ${formatTimestamp(results.finished_at)}`,
+    `SLO p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}`,
+    `target ${formatRps(results.target_rps)} req/s`,
+  ].join(" · ");
+  const lines = [`# Capacity report — ${text(results.run_id)}`, "", meta];
+  const validity = validitySummary(results);
+  if (validity.failing.length > 0) {
+    lines.push(
+      "",
+      `> **✗ ${validity.failing.length} of ${validity.total} validity checks failed** (${validity.failing.join(", ")}): read the figures with them in mind.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function environment(results: BenchResults): string {
+  const { host, versions, config } = results.environment;
+  return [
+    "## Environment",
+    "",
+    table(
+      ["Host", ""],
+      [
+        ["CPU", host.cpu_model],
+        ["Cores", String(host.cores)],
+        ["Memory", formatGiB(host.memory_gib)],
+        ["Kernel", host.kernel],
+      ],
+    ),
+    "",
+    table(
+      ["Component", "Version"],
+      Object.entries(versions).map(([k, v]) => [k, v]),
+    ),
+    "",
+    table(
+      ["Setting", "Value"],
+      Object.entries(config).map(([k, v]) => [k, formatConfigValue(v)]),
+    ),
+  ].join("\n");
+}
+
+function capacityRow(layer: LayerResult): string[] {
+  const at = plateauAtCapacity(layer);
+  return [
+    layer.name,
+    layer.endpoint,
+    capacityText(layer),
+    LIMITED_BY_TEXT[layer.limited_by],
+    formatMs(at?.latencyMs.p50 ?? null, false),
+    formatMs(at?.latencyMs.p95 ?? null, false),
+    formatMs(layer.p99_ms_at_capacity, false),
+    formatRate(layer.error_rate_at_capacity),
+    formatCount(layer.dropped_iterations_at_capacity),
+    baselineRatioText(layer),
+  ];
+}
+
+function capacity(results: BenchResults): string {
+  return [
+    "## Capacity per layer",
+    "",
+    `Capacity is the highest offered rate whose plateau met the SLO (p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}) with no dropped iterations and an unsaturated load generator; latency and errors are those of that plateau. "≥" marks a layer that never saturated: the figure is a lower bound.`,
+    "",
+    table(
+      ["Layer", "Endpoint", "Capacity (req/s)", "Limited by", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Errors", "Dropped", "vs physical limit"],
+      results.layers.map(capacityRow),
+      ["l", "l", "r", "l", "r", "r", "r", "r", "r", "l"],
+    ),
+    "",
+    `**${validitySummary(results).text}**`,
+  ].join("\n");
+}
+
+function physicalLimits(results: BenchResults): string {
+  if (results.baselines.length === 0) return "## Physical limits\n\nNo baseline was measured in this run.";
+  return [
+    "## Physical limits",
+    "",
+    "What the machine does with no service in the way: the ceiling each layer is compared with.",
+    "",
+    table(
+      ["Baseline", "Tool", "ops/s", "p99 (ms)", "How"],
+      results.baselines.map((b) => [b.name, b.tool, formatRps(b.ops_per_second), formatMs(b.p99_ms, false), b.detail]),
+      ["l", "l", "r", "r", "l"],
+    ),
+  ].join("\n");
+}
+
+function bottleneck(results: BenchResults): string {
+  const view = bottleneckView(results);
+  const flowCapacity = view.flow ? capacityPhrase(view.flow) : "not measured";
+  const lines = [
+    "## Bottleneck",
+    "",
+    `- **Flow:** ${text(view.flowLabel)}: ${flowCapacity}, against a target of ${formatRps(results.target_rps)} req/s`,
+    `- **Bounded by:** ${text(view.boundedByLabel)}`,
+    `- **Headroom:** ${formatRatio(results.bottleneck.headroom_ratio)}`,
+    "",
+    text(results.bottleneck.explanation),
+  ];
+  if (view.rows.length > 0) {
+    lines.push(
+      "",
+      table(
+        ["Layer", "Capacity (req/s)", "Flow ÷ layer", ""],
+        view.rows.map((r) => [r.layer.name, capacityText(r.layer), formatRatio(r.flowShare), r.bounds ? "◀ bounds the flow" : ""]),
+        ["l", "r", "r", "l"],
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+function plateauLabel(layer: LayerResult, p: PlateauResult, index: number): string {
+  const marks: string[] = [];
+  if (index === layer.knee_index) marks.push("◆ knee");
+  if (!layer.generator_limited && layer.capacity_rps !== null && p.offeredRps === layer.capacity_rps) marks.push("● capacity");
+  return marks.length > 0 ? `${p.name} ${marks.join(" ")}` : p.name;
+}
+
+export const PLATEAU_HEADERS = [
+  "Plateau",
+  "Offered (req/s)",
+  "Achieved (req/s)",
+  "p50 (ms)",
+  "p95 (ms)",
+  "p99 (ms)",
+  "Errors",
+  "Dropped",
+  "Gen CPU (cores)",
+  "EL lag p99 (ms)",
+  "PG pool waiting",
+  "Redis p99 (ms)",
+  "Stream lag",
+  "CPU svc/PG/Redis (cores)",
+  "RSS svc/PG/Redis (MiB)",
+  "SLO",
+];
+
+export function plateauCells(p: PlateauResult): string[] {
+  const s = p.server;
+  return [
+    formatRps(p.offeredRps),
+    formatRps(p.achievedRps),
+    formatMs(p.latencyMs.p50, false),
+    formatMs(p.latencyMs.p95, false),
+    formatMs(p.latencyMs.p99, false),
+    formatRate(p.errorRate),
+    formatCount(p.droppedIterations),
+    `${formatCores(p.generatorCpuCores)}${p.generatorSaturated ? " ⚠" : ""}`,
+    formatMs(s.eventLoopLagP99Ms, false),
+    formatCount(s.pgPoolWaitingMax),
+    formatMs(s.redisCommandP99Ms, false),
+    formatCount(s.streamLagMax),
+    perProcess(s.cpuCores, formatCores),
+    perProcess(s.rssMiB, formatMiB),
+    p.meetsSlo ? "✓" : "✗",
+  ];
+}
+
+function layerBehaviour(layer: LayerResult): string {
+  const knee = layer.knee_index !== null ? layer.plateaus[layer.knee_index] : undefined;
+  const summary = [
+    `Capacity: **${capacityPhrase(layer)}** (limited by ${LIMITED_BY_TEXT[layer.limited_by]})`,
+    knee ? `knee at ${formatRps(knee.offeredRps)} req/s (${knee.name})` : "no knee within the tested rates",
+  ].join("; ");
+  const lines = [`### ${text(layer.name)} — \`${layer.endpoint.replace(/`/g, "'")}\``, "", `${summary}.`];
+  if (layer.plateaus.length === 0) return [...lines, "", "No plateau data."].join("\n");
+  lines.push(
+    "",
+    table(
+      PLATEAU_HEADERS,
+      layer.plateaus.map((p, i) => [plateauLabel(layer, p, i), ...plateauCells(p)]),
+      ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "c"],
+    ),
+  );
+  const failed = layer.plateaus.filter((p) => p.failedBecause.length > 0);
+  if (failed.length > 0) {
+    lines.push("", "Plateaus that fail the capacity rule:", "");
+    for (const p of failed) lines.push(`- ${p.name} (${formatRps(p.offeredRps)} req/s): ${text(p.failedBecause.join("; "))}`);
+  }
+  return lines.join("\n");
+}
+
+function behaviour(results: BenchResults): string {
+  return [
+    "## Behaviour under load",
+    "",
+    "One row per plateau (a constant arrival rate held for its duration). ◆ knee: where latency starts rising steeply; ● capacity: the plateau the capacity is taken from; ⚠ the load generator was saturated. Server signals: EL lag = event-loop lag p99, PG pool waiting = most clients queued for a connection, stream lag = SMS stream entries not yet delivered (max); CPU and RSS per process: service / PostgreSQL / Redis.",
+    ...results.layers.map((l) => `\n${layerBehaviour(l)}`),
+  ].join("\n");
+}
+
+function recommendations(results: BenchResults): string {
+  const sorted = sortedRecommendations(results);
+  if (sorted.length === 0) return "## Recommendations\n\nNone from this run.";
+  const items = sorted.map((r, i) =>
+    [
+      `${i + 1}. **[${r.severity.toUpperCase()}] ${text(r.title)}** (\`${r.id}\`)`,
+      `   - Evidence: ${text(r.evidence)}`,
+      `   - Expected gain: ${text(r.expected_gain)}`,
+    ].join("\n"),
+  );
+  return ["## Recommendations", "", ...items].join("\n");
+}
+
+function validity(results: BenchResults): string {
+  const summary = validitySummary(results);
+  if (summary.total === 0) return `## Validity checks\n\n${summary.text}`;
+  return [
+    "## Validity checks",
+    "",
+    summary.text,
+    "",
+    table(
+      ["", "Check", "Detail"],
+      results.validity.map((c) => [c.passed ? "✓" : "✗", c.id, c.detail]),
+      ["c", "l", "l"],
+    ),
+  ].join("\n");
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  return `${[
+    header(results),
+    environment(results),
+    capacity(results),
+    physicalLimits(results),
+    bottleneck(results),
+    behaviour(results),
+    recommendations(results),
+    validity(results),
+    `---\n\nGenerated from results.json (schema v${results.schema_version}) by k6/report/render-report.ts.`,
+  ].join("\n\n")}\n`;
+}

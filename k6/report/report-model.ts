@@ -1,0 +1,130 @@
+// What both renderers derive from results.json in the same way: the wording of capacities and
+// limits, the plateau at capacity, the bottleneck comparison, the validity summary.
+import type { BenchResults, LayerResult, LimitedBy, PlateauResult, Recommendation } from "../runner/results.ts";
+import { formatRatio, formatRps, NONE } from "./format.ts";
+
+export const GENERATOR_LIMITED_TEXT = "not measured: the load generator was the limit";
+
+export const LIMITED_BY_TEXT: Record<LimitedBy, string> = {
+  slo_latency: "p99 latency SLO",
+  slo_errors: "error-rate SLO",
+  dropped_iterations: "dropped iterations",
+  load_generator: "load generator",
+  highest_rate_tested: "highest rate tested, not saturated",
+  no_plateau_met_slo: "no plateau met the SLO",
+};
+
+const SEVERITY_ORDER: Record<Recommendation["severity"], number> = { high: 0, medium: 1, low: 2 };
+
+export const FLOW_LAYERS: ReadonlySet<LayerResult["layer"]> = new Set(["full-send", "full-verify"]);
+
+export function isFlow(layer: LayerResult): boolean {
+  return FLOW_LAYERS.has(layer.layer);
+}
+
+export function isBaselineLayer(layer: LayerResult): boolean {
+  return layer.layer === "baseline";
+}
+
+/** The plateau whose offered rate is the capacity, or null when no capacity was found. */
+export function plateauAtCapacity(layer: LayerResult): PlateauResult | null {
+  if (layer.capacity_rps === null) return null;
+  return layer.plateaus.find((p) => p.offeredRps === layer.capacity_rps) ?? null;
+}
+
+/** The capacity as a reader should read it: a figure, a lower bound, or why there is none. */
+export function capacityText(layer: LayerResult): string {
+  if (layer.generator_limited) return GENERATOR_LIMITED_TEXT;
+  if (layer.capacity_rps === null) return NONE;
+  const figure = formatRps(layer.capacity_rps);
+  return layer.limited_by === "highest_rate_tested" ? `≥ ${figure}` : figure;
+}
+
+/** The capacity for a sentence: "14,000 req/s", "≥ 10,000 req/s", "none", or why it was not measured. */
+export function capacityPhrase(layer: LayerResult): string {
+  if (layer.generator_limited) return GENERATOR_LIMITED_TEXT;
+  if (layer.capacity_rps === null) return "none";
+  return `${capacityText(layer)} req/s`;
+}
+
+/** "×0.42 of pgbench-select", or an em dash when the layer has no physical limit to compare with. */
+export function baselineRatioText(layer: LayerResult): string {
+  if (layer.baseline === null) return NONE;
+  if (layer.ratio_to_baseline === null) return `${NONE} (vs ${layer.baseline})`;
+  return `${formatRatio(layer.ratio_to_baseline)} of ${layer.baseline}`;
+}
+
+export function sortedRecommendations(results: BenchResults): Recommendation[] {
+  return results.recommendations
+    .map((r, index) => ({ r, index }))
+    .sort((a, b) => SEVERITY_ORDER[a.r.severity] - SEVERITY_ORDER[b.r.severity] || a.index - b.index)
+    .map(({ r }) => r);
+}
+
+export interface ValiditySummary {
+  passed: number;
+  total: number;
+  failing: string[];
+  text: string;
+}
+
+export function validitySummary(results: BenchResults): ValiditySummary {
+  const total = results.validity.length;
+  const failing = results.validity.filter((c) => !c.passed).map((c) => c.id);
+  const passed = total - failing.length;
+  let text: string;
+  if (total === 0) text = "Validity: no checks were recorded for this run.";
+  else if (failing.length === 0) text = `Validity: ✓ all ${total} checks passed.`;
+  else
+    text = `Validity: ✗ ${passed} of ${total} checks passed; failing: ${failing.join(", ")} (see Validity checks before trusting these figures).`;
+  return { passed, total, failing, text };
+}
+
+/** Finds a layer by its layer kind, script id or name (the runner may use any of them as a key). */
+export function findLayer(results: BenchResults, key: string | null): LayerResult | null {
+  if (key === null) return null;
+  return results.layers.find((l) => l.layer === key) ?? results.layers.find((l) => l.script === key || l.name === key) ?? null;
+}
+
+export interface BottleneckRow {
+  layer: LayerResult;
+  /** Flow capacity / layer capacity: how much of the layer's capacity the whole flow reaches. */
+  flowShare: number | null;
+  bounds: boolean;
+}
+
+export interface BottleneckView {
+  flow: LayerResult | null;
+  flowLabel: string;
+  boundedBy: LayerResult | null;
+  boundedByLabel: string;
+  rows: BottleneckRow[];
+}
+
+export function bottleneckView(results: BenchResults): BottleneckView {
+  const flow = findLayer(results, results.bottleneck.flow);
+  const boundedBy = findLayer(results, results.bottleneck.bounded_by);
+  const components = results.layers.filter((l) => !isFlow(l) && !isBaselineLayer(l));
+  const rows = components
+    .map((layer) => ({
+      layer,
+      flowShare: flow?.capacity_rps != null && layer.capacity_rps ? flow.capacity_rps / layer.capacity_rps : null,
+      bounds: boundedBy === layer,
+    }))
+    .sort((a, b) => (a.layer.capacity_rps ?? Number.POSITIVE_INFINITY) - (b.layer.capacity_rps ?? Number.POSITIVE_INFINITY));
+  return {
+    flow,
+    flowLabel: flow ? `${flow.name} (${flow.endpoint})` : results.bottleneck.flow,
+    boundedBy,
+    boundedByLabel: boundedBy ? `${boundedBy.name} (${boundedBy.layer})` : (results.bottleneck.bounded_by ?? "not determined"),
+    rows,
+  };
+}
+
+/** Server signals of a plateau as short "a / b / c" cells, for service, PostgreSQL and Redis. */
+export function perProcess(
+  values: { service: number | null; postgres: number | null; redis: number | null },
+  format: (v: number | null) => string,
+) {
+  return `${format(values.service)} / ${format(values.postgres)} / ${format(values.redis)}`;
+}

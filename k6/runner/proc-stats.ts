@@ -1,0 +1,64 @@
+// CPU time and resident memory of a process and all its descendants, from /proc (Linux).
+import { readdirSync, readFileSync } from "node:fs";
+
+export interface ProcessUsage {
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+const PAGE_SIZE = 4096;
+
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  cpuTicks: number;
+  rssPages: number;
+}
+
+function readEntry(pid: number): ProcEntry | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return {
+      pid,
+      ppid: Number(fields[1]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+      rssPages: Number(fields[21]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Usage of each root pid's whole tree (PostgreSQL runs one process per connection). */
+export function processTreeUsage(rootPids: Record<string, number | undefined>): Record<string, ProcessUsage | null> {
+  const entries = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readEntry(Number(name)))
+    .filter((entry): entry is ProcEntry => entry !== undefined);
+  const children = new Map<number, ProcEntry[]>();
+  for (const entry of entries) children.set(entry.ppid, [...(children.get(entry.ppid) ?? []), entry]);
+  const byPid = new Map(entries.map((entry) => [entry.pid, entry]));
+
+  const usage: Record<string, ProcessUsage | null> = {};
+  for (const [name, pid] of Object.entries(rootPids)) {
+    const root = pid === undefined ? undefined : byPid.get(pid);
+    if (!root) {
+      usage[name] = null;
+      continue;
+    }
+    let ticks = 0;
+    let pages = 0;
+    const stack = [root];
+    while (stack.length > 0) {
+      const entry = stack.pop() as ProcEntry;
+      ticks += entry.cpuTicks;
+      pages += entry.rssPages;
+      stack.push(...(children.get(entry.pid) ?? []));
+    }
+    usage[name] = { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, rssBytes: pages * PAGE_SIZE };
+  }
+  return usage;
+}

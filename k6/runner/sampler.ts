@@ -1,0 +1,96 @@
+// Samples the service's /metrics and the processes' CPU and memory once a second during a run,
+// then summarises any time window (a plateau) into server-side signals.
+
+import { type ProcessUsage, processTreeUsage } from "./proc-stats.ts";
+import { bucketsOf, parsePrometheusText, quantileBetween, type Sample, sumOf } from "./prometheus-text.ts";
+import type { ServerSignals } from "./results.ts";
+
+export interface Snapshot {
+  atMs: number;
+  metrics: Sample[] | null;
+  processes: Record<string, ProcessUsage | null>;
+}
+
+export interface Sampler {
+  stop(): Snapshot[];
+}
+
+export function startSampler(options: {
+  metricsUrl: string;
+  pids: () => Record<string, number | undefined>;
+  intervalMs?: number;
+}): Sampler {
+  const snapshots: Snapshot[] = [];
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      const atMs = Date.now();
+      const processes = processTreeUsage(options.pids());
+      let metrics: Sample[] | null = null;
+      try {
+        const response = await fetch(options.metricsUrl, { signal: AbortSignal.timeout(800) });
+        metrics = parsePrometheusText(await response.text());
+      } catch {
+        // A scrape that times out under overload is a gap, not a failure of the run.
+      }
+      snapshots.push({ atMs, metrics, processes });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, (options.intervalMs ?? 500) - (Date.now() - atMs))));
+    }
+  };
+  void loop();
+  return {
+    stop() {
+      running = false;
+      return snapshots;
+    },
+  };
+}
+
+const PROCESSES = ["service", "postgres", "redis"] as const;
+
+/** Signals over [fromMs, toMs]: gauges as mean or max over the samples, histograms and CPU as deltas. */
+export function summariseWindow(snapshots: Snapshot[], fromMs: number, toMs: number): { server: ServerSignals; generatorCpuCores: number } {
+  const inside = snapshots.filter((s) => s.atMs >= fromMs && s.atMs <= toMs);
+  const first = inside[0];
+  const last = inside.at(-1);
+  const withMetrics = inside.filter((s) => s.metrics !== null) as Array<Snapshot & { metrics: Sample[] }>;
+  const gauge = (name: string, match: Record<string, string>, reduce: "mean" | "max") => {
+    const values = withMetrics.map((s) => sumOf(s.metrics, name, match)).filter((v): v is number => v !== null);
+    if (values.length === 0) return null;
+    return reduce === "max" ? Math.max(...values) : values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  const cores = (name: string) => {
+    const a = first?.processes[name];
+    const b = last?.processes[name];
+    if (!a || !b || !first || !last || last.atMs <= first.atMs) return null;
+    return (b.cpuSeconds - a.cpuSeconds) / ((last.atMs - first.atMs) / 1000);
+  };
+  const rssMiB = (name: string) => {
+    const values = inside.map((s) => s.processes[name]?.rssBytes).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? null : Math.max(...values) / 1024 / 1024;
+  };
+  const redisP99 = (() => {
+    const a = withMetrics[0];
+    const b = withMetrics.at(-1);
+    if (!a || !b || a === b) return null;
+    const q = quantileBetween(
+      bucketsOf(a.metrics, "redis_command_duration_seconds", { client: "requests" }),
+      bucketsOf(b.metrics, "redis_command_duration_seconds", { client: "requests" }),
+      0.99,
+    );
+    return q === null ? null : q * 1000;
+  })();
+  const lag = gauge("nodejs_eventloop_lag_p99_seconds", {}, "mean");
+  return {
+    server: {
+      eventLoopLagP99Ms: lag === null ? null : lag * 1000,
+      pgPoolWaitingMax: gauge("pg_pool_connections", { pool: "requests", state: "waiting" }, "max"),
+      redisCommandP99Ms: redisP99,
+      streamLagMax: gauge("sms_stream_lag", {}, "max"),
+      streamPendingMax: gauge("sms_stream_pending", {}, "max"),
+      cpuCores: Object.fromEntries(PROCESSES.map((p) => [p, cores(p)])) as ServerSignals["cpuCores"],
+      rssMiB: Object.fromEntries(PROCESSES.map((p) => [p, rssMiB(p)])) as ServerSignals["rssMiB"],
+    },
+    generatorCpuCores: cores("k6") ?? 0,
+  };
+}

@@ -1,0 +1,60 @@
+// Synthetic measurements for the pure analysis functions: a plateau with sensible defaults.
+import { judgePlateau, type MeasuredPlateau } from "../capacity.ts";
+import type { LayerResult, PlateauResult, ServerSignals } from "../results.ts";
+
+export const RULE = { sloP99Ms: 50, sloErrorRate: 0.01, generatorCpuLimit: 0.9 };
+
+const quietServer: ServerSignals = {
+  eventLoopLagP99Ms: 11,
+  pgPoolWaitingMax: 0,
+  redisCommandP99Ms: 0.5,
+  streamLagMax: 0,
+  streamPendingMax: 0,
+  cpuCores: { service: 0.3, postgres: 0.1, redis: 0.05 },
+  rssMiB: { service: 90, postgres: 60, redis: 8 },
+};
+
+export function plateau(offeredRps: number, p99: number, overrides: Partial<MeasuredPlateau> = {}): PlateauResult {
+  const requests = offeredRps * 10;
+  return judgePlateau(
+    {
+      name: `p${offeredRps}`,
+      offeredRps,
+      achievedRps: offeredRps,
+      durationS: 10,
+      requests,
+      failedRequests: 0,
+      errorRate: 0,
+      droppedIterations: 0,
+      latencyMs: { avg: p99 / 4, p50: p99 / 5, p95: p99 / 2, p99, max: p99 * 2 },
+      vusMax: 20,
+      vusCap: 400,
+      checksPassRate: 1,
+      server: structuredClone(quietServer),
+      generatorCpuCores: 0.2,
+      ...overrides,
+    },
+    RULE,
+  );
+}
+
+export function layer(layerName: LayerResult["layer"], capacity: number | null, overrides: Partial<LayerResult> = {}): LayerResult {
+  const plateaus = capacity === null ? [plateau(100, 80)] : [plateau(capacity / 2, 5), plateau(capacity, 20), plateau(capacity * 1.5, 120)];
+  return {
+    script: layerName,
+    name: layerName,
+    layer: layerName,
+    endpoint: "/",
+    capacity_rps: capacity,
+    limited_by: capacity === null ? "no_plateau_met_slo" : "slo_latency",
+    p99_ms_at_capacity: capacity === null ? null : 20,
+    error_rate_at_capacity: capacity === null ? null : 0,
+    dropped_iterations_at_capacity: capacity === null ? null : 0,
+    knee_index: capacity === null ? null : 2,
+    baseline: null,
+    ratio_to_baseline: null,
+    plateaus,
+    generator_limited: false,
+    ...overrides,
+  };
+}

@@ -1,0 +1,64 @@
+// Once per smoke run: build the service, start PostgreSQL, Redis, the mock SMS provider, the service (with
+// the layer endpoints) and the bare node:http server on free loopback ports, seed tenants, and hand the URLs
+// to the tests. Everything stops afterwards.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startLocalStack } from "../../scripts/devstack/local-stack.ts";
+import { type ManagedProcess, startProcess, waitForPort } from "../../scripts/devstack/managed-process.ts";
+import { freePort } from "../../scripts/devstack/ports.ts";
+import { REPO_ROOT, resolveK6Bin, type SmokeTargets } from "./run-smoke.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    smoke: SmokeTargets & { outputDir: string };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const k6Bin = resolveK6Bin();
+  execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
+    cwd: join(REPO_ROOT, "app"),
+    stdio: "inherit",
+  });
+  const stateDir = mkdtempSync(join(tmpdir(), "otp-lab-k6-smoke-"));
+  const ports = { service: await freePort(), postgres: await freePort(), redis: await freePort(), mockSms: await freePort() };
+  const stack = await startLocalStack({
+    stateDir,
+    ports,
+    serviceEnv: { LAYER_ENDPOINTS_ENABLED: "true", LOG_LEVEL: "warn", ACCESS_LOG_ENABLED: "false", SHUTDOWN_DRAIN_DELAY_MS: "0" },
+    // Limits far above anything a smoke sends, so per-number and daily limits never answer 429.
+    seedArgs: ["--tenants", "3", "--prefix", "smoke", "--phone-limit", "1000000", "--daily-cap", "100000000"],
+  });
+  let bare: ManagedProcess | undefined;
+  try {
+    const barePort = await freePort();
+    bare = startProcess({
+      name: "bare-hello",
+      command: process.execPath,
+      args: [join(import.meta.dirname, "bare-hello-server.ts"), String(barePort)],
+      logFile: join(stateDir, "bare-hello.log"),
+      detached: true,
+    });
+    await waitForPort(barePort, { process: bare });
+    project.provide("smoke", {
+      serviceUrl: stack.serviceUrl,
+      mockSmsUrl: stack.mockSmsUrl,
+      bareHelloUrl: `http://127.0.0.1:${barePort}`,
+      tenantsFile: stack.tenantsFile,
+      k6Bin,
+      outputDir: stateDir,
+    });
+  } catch (error) {
+    await bare?.stop();
+    await stack.stop();
+    throw error;
+  }
+  return async () => {
+    await bare?.stop("SIGTERM", 5_000);
+    await stack.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}
