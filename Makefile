@@ -51,7 +51,7 @@ typecheck: deps ## Type-check every workspace, the scripts, the bench runner and
 	tsc -p k6/report/tsconfig.json
 
 lint: deps ## Lint and format check (Biome), as CI runs it
-	biome ci .
+	biome ci --colors=off .
 
 format: deps ## Apply Biome's formatting and safe fixes
 	biome check --write .
