@@ -1,0 +1,228 @@
+// What the benchmark environment runs beside the service: the mock SMS provider, PostgreSQL and
+// Redis. Each switches off (mockSms/postgresql/redis.enabled=false) for an external one.
+import type { Construct } from "constructs";
+import { tpl, values } from "../helm.ts";
+import {
+  containerSecurityContext,
+  MOCK_SMS_PORT,
+  metadata,
+  nameExpr,
+  PULL_POLICY,
+  podBasics,
+  podSecurityContext,
+  SERVICE_GID,
+  SERVICE_IMAGE,
+  SERVICE_UID,
+  selectorLabels,
+  labels as standardLabels,
+  tmpMount,
+  tmpVolume,
+} from "./common.ts";
+import { HelmObject, HelmTemplate } from "./template.ts";
+
+const SOURCE = "cdk8s/src/chart/dependencies.ts";
+
+/** `mock-sms`: one replica, since its inbox lives in memory. */
+export function mockSms(scope: Construct): void {
+  const enabled = values("mockSms.enabled");
+  const template = new HelmTemplate(scope, "mock-sms", { file: "mock-sms.yaml", source: SOURCE });
+  const probe = (failureThreshold: number) => ({
+    httpGet: { path: "/health", port: "http" },
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+    failureThreshold,
+  });
+  const setting = (path: string) => tpl.quote(values(`mockSms.${path}`));
+  new HelmObject(template, "deployment", {
+    condition: enabled,
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: metadata({ suffix: "mock-sms", component: "mock-sms" }),
+    spec: {
+      replicas: 1,
+      revisionHistoryLimit: 3,
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: selectorLabels("mock-sms") },
+      template: {
+        metadata: { labels: standardLabels("mock-sms") },
+        spec: {
+          ...podBasics(),
+          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          terminationGracePeriodSeconds: 15,
+          containers: [
+            {
+              name: "mock-sms",
+              image: SERVICE_IMAGE,
+              imagePullPolicy: PULL_POLICY,
+              args: ["mock-sms"],
+              ports: [{ name: "http", containerPort: MOCK_SMS_PORT, protocol: "TCP" }],
+              env: [
+                { name: "MOCK_SMS_HOST", value: "0.0.0.0" },
+                { name: "MOCK_SMS_PORT", value: String(MOCK_SMS_PORT) },
+                { name: "MOCK_SMS_LATENCY_MS", value: tpl.intString(values("mockSms.latencyMs")) },
+                { name: "MOCK_SMS_LATENCY_JITTER_MS", value: tpl.intString(values("mockSms.latencyJitterMs")) },
+                { name: "MOCK_SMS_ERROR_RATE", value: setting("errorRate") },
+                { name: "MOCK_SMS_ERROR_STATUS", value: tpl.intString(values("mockSms.errorStatus")) },
+                { name: "MOCK_SMS_MAX_STORED", value: tpl.intString(values("mockSms.maxStored")) },
+                { name: "LOG_LEVEL", value: tpl.quote(values("config.logLevel")) },
+              ],
+              readinessProbe: probe(2),
+              livenessProbe: probe(3),
+              resources: tpl.block(values("mockSms.resources")),
+              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              volumeMounts: [tmpMount],
+            },
+          ],
+          volumes: [tmpVolume],
+        },
+      },
+    },
+  });
+  new HelmObject(template, "service", {
+    condition: enabled,
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: metadata({ suffix: "mock-sms", component: "mock-sms" }),
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels("mock-sms"),
+      ports: [{ name: "http", port: MOCK_SMS_PORT, targetPort: "http", protocol: "TCP" }],
+    },
+  });
+}
+
+interface StatefulDependency {
+  component: "postgresql" | "redis";
+  port: number;
+  /** UID/GID of the official alpine image's user (postgres 70:70, redis 999:1000). */
+  uid: number;
+  gid: number;
+  dataPath: string;
+  container: Record<string, unknown>;
+  extraVolumes?: { name: string; mountPath: string }[];
+}
+
+/** A single-replica StatefulSet with a PVC, its Service, hardened like the service's own Pods. */
+function statefulDependency(scope: Construct, spec: StatefulDependency): void {
+  const { component } = spec;
+  const enabled = values(`${component}.enabled`);
+  const version = values(`${component}.image.tag`);
+  const template = new HelmTemplate(scope, component, { file: `${component}.yaml`, source: SOURCE });
+  const { uid, gid } = spec;
+  const scratch = [{ name: "tmp", mountPath: "/tmp" }, ...(spec.extraVolumes ?? [])];
+  new HelmObject(template, "service", {
+    condition: enabled,
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: metadata({ suffix: component, component, version }),
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels(component),
+      ports: [{ name: "tcp", port: spec.port, targetPort: "tcp", protocol: "TCP" }],
+    },
+  });
+  new HelmObject(template, "statefulset", {
+    condition: enabled,
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: metadata({ suffix: component, component, version }),
+    spec: {
+      replicas: 1,
+      serviceName: tpl.expr(nameExpr(component)),
+      selector: { matchLabels: selectorLabels(component) },
+      persistentVolumeClaimRetentionPolicy: {
+        whenDeleted: tpl.expr(`ternary "Delete" "Retain" ${values(`${component}.persistence.deleteOnUninstall`)}`),
+        whenScaled: "Retain",
+      },
+      template: {
+        metadata: { labels: standardLabels(component, version) },
+        spec: {
+          ...podBasics(),
+          securityContext: podSecurityContext(uid, gid),
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: component,
+              image: tpl.quote(`printf "%s:%s" ${values(`${component}.image.repository`)} ${values(`${component}.image.tag`)}`),
+              imagePullPolicy: PULL_POLICY,
+              ports: [{ name: "tcp", containerPort: spec.port, protocol: "TCP" }],
+              resources: tpl.block(values(`${component}.resources`)),
+              securityContext: containerSecurityContext(uid, gid),
+              volumeMounts: [{ name: "data", mountPath: spec.dataPath }, ...scratch],
+              ...spec.container,
+            },
+          ],
+          volumes: scratch.map((volume) => ({ name: volume.name, emptyDir: {} })),
+        },
+      },
+      // Only the immutable selector labels: a StatefulSet's claim templates cannot change later.
+      volumeClaimTemplates: [
+        {
+          metadata: { name: "data", labels: selectorLabels(component) },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: tpl.optional(values(`${component}.persistence.storageClassName`)),
+            resources: { requests: { storage: tpl.quote(values(`${component}.persistence.size`)) } },
+          },
+        },
+      ],
+    },
+  });
+}
+
+const passwordFrom = (component: string, key: string) => ({ secretKeyRef: { name: tpl.expr(nameExpr(component)), key } });
+
+export function postgresql(scope: Construct): void {
+  const ready = [
+    "pg_isready",
+    "-h",
+    "127.0.0.1",
+    "-U",
+    tpl.quote(values("postgresql.auth.username")),
+    "-d",
+    tpl.quote(values("postgresql.auth.database")),
+  ];
+  statefulDependency(scope, {
+    component: "postgresql",
+    port: 5432,
+    uid: 70,
+    gid: 70,
+    dataPath: "/var/lib/postgresql/data",
+    extraVolumes: [{ name: "run", mountPath: "/var/run/postgresql" }],
+    container: {
+      args: tpl.block(values("postgresql.args")),
+      env: [
+        { name: "POSTGRES_USER", value: tpl.quote(values("postgresql.auth.username")) },
+        { name: "POSTGRES_DB", value: tpl.quote(values("postgresql.auth.database")) },
+        { name: "POSTGRES_PASSWORD", valueFrom: passwordFrom("postgresql", "POSTGRES_PASSWORD") },
+        // A subdirectory, so the volume's lost+found does not stop initdb.
+        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+      ],
+      startupProbe: { exec: { command: ready }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 90 },
+      readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+      livenessProbe: { exec: { command: ready }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    },
+  });
+}
+
+export function redis(scope: Construct): void {
+  // REDISCLI_AUTH lets redis-cli authenticate without the password on its command line.
+  const ping = { exec: { command: ["redis-cli", "ping"] } };
+  statefulDependency(scope, {
+    component: "redis",
+    port: 6379,
+    uid: 999,
+    gid: 1000,
+    dataPath: "/data",
+    container: {
+      args: ["--port", "6379", "--dir", "/data", "--requirepass", "$(REDIS_PASSWORD)", tpl.splice(values("redis.args"))],
+      env: [
+        { name: "REDIS_PASSWORD", valueFrom: passwordFrom("redis", "REDIS_PASSWORD") },
+        { name: "REDISCLI_AUTH", valueFrom: passwordFrom("redis", "REDIS_PASSWORD") },
+      ],
+      startupProbe: { ...ping, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
+      readinessProbe: { ...ping, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+      livenessProbe: { ...ping, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    },
+  });
+}

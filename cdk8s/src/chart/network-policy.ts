@@ -1,0 +1,80 @@
+// The NetworkPolicy of the service's own Pods (serve, worker, migrate): port 8080 in; out only to
+// DNS, PostgreSQL, Redis, the SMS provider and the OTLP collector. A dependency inside the release
+// is reached by Pod selector, an external one by port (and optional peers).
+import type { Construct } from "constructs";
+import { tpl, values } from "../helm.ts";
+import { CONTAINER_PORT, MOCK_SMS_PORT, metadata, selectorLabels } from "./common.ts";
+import { HelmObject, HelmTemplate } from "./template.ts";
+
+const SOURCE = "cdk8s/src/chart/network-policy.ts";
+
+const releasePods = (component: string) => {
+  const { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance } = selectorLabels(component);
+  return {
+    podSelector: {
+      matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance, "app.kubernetes.io/component": component },
+    },
+  };
+};
+
+/** Egress to a dependency: by Pod selector when the release runs it, else by configured ports and peers. */
+function dependencyRules(inRelease: string, component: string, port: number, external: string): Record<string, unknown>[] {
+  return [
+    tpl.item(inRelease, { to: [releasePods(component)], ports: [{ port, protocol: "TCP" }] }),
+    tpl.item(`not ${inRelease}`, {
+      ports: [tpl.each(`$port := ${values(`networkPolicy.egress.${external}.ports`)}`, { port: tpl.int("$port"), protocol: "TCP" })],
+      to: tpl.optional(values(`networkPolicy.egress.${external}.to`)),
+    }),
+  ];
+}
+
+export function networkPolicy(scope: Construct): void {
+  const template = new HelmTemplate(scope, "networkpolicy", { file: "networkpolicy.yaml", source: SOURCE });
+  const { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance } = selectorLabels("server");
+  new HelmObject(template, "networkpolicy", {
+    condition: values("networkPolicy.enabled"),
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: metadata({ component: "server" }),
+    spec: {
+      podSelector: {
+        matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance },
+        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["server", "worker", "migrate"] }],
+      },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          ports: [{ port: CONTAINER_PORT, protocol: "TCP" }],
+          from: [
+            // Default: any Pod in any namespace (clients, Prometheus). The release's helm test always.
+            tpl.item(`not ${values("networkPolicy.ingressFrom")}`, { namespaceSelector: {} }),
+            tpl.splice(values("networkPolicy.ingressFrom")),
+            releasePods("test"),
+          ],
+        },
+      ],
+      egress: [
+        tpl.item(values("networkPolicy.egress.dns.enabled"), {
+          ports: [
+            { port: 53, protocol: "UDP" },
+            { port: 53, protocol: "TCP" },
+          ],
+          to: tpl.optional(values("networkPolicy.egress.dns.to")),
+        }),
+        ...dependencyRules(values("postgresql.enabled"), "postgresql", 5432, "postgresql"),
+        ...dependencyRules(values("redis.enabled"), "redis", 6379, "redis"),
+        ...dependencyRules(
+          `(and ${values("mockSms.enabled")} (not ${values("config.sms.providerUrl")}))`,
+          "mock-sms",
+          MOCK_SMS_PORT,
+          "smsProvider",
+        ),
+        tpl.item(values("config.otel.exporterOtlpEndpoint"), {
+          ports: [tpl.each(`$port := ${values("networkPolicy.egress.otlp.ports")}`, { port: tpl.int("$port"), protocol: "TCP" })],
+          to: tpl.optional(values("networkPolicy.egress.otlp.to")),
+        }),
+        tpl.splice(values("networkPolicy.egress.extra")),
+      ],
+    },
+  });
+}

@@ -1,0 +1,143 @@
+// The other workloads of the service image: the separate SMS worker and the migration hook Job.
+import type { Construct } from "constructs";
+import { include, tpl, values } from "../helm.ts";
+import {
+  CONFIG_ENV,
+  CONTAINER_PORT,
+  containerSecurityContext,
+  httpProbe,
+  labels,
+  MIGRATION_ENV_KEYS,
+  metadata,
+  name,
+  PULL_POLICY,
+  podBasics,
+  podPlacement,
+  podSecurityContext,
+  SECRET_ENV,
+  SERVICE_GID,
+  SERVICE_IMAGE,
+  SERVICE_UID,
+  secretEnv,
+  selectorLabels,
+  tmpMount,
+  tmpVolume,
+  WORKER_GRACE_SECONDS,
+} from "./common.ts";
+import { podMetadata, topologySpread } from "./service.ts";
+import { HelmObject, HelmTemplate } from "./template.ts";
+
+const SOURCE = "cdk8s/src/chart/workloads.ts";
+
+/** `worker`: consumes the SMS stream; serves only probes and /metrics. */
+export function worker(scope: Construct): void {
+  const enabled = values("worker.enabled");
+  const template = new HelmTemplate(scope, "worker", { file: "worker.yaml", source: SOURCE });
+  new HelmObject(template, "deployment", {
+    condition: enabled,
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: metadata({ suffix: "worker", component: "worker" }),
+    spec: {
+      replicas: tpl.int(values("worker.replicaCount")),
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selectorLabels("worker") },
+      template: {
+        metadata: podMetadata("worker"),
+        spec: {
+          ...podBasics(),
+          ...podPlacement(),
+          ...topologySpread("worker"),
+          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          terminationGracePeriodSeconds: WORKER_GRACE_SECONDS,
+          containers: [
+            {
+              name: "worker",
+              image: SERVICE_IMAGE,
+              imagePullPolicy: PULL_POLICY,
+              args: ["worker"],
+              ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
+              envFrom: [{ configMapRef: { name: name() } }],
+              // No traffic to drain: stop taking jobs at once on SIGTERM.
+              env: [{ name: "SHUTDOWN_DRAIN_DELAY_MS", value: "0" }, ...SECRET_ENV, tpl.splice(values("extraEnv"))],
+              startupProbe: httpProbe("/live", "startup"),
+              livenessProbe: httpProbe("/live", "liveness"),
+              readinessProbe: httpProbe("/ready", "readiness"),
+              resources: tpl.block(values("worker.resources")),
+              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              volumeMounts: [tmpMount],
+            },
+          ],
+          volumes: [tmpVolume],
+        },
+      },
+    },
+  });
+  // Only for scraping: the ServiceMonitor selects Services.
+  new HelmObject(template, "service", {
+    condition: enabled,
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: metadata({ suffix: "worker", component: "worker" }),
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels("worker"),
+      ports: [{ name: "http", port: CONTAINER_PORT, targetPort: "http", protocol: "TCP" }],
+    },
+  });
+}
+
+/**
+ * `migrate` as a Helm hook Job, before every upgrade and at install (pre- or post-install, see
+ * `otp-service.migrationHook`). Its settings are inline, not from the ConfigMap, which does not exist
+ * yet when it runs pre-install.
+ */
+export function migrationJob(scope: Construct): void {
+  const template = new HelmTemplate(scope, "migrate", { file: "migrate-job.yaml", source: SOURCE });
+  new HelmObject(template, "job", {
+    condition: values("migrations.enabled"),
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: metadata({
+      suffix: "migrate",
+      component: "migrate",
+      annotations: {
+        "helm.sh/hook": tpl.expr(include("migrationHook")),
+        "helm.sh/hook-weight": "0",
+        // A failed Job stays for inspection until the next attempt replaces it.
+        "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+      },
+    }),
+    spec: {
+      backoffLimit: tpl.int(values("migrations.backoffLimit")),
+      activeDeadlineSeconds: tpl.int(values("migrations.activeDeadlineSeconds")),
+      template: {
+        metadata: { labels: labels("migrate") },
+        spec: {
+          ...podBasics(),
+          serviceAccountName: tpl.expr(include("migrationServiceAccountName")),
+          restartPolicy: "Never",
+          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          containers: [
+            {
+              name: "migrate",
+              image: SERVICE_IMAGE,
+              imagePullPolicy: PULL_POLICY,
+              args: ["migrate"],
+              env: [
+                ...MIGRATION_ENV_KEYS.map((key) => ({ name: key, value: CONFIG_ENV[key] })),
+                secretEnv("OTP_SECRET"),
+                secretEnv("DATABASE_URL"),
+                tpl.splice(values("extraEnv")),
+              ],
+              resources: tpl.block(values("migrations.resources")),
+              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              volumeMounts: [tmpMount],
+            },
+          ],
+          volumes: [tmpVolume],
+        },
+      },
+    },
+  });
+}
