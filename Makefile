@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: help setup deps system-packages k6 build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
+.PHONY: help setup deps system-packages k6 kube-tools test-devstack build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,7 +36,11 @@ system-packages: ## PostgreSQL, Redis and Chromium (Debian packages) when missin
 k6: ## The pinned k6, built from its Go module into the tool cache
 	@scripts/ensure-k6.sh >/dev/null
 
-setup: deps system-packages k6 ## Everything the tests, the benchmarks and the local stack need
+kube-tools: ## helm, kube-apiserver and etcd, built from their Go modules into the tool cache
+	@scripts/ensure-helm.sh >/dev/null
+	@scripts/ensure-kube-apiserver.sh >/dev/null
+
+setup: deps system-packages k6 kube-tools ## Everything the tests, the benchmarks and the local stack need
 
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
@@ -70,7 +74,10 @@ test-bench: setup build ## Every k6 script as a short smoke against the real ser
 test-charts: deps ## The Helm chart: staleness, values schema, helm lint/template assertions
 	cd cdk8s && HELM_BIN="$$(../scripts/ensure-helm.sh)" vitest run
 
-test: setup lint typecheck test-app test-bench test-charts ## Everything CI checks
+test-devstack: setup ## The Kubernetes harness against a real etcd + kube-apiserver
+	vitest run --config scripts/devstack/vitest.config.mts
+
+test: setup lint typecheck test-app test-bench test-charts test-devstack ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)

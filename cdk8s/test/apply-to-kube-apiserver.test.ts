@@ -1,0 +1,125 @@
+// Every profile's rendered chart, server-side applied to a real kube-apiserver (with etcd) that
+// knows the prometheus-operator CRDs: all objects must be accepted with strict field validation,
+// and what matters is read back from the API, after defaulting, not from helm's text.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { field, type KubeApiServer, startKubeApiServer } from "../../scripts/devstack/kube-apiserver.ts";
+import { type KubeObject, type Profile, REPO_ROOT, renderChart } from "./render.ts";
+
+const PROFILES: Profile[] = ["default", "bench", "production"];
+let dir: string;
+let api: KubeApiServer;
+const applied = new Map<Profile, KubeObject[]>();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "otp-lab-apiserver-"));
+  api = await startKubeApiServer({ dir });
+  const crdDir = join(dir, "crds");
+  execFileSync(resolve(REPO_ROOT, "scripts/fetch-crds.sh"), [crdDir], { stdio: ["ignore", "ignore", "inherit"] });
+  for (const file of readdirSync(crdDir).filter((f) => f.endsWith(".yaml"))) await api.apply(readFileSync(join(crdDir, file), "utf8"));
+  for (const profile of PROFILES) {
+    const namespace = `otp-${profile}`;
+    await api.createNamespace(namespace);
+    // The Secret a production install expects to exist already.
+    if (profile === "production") {
+      await api.apply([
+        {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: "otp-service-secrets", namespace },
+          stringData: { OTP_SECRET: "x".repeat(40), DATABASE_URL: "postgres://otp@db/otp", REDIS_URL: "redis://cache:6379" },
+        },
+      ]);
+    }
+    const objects = await renderChart(profile, "otp", namespace);
+    applied.set(profile, await api.apply(objects, { fieldManager: "helm-chart-test" }));
+  }
+}, 600_000);
+
+afterAll(async () => {
+  await api?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const read = (profile: Profile, kind: string, name: string) => {
+  const object = applied.get(profile)?.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!object)
+    throw new Error(
+      `${profile}: no ${kind} ${name} among ${applied
+        .get(profile)
+        ?.map((o) => `${o.kind}/${o.metadata.name}`)
+        .join(", ")}`,
+    );
+  return api.get(object.apiVersion, kind, name, object.metadata.namespace);
+};
+
+describe.each(PROFILES)("profile %s on a real kube-apiserver", (profile) => {
+  it("every rendered object was accepted with strict validation and no warnings", async () => {
+    const objects = applied.get(profile) ?? [];
+    expect(objects.length).toBeGreaterThan(8);
+    for (const object of objects) expect(field(object, "metadata.uid"), `${object.kind}/${object.metadata.name}`).toBeTruthy();
+    expect(api.warnings.filter((w) => !/deprecated/i.test(w))).toEqual([]);
+  });
+
+  it("the Deployment keeps its probes, security context and a grace period above the shutdown budget", async () => {
+    const deployment = await read(profile, "Deployment", "otp-otp-service");
+    const pod = field(deployment, "spec.template.spec") as Record<string, unknown>;
+    const container =
+      (pod.containers as Array<Record<string, unknown>>).find((c) => c.name === "service") ??
+      (pod.containers as Array<Record<string, unknown>>)[0];
+    expect(field(container, "readinessProbe.httpGet.path")).toBe("/ready");
+    expect(field(container, "livenessProbe.httpGet.path")).toBe("/live");
+    expect(field(container, "startupProbe.httpGet")).toBeTruthy();
+    expect(field(container, "lifecycle.preStop.sleep.seconds")).toBeGreaterThan(0);
+    expect(field(container, "securityContext")).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(field(pod, "securityContext")).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    const env = Object.fromEntries(
+      ((field(container, "env") as Array<{ name: string; value?: string }> | undefined) ?? []).map((e) => [e.name, e.value]),
+    );
+    const config = await read(profile, "ConfigMap", "otp-otp-service");
+    const data = { ...(field(config, "data") as Record<string, string>), ...env };
+    const drainS = Number(field(container, "lifecycle.preStop.sleep.seconds")) + Number(data.SHUTDOWN_DRAIN_DELAY_MS ?? 0) / 1000;
+    const timeoutS = Number(data.SHUTDOWN_TIMEOUT_MS) / 1000;
+    expect(Number.isFinite(timeoutS)).toBe(true);
+    expect(pod.terminationGracePeriodSeconds as number).toBeGreaterThan(drainS + timeoutS);
+  });
+
+  it("autoscales on CPU, and has a disruption budget only with more than one replica", async () => {
+    const hpa = await read(profile, "HorizontalPodAutoscaler", "otp-otp-service");
+    const cpu = (field(hpa, "spec.metrics") as Array<Record<string, unknown>>).find((m) => field(m, "resource.name") === "cpu");
+    expect(field(cpu ?? {}, "resource.target.averageUtilization")).toBeGreaterThan(0);
+    const min = Number(field(hpa, "spec.minReplicas"));
+    const pdb = applied.get(profile)?.find((o) => o.kind === "PodDisruptionBudget");
+    expect(Boolean(pdb)).toBe(min > 1);
+  });
+});
+
+describe("monitoring objects against the prometheus-operator CRDs", () => {
+  it("the bench profile's ServiceMonitor and PrometheusRule are stored as typed custom resources", async () => {
+    const kinds = (applied.get("bench") ?? []).map((o) => o.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["ServiceMonitor", "PrometheusRule"]));
+    const rule = (applied.get("bench") ?? []).find((o) => o.kind === "PrometheusRule") as KubeObject;
+    const stored = await api.get(rule.apiVersion, "PrometheusRule", rule.metadata.name, rule.metadata.namespace);
+    expect((field(stored, "spec.groups") as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it("a PrometheusRule the CRD's schema forbids is refused", async () => {
+    await expect(
+      api.apply([
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PrometheusRule",
+          metadata: { name: "broken", namespace: "otp-bench" },
+          spec: { groups: "not-a-list" },
+        },
+      ]),
+    ).rejects.toThrow();
+  });
+});
