@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: help setup deps system-packages k6 kube-tools test-devstack build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
+.PHONY: help setup deps system-packages k6 kube-tools test-devstack test-dashboards dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 # `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
 # platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
 # `npm ci` then refuses it. The lock still pins every package that is installed.
-node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json | $(NODE_DIR)/bin/node
+node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json dashboards/package.json | $(NODE_DIR)/bin/node
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -48,7 +48,10 @@ build: deps ## Compile the service to app/dist
 generate: build ## Regenerate committed artifacts (app/openapi.json); CI fails when they are stale
 	node app/dist/main.js openapi > app/openapi.json
 
-synth: deps ## Regenerate the Helm chart charts/otp-service from cdk8s/ (a test fails when it is stale)
+dashboards: deps ## Regenerate dashboards/generated (Grafana JSON + alerts.rules.yaml); a test fails when stale
+	node dashboards/src/main.ts
+
+synth: dashboards ## Regenerate the Helm chart charts/otp-service from cdk8s/, dashboards included (a test fails when stale)
 	node cdk8s/src/main.ts
 
 typecheck: deps ## Type-check every workspace, the scripts, the bench runner and the report
@@ -77,7 +80,10 @@ test-charts: deps ## The Helm chart: staleness, values schema, helm lint/templat
 test-devstack: setup ## The Kubernetes harness against a real etcd + kube-apiserver
 	vitest run --config scripts/devstack/vitest.config.mts
 
-test: setup lint typecheck test-app test-bench test-charts test-devstack ## Everything CI checks
+test-dashboards: setup build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
+	cd dashboards && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
+
+test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)

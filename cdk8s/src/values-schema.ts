@@ -440,10 +440,12 @@ export const valuesSchema = z
             pgPoolWaiting: z
               .number()
               .min(0)
-              .default(1)
-              .describe('Alert when pg_pool_connections{state="waiting"} averages above, over 5m.'),
+              .default(0)
+              .describe('Alert when pg_pool_connections{state="waiting"} stays above this for 5m.'),
             smsStreamLag: int(0, 100_000_000).default(1000).describe("Alert when sms_stream_lag stays above."),
-            podRestarts: int(0, 1000).default(2).describe("Alert when containers restart more often in 30m (needs kube-state-metrics)."),
+            podRestarts: int(0, 1000)
+              .default(0)
+              .describe("Alert when the release's containers restart more often than this in 15m (needs kube-state-metrics)."),
           })
           .prefault({}),
       })

@@ -1,0 +1,164 @@
+// Once per test run: the real stack (PostgreSQL, Redis, mock SMS provider, the service with its layer
+// endpoints), a real Prometheus scraping the service and the mock every second, loading the generated
+// rules and accepting remote write (native histograms on), then a short k6 run against every route that
+// writes its own metrics to that Prometheus. The tests query it; everything stops afterwards.
+import { execFileSync, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { stringify } from "yaml";
+import { startLocalStack } from "../../scripts/devstack/local-stack.ts";
+import { type ManagedProcess, startProcess } from "../../scripts/devstack/managed-process.ts";
+import { freePort } from "../../scripts/devstack/ports.ts";
+import { GENERATED_DIR, PROOF, type ProofContext, REPO_ROOT, waitForPrometheus } from "./proof.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    proof: ProofContext;
+  }
+}
+
+const DASHBOARDS_DIR = join(import.meta.dirname, "..");
+
+function log(message: string): void {
+  process.stderr.write(`[dashboards proof] ${message}\n`);
+}
+
+/** The paths a script prints, one per line (scripts/ensure-*.sh). */
+function ensure(script: string): string[] {
+  return execFileSync(join(REPO_ROOT, "scripts", script), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+    .trim()
+    .split("\n");
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const lap = (what: string) => log(`${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const [prometheusBin, promtoolBin] = ensure("ensure-prometheus.sh");
+  const k6Bin = process.env.K6_BIN ?? ensure("ensure-k6.sh")[0];
+  if (!prometheusBin || !promtoolBin || !k6Bin) throw new Error("ensure-prometheus.sh / ensure-k6.sh printed no path");
+  // The service as it is now (tsc is sub-second); `make build` does the same.
+  execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
+    cwd: join(REPO_ROOT, "app"),
+    stdio: "inherit",
+  });
+  lap("tools ready, service built");
+
+  const stateDir = mkdtempSync(join(tmpdir(), "otp-lab-dashboards-"));
+  const ports = { service: await freePort(), postgres: await freePort(), redis: await freePort(), mockSms: await freePort() };
+  const stack = await startLocalStack({
+    stateDir,
+    ports,
+    serviceEnv: { LAYER_ENDPOINTS_ENABLED: "true", LOG_LEVEL: "warn", ACCESS_LOG_ENABLED: "false", SHUTDOWN_DRAIN_DELAY_MS: "0" },
+    seedArgs: ["--tenants", "1", "--prefix", "dash", "--phone-limit", "1000000", "--daily-cap", "100000000"],
+  });
+  lap("stack ready");
+
+  let prometheus: ManagedProcess | undefined;
+  try {
+    const prometheusPort = await freePort();
+    const configFile = join(stateDir, "prometheus.yml");
+    // `namespace`, `pod` and `container` are what the ServiceMonitor's target labels give in a cluster.
+    const target = (job: string, port: number, pod: string) => ({
+      job_name: job,
+      scrape_interval: "1s",
+      static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { namespace: PROOF.namespace, pod, container: job } }],
+    });
+    writeFileSync(
+      configFile,
+      stringify({
+        global: { scrape_interval: "1s", evaluation_interval: "1s" },
+        rule_files: [join(GENERATED_DIR, "alerts.rules.yaml")],
+        scrape_configs: [target("otp-service", ports.service, PROOF.servicePod), target("mock-sms", ports.mockSms, PROOF.mockPod)],
+      }),
+    );
+    mkdirSync(join(stateDir, "tsdb"));
+    prometheus = startProcess({
+      name: "prometheus",
+      command: prometheusBin,
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(stateDir, "tsdb")}`,
+        `--web.listen-address=127.0.0.1:${prometheusPort}`,
+        "--web.enable-remote-write-receiver",
+        "--enable-feature=native-histograms",
+        "--log.level=warn",
+      ],
+      logFile: join(stateDir, "prometheus.log"),
+      detached: true,
+    });
+    const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+    await waitForPrometheus(prometheusUrl, prometheus);
+    lap(`prometheus ready on ${prometheusUrl}`);
+
+    const k6 = await runK6(
+      k6Bin,
+      {
+        BASE_URL: stack.serviceUrl,
+        TENANTS_FILE: stack.tenantsFile,
+        RATE: "4",
+        DURATION: PROOF.k6Duration,
+        K6_PROMETHEUS_RW_SERVER_URL: `${prometheusUrl}/api/v1/write`,
+        K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
+        K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
+      },
+      join(stateDir, "k6.log"),
+    );
+    if (k6 !== 0) throw new Error(`k6 exited ${k6}; see ${join(stateDir, "k6.log")}`);
+    lap("k6 run written to prometheus");
+
+    project.provide("proof", { prometheusUrl, promtoolBin, stateDir, k6EndedAt: Date.now() });
+  } catch (error) {
+    await prometheus?.stop("SIGTERM", 5_000);
+    await stack.stop();
+    log(`failed; logs kept in ${stateDir}`);
+    throw error;
+  }
+
+  return async () => {
+    await prometheus?.stop("SIGTERM", 10_000);
+    await stack.stop();
+    if (process.env.KEEP_PROOF_STATE) log(`state kept in ${stateDir}`);
+    else rmSync(stateDir, { recursive: true, force: true });
+  };
+}
+
+/** `k6 run -o experimental-prometheus-rw --tag testid=…` of test/k6/proof.ts, in a clean environment. */
+function runK6(k6Bin: string, env: Record<string, string>, logFile: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(logFile);
+    const child = spawn(
+      k6Bin,
+      [
+        "run",
+        "--quiet",
+        "--no-color",
+        "--address",
+        "",
+        "-o",
+        "experimental-prometheus-rw",
+        "--tag",
+        `testid=${PROOF.testid}`,
+        "k6/proof.ts",
+      ],
+      {
+        cwd: join(DASHBOARDS_DIR, "test"),
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? homedir(), K6_NO_USAGE_REPORT: "true", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      out.end();
+      resolve(code);
+    });
+  });
+}
