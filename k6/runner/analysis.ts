@@ -14,6 +14,13 @@ export function atCapacity(layer: LayerResult | undefined): PlateauResult | unde
   return layer.plateaus.find((p) => p.offeredRps === layer.capacity_rps);
 }
 
+/** The first plateau above a layer's capacity: where and why it stopped meeting the SLO. */
+export function firstAboveCapacity(layer: LayerResult | undefined): PlateauResult | undefined {
+  if (!layer || layer.capacity_rps === null) return undefined;
+  const capacity = layer.capacity_rps;
+  return [...layer.plateaus].sort((a, b) => a.offeredRps - b.offeredRps).find((p) => p.offeredRps > capacity);
+}
+
 /** The send flow against the layers it is made of: which bounds it, and how close it gets. */
 export function findBottleneck(results: Layers): BenchResults["bottleneck"] {
   const send = byLayer(results, "full-send");
@@ -94,29 +101,29 @@ export function recommend(results: Layers): Recommendation[] {
     }
   }
 
-  // 4. CPU-bound event loop at the knee: more processes, not a bigger pool.
-  const sendKnee = send && send.knee_index !== null ? send.plateaus[send.knee_index] : undefined;
-  if (sendKnee?.server.cpuCores.service != null && sendKnee.server.cpuCores.service >= 0.85) {
+  // 4. CPU-bound event loop where the send flow stops meeting the SLO: more processes, not a bigger pool.
+  const sendLimit = firstAboveCapacity(send);
+  if (sendLimit?.server.cpuCores.service != null && sendLimit.server.cpuCores.service >= 0.85) {
     recommendations.push({
       id: "cpu-bound",
       title: "The service is CPU-bound on one core: add processes, not connections",
-      evidence: `At the send flow's knee (${fmt(sendKnee.offeredRps)}) the service used ${sendKnee.server.cpuCores.service.toFixed(2)} cores with event-loop lag p99 ${sendKnee.server.eventLoopLagP99Ms?.toFixed(1) ?? "?"} ms.`,
+      evidence: `At ${fmt(sendLimit.offeredRps)}, the first rate above the send flow's capacity, the service used ${sendLimit.server.cpuCores.service.toFixed(2)} cores (one event loop saturates at 1.0) with event-loop lag p99 ${sendLimit.server.eventLoopLagP99Ms?.toFixed(1) ?? "?"} ms.`,
       expected_gain: "Throughput grows about linearly with replicas (one event loop each) until a shared dependency saturates.",
       severity: "medium",
     });
   }
 
-  // 5. Pool waiting below the knee: connections, not CPU, are short.
+  // 5. Requests queued for a connection at or just above capacity: connections, not CPU, are short.
   for (const layer of [select, send]) {
     if (!layer || layer.capacity_rps === null) continue;
-    const waiting = atCapacity(layer)?.server.pgPoolWaitingMax ?? 0;
-    if (waiting > 0) {
+    const where = [atCapacity(layer), firstAboveCapacity(layer)].find((p) => (p?.server.pgPoolWaitingMax ?? 0) > 0);
+    if (where) {
       const poolMax = Number(results.environment.config.PG_POOL_MAX ?? 10);
       recommendations.push({
         id: `pg-pool-${layer.layer}`,
         title: "Raise PG_POOL_MAX",
-        evidence: `Up to ${waiting} requests waited for a PostgreSQL connection at ${layer.name}'s capacity (${fmt(layer.capacity_rps)}) with PG_POOL_MAX=${poolMax}.`,
-        expected_gain: `Less queueing before the query; expect p99 at that rate to fall towards the query's own latency. Try ${poolMax * 2}.`,
+        evidence: `Up to ${where.server.pgPoolWaitingMax} requests waited for a PostgreSQL connection at ${fmt(where.offeredRps)} (${layer.name}, capacity ${fmt(layer.capacity_rps)}) with PG_POOL_MAX=${poolMax}.`,
+        expected_gain: `Less queueing before the query; expect p99 at that rate to fall towards the query's own latency. Try ${poolMax * 2} and rerun this layer.`,
         severity: "medium",
       });
     }

@@ -24,7 +24,9 @@ function readEntry(pid: number): ProcEntry | undefined {
     return {
       pid,
       ppid: Number(fields[1]),
-      cpuTicks: Number(fields[11]) + Number(fields[12]),
+      // utime + stime, plus cutime + cstime: the CPU of children it has reaped (PostgreSQL backends that
+      // ended), which would otherwise vanish from the tree's total between two samples.
+      cpuTicks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
       rssPages: Number(fields[21]),
     };
   } catch {

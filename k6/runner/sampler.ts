@@ -63,7 +63,8 @@ export function summariseWindow(snapshots: Snapshot[], fromMs: number, toMs: num
     const a = first?.processes[name];
     const b = last?.processes[name];
     if (!a || !b || !first || !last || last.atMs <= first.atMs) return null;
-    return (b.cpuSeconds - a.cpuSeconds) / ((last.atMs - first.atMs) / 1000);
+    // A process can still leave between samples before its parent reaps it: never report negative CPU.
+    return Math.max(0, (b.cpuSeconds - a.cpuSeconds) / ((last.atMs - first.atMs) / 1000));
   };
   const rssMiB = (name: string) => {
     const values = inside.map((s) => s.processes[name]?.rssBytes).filter((v): v is number => v !== undefined);

@@ -68,11 +68,27 @@ describe("recommend", () => {
     expect(recommend(results(ladder())).find((r) => r.id === "batch-inserts")?.severity).toBe("low");
   });
 
+  it("recommends a bigger pool when requests queued for connections just above capacity", () => {
+    const waiting = layer("postgres-select", 1000);
+    (waiting.plateaus[2] as (typeof waiting.plateaus)[number]).server.pgPoolWaitingMax = 48;
+    const recs = recommend(results([...ladder().filter((l) => l.layer !== "postgres-select"), waiting]));
+    expect(recs.find((r) => r.id === "pg-pool-postgres-select")?.evidence).toContain("Up to 48 requests waited");
+  });
+
   it("recommends a bigger pool when requests waited for connections at capacity", () => {
     const waiting = layer("postgres-select", 1000);
     (waiting.plateaus[1] as (typeof waiting.plateaus)[number]).server.pgPoolWaitingMax = 6;
     const recs = recommend(results([...ladder().filter((l) => l.layer !== "postgres-select"), waiting]));
     expect(recs.find((r) => r.id === "pg-pool-postgres-select")?.expected_gain).toContain("Try 20");
+  });
+
+  it("calls the service CPU-bound when one event loop is saturated just above the send flow's capacity", () => {
+    const send = layer("full-send", 600);
+    (send.plateaus[2] as (typeof send.plateaus)[number]).server.cpuCores.service = 0.97;
+    const rec = recommend(results([...ladder().filter((l) => l.layer !== "full-send"), send])).find((r) => r.id === "cpu-bound");
+    expect(rec?.evidence).toContain("900 req/s");
+    expect(rec?.evidence).toContain("0.97 cores");
+    expect(recommend(results(ladder())).some((r) => r.id === "cpu-bound")).toBe(false);
   });
 
   it("orders recommendations by severity", () => {
