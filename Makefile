@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: help setup deps system-packages k6 kube-tools test-devstack test-dashboards dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
+.PHONY: help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,11 +54,13 @@ dashboards: deps ## Regenerate dashboards/generated (Grafana JSON + alerts.rules
 synth: dashboards ## Regenerate the Helm chart charts/otp-service from cdk8s/, dashboards included (a test fails when stale)
 	node cdk8s/src/main.ts
 
-typecheck: deps ## Type-check every workspace, the scripts, the bench runner and the report
+typecheck: deps ## Type-check every workspace, the scripts, the bench runner, the report and the cluster tooling
 	npm run typecheck --workspaces --if-present --silent
 	tsc -p scripts/tsconfig.json
 	tsc -p k6/runner/tsconfig.json
 	tsc -p k6/report/tsconfig.json
+	tsc -p k6-operator/tsconfig.json
+	tsc -p kind/tsconfig.json
 
 lint: deps ## Lint and format check (Biome), as CI runs it
 	biome ci --colors=off .
@@ -83,7 +85,11 @@ test-devstack: setup ## The Kubernetes harness against a real etcd + kube-apiser
 test-dashboards: setup build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
 	cd dashboards && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
 
-test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards ## Everything CI checks
+test-kube: setup ## Static kind/image/third-party checks; the k6-operator TestRuns against kube-apiserver and k6
+	vitest run --config kind/vitest.config.mts
+	vitest run --config k6-operator/vitest.config.mts
+
+test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)
@@ -95,6 +101,19 @@ bench: setup build ## The local capacity ladder and its report in reports/<run-i
 report: deps ## Re-render reports/$(RUN)/report.{md,html} from its results.json
 	@test -n "$(RUN)" || { echo "usage: make report RUN=<run-id>  (one of: $$(ls reports 2>/dev/null | tr '\n' ' '))" >&2; exit 2; }
 	node k6/report/render-report.ts reports/$(RUN)
+
+kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl, helm)
+	HELM="$${HELM:-$$(command -v helm || scripts/ensure-helm.sh)}" scripts/kind-up.sh
+
+kind-down: ## Delete the kind cluster
+	scripts/kind-down.sh
+
+bench-cluster: deps ## One ladder step as a distributed k6 TestRun on kind (STEP=11-send-flow PARALLELISM=2 PROFILE=default)
+	@test -n "$(STEP)" || { echo "usage: make bench-cluster STEP=<$$(node k6-operator/generate.ts --list | paste -sd'|')>" >&2; exit 2; }
+	scripts/bench-cluster.sh $(STEP)
+
+k6-operator-generate: deps ## Regenerate k6-operator/generated/ (a test fails when it is stale)
+	node k6-operator/generate.ts
 
 clean: ## Remove build output and local state (not the tool cache)
 	rm -rf app/dist .local node_modules/.install-stamp

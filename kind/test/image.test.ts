@@ -1,0 +1,225 @@
+// app/Dockerfile and .dockerignore, checked without a Docker engine: the stages, the pinned bases, the
+// distroless non-root runtime, the entrypoint, the labels, and that every file the Dockerfile copies from the
+// build context exists and survives .dockerignore while node_modules, reports and .git do not.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const REPO_ROOT = join(import.meta.dirname, "..", "..");
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  line: number;
+}
+
+/** Dockerfile instructions: comments dropped, continuation lines joined, keywords upper-cased. */
+function parseDockerfile(text: string): Instruction[] {
+  const instructions: Instruction[] = [];
+  let buffer = "";
+  let start = 0;
+  for (const [index, raw] of text.split("\n").entries()) {
+    const line = raw.trimEnd();
+    if (buffer === "" && (line.trim() === "" || line.trimStart().startsWith("#"))) continue;
+    if (buffer !== "" && line.trimStart().startsWith("#")) continue;
+    if (buffer === "") start = index + 1;
+    buffer += `${line.replace(/\\$/, "")} `;
+    if (!line.endsWith("\\")) {
+      const [keyword = "", ...rest] = buffer.trim().split(/\s+/);
+      instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(" "), line: start });
+      buffer = "";
+    }
+  }
+  return instructions;
+}
+
+/** Stages: FROM's image and name, and the instructions that follow it. */
+function stages(instructions: Instruction[]) {
+  const result: { image: string; name: string; platform?: string; body: Instruction[] }[] = [];
+  for (const instruction of instructions) {
+    if (instruction.keyword === "FROM") {
+      const tokens = instruction.args.split(" ");
+      const platform = tokens.find((t) => t.startsWith("--platform="));
+      const rest = tokens.filter((t) => !t.startsWith("--"));
+      result.push({ image: rest[0] as string, name: rest[2] ?? "", platform, body: [] });
+    } else {
+      result.at(-1)?.body.push(instruction);
+    }
+  }
+  return result;
+}
+
+/**
+ * Docker's .dockerignore semantics: patterns in order, the last one that matches a path decides; `!` re-includes;
+ * a pattern matching a directory matches everything under it; `*` stays within a path segment, `**` spans any.
+ */
+function dockerignore(text: string): (path: string) => boolean {
+  const rules = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"))
+    .map((line) => {
+      const exclude = !line.startsWith("!");
+      const pattern = (exclude ? line : line.slice(1)).replace(/^\/+|\/+$/g, "");
+      const source = pattern
+        .split(/(\*\*\/?|\*|\?)/)
+        .map((part) => {
+          if (part === "**/") return "(?:.*/)?";
+          if (part === "**") return ".*";
+          if (part === "*") return "[^/]*";
+          if (part === "?") return "[^/]";
+          return part.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+        })
+        .join("");
+      return { exclude, regex: new RegExp(`^${source}$`) };
+    });
+  return (path: string) => {
+    const prefixes = path.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
+    let excluded = false;
+    for (const rule of rules) if (prefixes.some((prefix) => rule.regex.test(prefix))) excluded = rule.exclude;
+    return excluded;
+  };
+}
+
+const dockerfile = read("app/Dockerfile");
+const instructions = parseDockerfile(dockerfile);
+const built = stages(instructions);
+const runtime = built.at(-1) as (typeof built)[number];
+const isIgnored = dockerignore(read(".dockerignore"));
+
+describe("app/Dockerfile", () => {
+  it("is multi-stage: manifests, build and prod-deps on node:26 slim, runtime on distroless Node.js 26", () => {
+    expect(built.map((stage) => stage.name)).toEqual(["manifests", "build", "prod-deps", "runtime"]);
+    for (const stage of built.slice(0, 3)) expect(stage.image).toBe("node:26.10.0-trixie-slim");
+    expect(runtime.image).toBe("gcr.io/distroless/nodejs26-debian13:nonroot");
+    // The pinned Node.js of the lab is the build image's.
+    expect(built[0]?.image).toContain(/^NODE_VERSION=(\S+)$/m.exec(read("scripts/versions.env"))?.[1] as string);
+  });
+
+  it("pins every base image by an exact tag, never latest", () => {
+    for (const stage of built) {
+      expect(stage.image, stage.name).toMatch(/^[\w./-]+:[\w.-]+(@sha256:[0-9a-f]{64})?$/);
+      expect(stage.image, stage.name).not.toMatch(/:latest\b/);
+    }
+  });
+
+  it("builds with tsc from the workspace, and installs only production dependencies for the runtime", () => {
+    const runs = (name: string) =>
+      built
+        .find((stage) => stage.name === name)
+        ?.body.filter((i) => i.keyword === "RUN")
+        .map((i) => i.args)
+        .join("\n") ?? "";
+    expect(runs("build")).toMatch(/npm install --workspace app/);
+    expect(runs("build")).toMatch(/npm run build --workspace app/);
+    expect(runs("prod-deps")).toMatch(/npm install --workspace app --omit=dev/);
+    expect(JSON.parse(read("app/package.json")).scripts.build).toMatch(/^tsc /);
+  });
+
+  it("runs as the distroless nonroot user, read-only-friendly, with the one binary's entrypoint", () => {
+    const body = runtime.body;
+    const last = (keyword: string) => body.filter((i) => i.keyword === keyword).at(-1)?.args;
+    expect(last("USER")).toBe("65532:65532");
+    expect(JSON.parse(last("ENTRYPOINT") as string)).toEqual(["/nodejs/bin/node", "app/dist/main.js"]);
+    expect(JSON.parse(last("CMD") as string)).toEqual(["serve"]);
+    expect(last("EXPOSE")).toBe("8080");
+    expect(
+      body
+        .filter((i) => i.keyword === "ENV")
+        .map((i) => i.args)
+        .join(" "),
+    ).toMatch(/NODE_ENV=production/);
+    // No RUN in the runtime stage: there is no shell to run it with.
+    expect(body.filter((i) => i.keyword === "RUN")).toEqual([]);
+    // The entrypoint's script is what tsc emits for app/src/main.ts.
+    expect(existsSync(join(REPO_ROOT, "app", "src", "main.ts"))).toBe(true);
+    expect(JSON.parse(read("app/tsconfig.build.json")).compilerOptions).toMatchObject({ rootDir: "src", outDir: "dist" });
+  });
+
+  it("carries the OCI labels, from build args", () => {
+    const labels = runtime.body
+      .filter((i) => i.keyword === "LABEL")
+      .map((i) => i.args)
+      .join(" ");
+    for (const key of ["title", "description", "source", "licenses", "version", "revision"]) {
+      expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    }
+    expect(labels).toContain(`org.opencontainers.image.version="\${VERSION}"`);
+    expect(labels).toContain(`org.opencontainers.image.revision="\${REVISION}"`);
+    const args = runtime.body.filter((i) => i.keyword === "ARG").map((i) => i.args.split("=")[0]);
+    expect(args).toEqual(expect.arrayContaining(["VERSION", "REVISION", "SOURCE"]));
+  });
+
+  it("copies into the runtime only the app's dist, migrations, lua, package.json, openapi.json and node_modules", () => {
+    const copies = runtime.body.filter((i) => i.keyword === "COPY").map((i) => i.args);
+    const destinations = copies.map((args) => args.split(" ").at(-1));
+    expect(destinations.sort()).toEqual(
+      ["./node_modules", "./app/node_modules", "./app/dist", "./app/", "./app/migrations", "./app/lua"].sort(),
+    );
+    const fromContext = copies.filter((args) => !args.startsWith("--from="));
+    expect(fromContext.flatMap((args) => args.split(" ").slice(0, -1)).sort()).toEqual(
+      ["app/lua", "app/migrations", "app/openapi.json", "app/package.json"].sort(),
+    );
+  });
+
+  it("copies from the build context only files that exist and that .dockerignore lets through", () => {
+    const sources = instructions
+      .filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="))
+      .flatMap((i) => i.args.split(" ").slice(0, -1))
+      .filter((source) => source !== ".");
+    expect(sources.length).toBeGreaterThan(5);
+    for (const source of sources) {
+      expect(existsSync(join(REPO_ROOT, source)), source).toBe(true);
+      expect(isIgnored(source), `${source} is excluded by .dockerignore`).toBe(false);
+    }
+    // Inside the allowed folders too, e.g. the service's sources and SQL.
+    const tracked = execFileSync("git", ["ls-files", "app/src", "app/migrations", "app/lua"], { cwd: REPO_ROOT, encoding: "utf8" })
+      .trim()
+      .split("\n");
+    for (const file of tracked) expect(isIgnored(file), file).toBe(false);
+    // The manifests stage reads every workspace's package.json and the lockfile.
+    const workspaces = JSON.parse(read("package.json")).workspaces as string[];
+    for (const file of ["package.json", "package-lock.json", "tsconfig.json", ...workspaces.map((w) => `${w}/package.json`)]) {
+      expect(isIgnored(file), file).toBe(false);
+    }
+  });
+});
+
+describe(".dockerignore", () => {
+  it("keeps node_modules, build output, reports, .git and local state out of the context", () => {
+    for (const path of [
+      "node_modules/express/package.json",
+      "app/node_modules/.bin/tsc",
+      "k6/node_modules/x",
+      "app/dist/main.js",
+      "reports/2026-11-01/results.json",
+      ".git/HEAD",
+      ".local/state",
+      "k6/scripts/11-send-flow.ts",
+      "charts/otp-service/Chart.yaml",
+      "cdk8s/src/main.ts",
+      "README.md",
+    ]) {
+      expect(isIgnored(path), path).toBe(true);
+    }
+  });
+
+  it("is read the way Docker reads it (a sanity check of the test's own matcher)", () => {
+    const ignore = dockerignore("*\n!keep\n!*/package.json\n**/node_modules\n");
+    expect(ignore("other")).toBe(true);
+    expect(ignore("keep/file")).toBe(false);
+    expect(ignore("a/package.json")).toBe(false);
+    expect(ignore("a/b/package.json")).toBe(true);
+    expect(ignore("keep/node_modules/x")).toBe(true);
+  });
+});
+
+describe("the scripts", () => {
+  it.each(["kind-up.sh", "kind-down.sh", "bench-cluster.sh"])("scripts/%s passes bash -n and is strict", (script) => {
+    const path = join(REPO_ROOT, "scripts", script);
+    execFileSync("bash", ["-n", path]);
+    expect(readFileSync(path, "utf8")).toMatch(/^#!\/usr\/bin\/env bash\n[\s\S]*^set -euo pipefail$/m);
+  });
+});

@@ -1,0 +1,176 @@
+// scripts/kind-up.sh and kind-down.sh run against stub docker/kind/kubectl/helm binaries that record their calls
+// (no Docker engine or cluster here): the order of the steps, the charts and versions it installs (from
+// versions.yaml), the image it builds and loads, how it installs the service, and the prerequisite check.
+import { execFile } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+
+const REPO_ROOT = join(import.meta.dirname, "..", "..");
+const run = promisify(execFile);
+const temp = mkdtempSync(join(tmpdir(), "kind-up-"));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+interface ChartPin {
+  release: string;
+  namespace: string;
+  repo: string;
+  url: string;
+  chart: string;
+  version: string;
+  values: string;
+}
+const { charts } = parse(readFileSync(join(REPO_ROOT, "charts", "third-party", "versions.yaml"), "utf8")) as { charts: ChartPin[] };
+const IMAGE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/** Writes an executable stub that logs "<name> <args>" to calls.log, then runs `body` (a bash case on "$*"). */
+function stub(dir: string, name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/usr/bin/env bash\nprintf '%s %s\\n' ${name} "$*" >>${JSON.stringify(join(dir, "calls.log"))}\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function stubs(dir: string, { clusterExists }: { clusterExists: boolean }): Record<string, string> {
+  const applied = JSON.stringify(join(dir, "applied.yaml"));
+  return {
+    DOCKER: stub(
+      dir,
+      "docker",
+      `case "$1" in
+  image) echo "sha256:${IMAGE_ID}" ;;
+  network) echo "172.18.0.0/16 fc00:f853:ccd:e793::/64 " ;;
+esac`,
+    ),
+    KIND: stub(
+      dir,
+      "kind",
+      `case "$1 \${2:-}" in
+  "version "*) echo "kind v0.33.0 go1.26.2 linux/amd64" ;;
+  "get clusters") ${clusterExists ? 'echo "otp-lab"' : "true"} ;;
+esac`,
+    ),
+    KUBECTL: stub(
+      dir,
+      "kubectl",
+      `case " $* " in
+  *" create namespace "*) printf 'apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: otp\\n' ;;
+  *" apply -f - "*) { cat; echo "---"; } >>${applied} ;;
+  *"jsonpath={.data.admin-user}"*) printf 'YWRtaW4=' ;;
+  *"jsonpath={.data.admin-password}"*) printf 'b3RwLWxhYg==' ;;
+esac`,
+    ),
+    HELM: stub(dir, "helm", "true"),
+  };
+}
+
+describe("scripts/kind-up.sh", () => {
+  it("installs the charts of versions.yaml in order, then builds, loads and installs the service", async () => {
+    const dir = mkdtempSync(join(temp, "up-"));
+    const { stdout } = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], {
+      env: { ...process.env, ...stubs(dir, { clusterExists: true }) },
+    });
+    const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+    const index = (pattern: RegExp) => calls.findIndex((call) => pattern.test(call));
+
+    // Reused cluster: no create; every kubectl and helm call names the kind context.
+    expect(index(/^kind create/)).toBe(-1);
+    for (const call of calls.filter((c) => c.startsWith("kubectl "))) expect(call).toContain("--context kind-otp-lab");
+    for (const call of calls.filter((c) => /^helm upgrade/.test(c))) expect(call).toContain("--kube-context kind-otp-lab");
+
+    // Every repository once, then every chart at its pinned version with its values, in the file's order.
+    for (const repo of new Set(charts.map((c) => c.repo))) {
+      const url = charts.find((c) => c.repo === repo)?.url as string;
+      expect(calls.filter((call) => call === `helm repo add ${repo} ${url} --force-update`)).toHaveLength(1);
+    }
+    const installs = charts.map((c) =>
+      index(
+        new RegExp(
+          `^helm --kube-context kind-otp-lab upgrade --install ${c.release} ${c.repo}/${c.chart} --version ${c.version.replace(/\./g, "\\.")} ` +
+            `--namespace ${c.namespace} --create-namespace --values ${REPO_ROOT}/charts/third-party/${c.values} --wait`,
+        ),
+      ),
+    );
+    expect(installs.every((position) => position >= 0)).toBe(true);
+    expect([...installs].sort((a, b) => a - b)).toEqual(installs);
+
+    // The image: built from the repo root with app/Dockerfile, tagged by version and image id, loaded into kind.
+    const build = index(new RegExp(`^docker build -f ${REPO_ROOT}/app/Dockerfile -t otp-capacity-lab/otp-service:0\\.1\\.0 `));
+    expect(build).toBeGreaterThan(Math.max(...installs));
+    expect(calls[build]).toMatch(new RegExp(`--build-arg VERSION=0\\.1\\.0 --build-arg REVISION=\\S+ ${REPO_ROOT}$`));
+    const tag = `0.1.0-${IMAGE_ID.slice(0, 12)}`;
+    const load = index(new RegExp(`^kind load docker-image otp-capacity-lab/otp-service:${tag} --name otp-lab$`));
+    expect(load).toBeGreaterThan(build);
+
+    // The service: the bench values, the image just loaded, traces to Alloy, the kind network admitted.
+    const app = index(/^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /);
+    expect(app).toBeGreaterThan(load);
+    const install = calls[app] as string;
+    expect(install).toContain(`--values ${REPO_ROOT}/charts/otp-service/values-bench.yaml`);
+    expect(install).toContain(`--set image.tag=${tag}`);
+    expect(install).toContain("--set config.otel.exporterOtlpEndpoint=http://alloy.observability.svc.cluster.local:4318");
+    expect(install).toContain("--set-string config.otel.tracesSamplerArg=0.01");
+    const ingress = /--set-json networkPolicy\.ingressFrom=(\S+)/.exec(install)?.[1] as string;
+    expect(JSON.parse(ingress)).toEqual([{ namespaceSelector: {} }, { ipBlock: { cidr: "172.18.0.0/16" } }]);
+    const rollout = index(/rollout status deployment\/otp-otp-service /);
+    expect(rollout).toBeGreaterThan(app);
+    expect(index(/^helm --kube-context kind-otp-lab test otp --namespace otp /)).toBeGreaterThan(rollout);
+
+    // The NodePort Services behind kind/cluster.yaml's host ports.
+    const services = parseAllDocuments(readFileSync(join(dir, "applied.yaml"), "utf8"))
+      .map((doc) => doc.toJS() as { kind?: string; metadata?: { name: string }; spec?: { ports: { nodePort: number }[] } })
+      .filter((doc) => doc?.kind === "Service");
+    expect(Object.fromEntries(services.map((s) => [s.metadata?.name, s.spec?.ports[0]?.nodePort]))).toEqual({
+      "jaeger-ui": 30686,
+      "otp-service-nodeport": 30080,
+    });
+
+    expect(stdout).toContain("http://127.0.0.1:8080");
+    expect(stdout).toContain("http://127.0.0.1:3000");
+    expect(stdout).toContain("user admin, password otp-lab");
+    expect(stdout).toContain("http://127.0.0.1:16686");
+    expect(stdout).toContain("port-forward svc/kube-prometheus-stack-prometheus 9090");
+  });
+
+  it("names every missing prerequisite, and how to get it, before doing anything", async () => {
+    const dir = mkdtempSync(join(temp, "missing-"));
+    const missing = join(dir, "nope");
+    const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], {
+      env: { ...process.env, DOCKER: missing, KIND: missing, KUBECTL: missing, HELM: missing },
+    }).catch((failure: { code: number; stderr: string }) => failure);
+    expect(error).toMatchObject({ code: 1 });
+    const stderr = (error as { stderr: string }).stderr;
+    for (const what of ["docker:", "kind >= v", "kubectl:", "helm (3.14+ or 4):", "scripts/ensure-helm.sh"]) expect(stderr).toContain(what);
+  });
+
+  it("says so when the Docker daemon is not reachable", async () => {
+    const dir = mkdtempSync(join(temp, "daemon-"));
+    const env = {
+      ...process.env,
+      ...stubs(dir, { clusterExists: true }),
+      DOCKER: stub(dir, "docker-down", 'echo "Cannot connect" >&2; exit 1'),
+    };
+    const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
+    expect((error as { stderr: string }).stderr).toContain("a running Docker daemon");
+  });
+});
+
+describe("scripts/kind-down.sh", () => {
+  it("deletes the cluster when it exists, and is a no-op otherwise", async () => {
+    const dir = mkdtempSync(join(temp, "down-"));
+    await run("bash", [join(REPO_ROOT, "scripts", "kind-down.sh")], {
+      env: { ...process.env, KIND: stubs(dir, { clusterExists: true }).KIND },
+    });
+    expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("kind delete cluster --name otp-lab");
+
+    const empty = mkdtempSync(join(temp, "down-none-"));
+    const { stderr } = await run("bash", [join(REPO_ROOT, "scripts", "kind-down.sh")], {
+      env: { ...process.env, KIND: stubs(empty, { clusterExists: false }).KIND },
+    });
+    expect(stderr).toContain("nothing to delete");
+    expect(readFileSync(join(empty, "calls.log"), "utf8")).not.toContain("delete");
+  });
+});

@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# Brings up the OTP capacity lab on kind, idempotently (run it again to update what changed):
+#   1. checks the prerequisites (docker daemon, kind, kubectl, helm) and names what is missing;
+#   2. creates the kind cluster "otp-lab" from kind/cluster.yaml, or reuses it;
+#   3. installs every third-party chart listed in charts/third-party/versions.yaml, in its order, at its pinned
+#      version, with its values file (Prometheus/Grafana, Loki, Tempo, Jaeger, Alloy, metrics-server, k6-operator);
+#   4. builds the service image (app/Dockerfile) and loads it into the cluster;
+#   5. installs charts/otp-service with values-bench.yaml into namespace otp (its hook Job runs the migrations);
+#   6. waits for the rollouts, runs the chart's `helm test`, and prints the URLs.
+#
+# Usage: scripts/kind-up.sh              (make kind-up)
+#        scripts/kind-up.sh --list-charts  prints the charts of versions.yaml, tab-separated, and exits
+# Environment: KIND_CLUSTER_NAME (default otp-lab); DOCKER, KIND, KUBECTL, HELM (the binaries, default from PATH);
+#              HELM_TIMEOUT (per chart, default 10m).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VERSIONS_FILE="$REPO_ROOT/charts/third-party/versions.yaml"
+THIRD_PARTY_DIR="$REPO_ROOT/charts/third-party"
+KIND_CONFIG="$REPO_ROOT/kind/cluster.yaml"
+CLUSTER_NAME="${KIND_CLUSTER_NAME:-otp-lab}"
+KUBE_CONTEXT="kind-$CLUSTER_NAME"
+DOCKER="${DOCKER:-docker}"
+KIND="${KIND:-kind}"
+KUBECTL="${KUBECTL:-kubectl}"
+HELM="${HELM:-helm}"
+HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
+# kind v0.33.0 published the node image kind/cluster.yaml pins.
+MIN_KIND_VERSION=0.33.0
+
+APP_NAMESPACE=otp
+APP_RELEASE=otp
+APP_CHART="$REPO_ROOT/charts/otp-service"
+IMAGE_REPO=otp-capacity-lab/otp-service
+# Where the service sends its traces (Alloy's OTLP/HTTP receiver), and the share of requests it traces: a
+# benchmark traced at 100% would measure the tracing pipeline.
+OTLP_ENDPOINT=http://alloy.observability.svc.cluster.local:4318
+TRACES_SAMPLER=parentbased_traceidratio
+TRACES_SAMPLER_ARG=0.01
+
+log() { printf '[kind-up] %s\n' "$*" >&2; }
+die() {
+  printf '[kind-up] error: %s\n' "$*" >&2
+  exit 1
+}
+
+# The charts of versions.yaml, one a line: release namespace repo url chart version values (tab-separated).
+list_charts() {
+  awk '
+    function flush() {
+      if (rec["release"] != "") {
+        print rec["release"] "\t" rec["namespace"] "\t" rec["repo"] "\t" rec["url"] "\t" rec["chart"] "\t" rec["version"] "\t" rec["values"]
+      }
+      delete rec
+    }
+    /^  - release: / { flush() }
+    /^  - / { sub(/^  - /, "    ") }
+    /^    [a-z]+: / {
+      key = $1; sub(/:$/, "", key)
+      value = $0; sub(/^    [a-z]+: /, "", value); sub(/[ \t]+$/, "", value)
+      rec[key] = value
+    }
+    END { flush() }
+  ' "$VERSIONS_FILE"
+}
+
+if [ "${1:-}" = "--list-charts" ]; then
+  list_charts
+  exit 0
+fi
+[ $# -eq 0 ] || die "usage: $0 [--list-charts]"
+
+k() { "$KUBECTL" --context "$KUBE_CONTEXT" "$@"; }
+h() { "$HELM" --kube-context "$KUBE_CONTEXT" "$@"; }
+
+version_at_least() { # version_at_least 0.33.1 0.33.0
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}
+
+# ---- 1. Prerequisites: report everything missing at once ------------------------------------------------------
+check_prerequisites() {
+  local missing=()
+  if ! command -v "$DOCKER" >/dev/null 2>&1; then
+    missing+=("docker: install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop")
+  elif ! "$DOCKER" info >/dev/null 2>&1; then
+    missing+=("a running Docker daemon: \`$DOCKER info\` failed. Start it (sudo systemctl start docker, or open Docker Desktop) and check that your user may use it (the docker group, or DOCKER_HOST for rootless Docker)")
+  fi
+  if ! command -v "$KIND" >/dev/null 2>&1; then
+    missing+=("kind >= v$MIN_KIND_VERSION: go install sigs.k8s.io/kind@v$MIN_KIND_VERSION, or a release binary (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)")
+  fi
+  if ! command -v "$KUBECTL" >/dev/null 2>&1; then
+    missing+=("kubectl: https://kubernetes.io/docs/tasks/tools/ (any version within one minor of Kubernetes 1.36)")
+  fi
+  if ! command -v "$HELM" >/dev/null 2>&1; then
+    missing+=("helm (3.14+ or 4): scripts/ensure-helm.sh builds the pinned one (then HELM=\"\$(scripts/ensure-helm.sh)\" $0), or https://helm.sh/docs/intro/install/")
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf '[kind-up] missing prerequisites:\n' >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    exit 1
+  fi
+  local kind_version
+  kind_version="$("$KIND" version 2>/dev/null | sed -n 's/^kind v\([0-9][0-9.]*\).*/\1/p')"
+  if [ -n "$kind_version" ] && ! version_at_least "$kind_version" "$MIN_KIND_VERSION"; then
+    log "warning: kind v$kind_version is older than v$MIN_KIND_VERSION, which published the pinned node image; upgrade if the cluster does not start"
+  fi
+}
+
+# ---- 2. The cluster ---------------------------------------------------------------------------------------------
+host_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+ensure_cluster() {
+  if "$KIND" get clusters 2>/dev/null | grep -qx "$CLUSTER_NAME"; then
+    log "reusing kind cluster $CLUSTER_NAME"
+  else
+    # kind/cluster.yaml maps these host ports to NodePorts (see the comment there): they must be free.
+    local port busy=()
+    while read -r port; do
+      if host_port_in_use "$port"; then busy+=("$port"); fi
+    done < <(sed -n 's/^ *hostPort: *\([0-9][0-9]*\).*/\1/p' "$KIND_CONFIG")
+    [ ${#busy[@]} -eq 0 ] || die "host port(s) ${busy[*]} already in use on 127.0.0.1; free them (kind/cluster.yaml maps them to the cluster's NodePorts)"
+    log "creating kind cluster $CLUSTER_NAME from kind/cluster.yaml (a few minutes the first time: the node image is pulled)"
+    "$KIND" create cluster --name "$CLUSTER_NAME" --config "$KIND_CONFIG" --wait 180s
+  fi
+  k cluster-info >/dev/null || die "kubectl cannot reach context $KUBE_CONTEXT"
+  k wait --for=condition=Ready nodes --all --timeout=180s >/dev/null
+}
+
+# ---- 3. Third-party charts, from versions.yaml ----------------------------------------------------------------
+install_third_party() {
+  local charts release namespace repo url chart version values
+  charts="$(list_charts)"
+  [ -n "$charts" ] || die "no charts found in $VERSIONS_FILE"
+  # (A plain list, not an associative array: macOS ships bash 3.2.)
+  local repos=()
+  while IFS=$'\t' read -r release namespace repo url chart version values; do
+    case " ${repos[*]:-} " in
+      *" $repo "*) ;;
+      *)
+        "$HELM" repo add "$repo" "$url" --force-update >/dev/null
+        repos+=("$repo")
+        ;;
+    esac
+  done <<<"$charts"
+  log "updating helm repositories: ${repos[*]}"
+  "$HELM" repo update "${repos[@]}" >/dev/null
+  while IFS=$'\t' read -r release namespace repo url chart version values; do
+    [ -f "$THIRD_PARTY_DIR/$values" ] || die "values file charts/third-party/$values (for $release) is missing"
+    log "installing $release: $repo/$chart $version into namespace $namespace"
+    h upgrade --install "$release" "$repo/$chart" --version "$version" \
+      --namespace "$namespace" --create-namespace \
+      --values "$THIRD_PARTY_DIR/$values" \
+      --wait --timeout "$HELM_TIMEOUT" >/dev/null
+  done <<<"$charts"
+}
+
+# NodePort Services for the host port mappings of kind/cluster.yaml that no chart can pin itself.
+apply_node_ports() {
+  k create namespace "$APP_NAMESPACE" --dry-run=client -o yaml | k apply -f - >/dev/null
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: jaeger-ui
+  namespace: observability
+  labels:
+    app.kubernetes.io/part-of: otp-capacity-lab
+spec:
+  type: NodePort
+  selector:
+    app.kubernetes.io/instance: jaeger
+    app.kubernetes.io/component: all-in-one
+  ports:
+    - name: http-query
+      port: 16686
+      targetPort: 16686
+      nodePort: 30686
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: otp-service-nodeport
+  namespace: $APP_NAMESPACE
+  labels:
+    app.kubernetes.io/part-of: otp-capacity-lab
+spec:
+  type: NodePort
+  selector:
+    app.kubernetes.io/name: otp-service
+    app.kubernetes.io/instance: $APP_RELEASE
+    app.kubernetes.io/component: server
+  ports:
+    - name: http
+      port: 8080
+      targetPort: http
+      nodePort: 30080
+YAML
+}
+
+# ---- 4. The service image ---------------------------------------------------------------------------------------
+# Sets IMAGE_TAG to <app version>-<first 12 hex of the image id>: a new tag exactly when the image changed, so a
+# re-run rolls the pods only then (a reused tag would leave the old image running).
+build_and_load_image() {
+  local app_version revision image_id
+  app_version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/app/package.json" | head -n1)"
+  [ -n "$app_version" ] || die "cannot read the version from app/package.json"
+  revision="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
+  log "building $IMAGE_REPO:$app_version (app/Dockerfile, context: the repository root)"
+  "$DOCKER" build -f "$REPO_ROOT/app/Dockerfile" -t "$IMAGE_REPO:$app_version" \
+    --build-arg "VERSION=$app_version" --build-arg "REVISION=$revision" "$REPO_ROOT"
+  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$IMAGE_REPO:$app_version")"
+  image_id="${image_id#sha256:}"
+  IMAGE_TAG="$app_version-${image_id:0:12}"
+  "$DOCKER" tag "$IMAGE_REPO:$app_version" "$IMAGE_REPO:$IMAGE_TAG"
+  log "loading $IMAGE_REPO:$IMAGE_TAG into the kind nodes"
+  "$KIND" load docker-image "$IMAGE_REPO:$IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
+}
+
+# ---- 5. The service ------------------------------------------------------------------------------------------
+# The chart's NetworkPolicy admits pods from every namespace; NodePort traffic from the host arrives from a
+# node's address (kube-proxy SNAT) and needs the kind network's range as well.
+kind_network_cidr() {
+  "$DOCKER" network inspect kind --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null |
+    tr ' ' '\n' | grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$' || true
+}
+
+install_app() {
+  local cidr ingress_from
+  cidr="$(kind_network_cidr)"
+  if [ -n "$cidr" ]; then
+    ingress_from="[{\"namespaceSelector\":{}},{\"ipBlock\":{\"cidr\":\"$cidr\"}}]"
+  else
+    log "warning: cannot read the kind network's IPv4 range; http://127.0.0.1:8080 may be refused by the NetworkPolicy (use kubectl port-forward)"
+    ingress_from="[]"
+  fi
+  log "installing $APP_RELEASE (charts/otp-service, values-bench.yaml) into namespace $APP_NAMESPACE"
+  h upgrade --install "$APP_RELEASE" "$APP_CHART" \
+    --namespace "$APP_NAMESPACE" --create-namespace \
+    --values "$APP_CHART/values-bench.yaml" \
+    --set "image.repository=$IMAGE_REPO" \
+    --set "image.tag=$IMAGE_TAG" \
+    --set "config.otel.exporterOtlpEndpoint=$OTLP_ENDPOINT" \
+    --set "config.otel.tracesSampler=$TRACES_SAMPLER" \
+    --set-string "config.otel.tracesSamplerArg=$TRACES_SAMPLER_ARG" \
+    --set-json "networkPolicy.ingressFrom=$ingress_from" \
+    --wait --timeout "$HELM_TIMEOUT" >/dev/null
+}
+
+# ---- 6. Rollouts and URLs ----------------------------------------------------------------------------------------
+wait_for_rollouts() {
+  local ns
+  log "waiting for the rollouts"
+  for ns in monitoring observability k6-operator-system "$APP_NAMESPACE"; do
+    k -n "$ns" wait --for=condition=Available deployment --all --timeout=300s >/dev/null
+  done
+  k -n "$APP_NAMESPACE" rollout status "deployment/$APP_RELEASE-otp-service" --timeout=300s >/dev/null
+  k -n "$APP_NAMESPACE" rollout status "statefulset/$APP_RELEASE-otp-service-postgresql" --timeout=300s >/dev/null
+  k -n "$APP_NAMESPACE" rollout status "statefulset/$APP_RELEASE-otp-service-redis" --timeout=300s >/dev/null
+}
+
+# The chart's own test Pod: /ready and /health through the Service, with the image's node (no shell in it).
+run_chart_test() {
+  local output
+  log "helm test $APP_RELEASE (the chart's probe of /ready and /health through the Service)"
+  if ! output="$(h test "$APP_RELEASE" --namespace "$APP_NAMESPACE" --timeout 5m --logs 2>&1)"; then
+    printf '%s\n' "$output" >&2
+    die "helm test $APP_RELEASE failed"
+  fi
+}
+
+print_urls() {
+  local grafana_user grafana_password
+  grafana_user="$(k -n monitoring get secret kube-prometheus-stack-grafana -o jsonpath='{.data.admin-user}' | base64 -d)"
+  grafana_password="$(k -n monitoring get secret kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d)"
+  cat <<EOF
+
+The OTP capacity lab is up (kubectl context $KUBE_CONTEXT, image $IMAGE_REPO:$IMAGE_TAG).
+
+  Service     http://127.0.0.1:8080          curl -s http://127.0.0.1:8080/health
+  Grafana     http://127.0.0.1:3000          user $grafana_user, password $grafana_password (anonymous: read-only)
+  Jaeger      http://127.0.0.1:16686
+  Prometheus  $KUBECTL --context $KUBE_CONTEXT -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090
+              then http://127.0.0.1:9090
+
+  Distributed load (k6-operator, runners on the load-generator node):
+              make bench-cluster STEP=11-send-flow      (scripts/bench-cluster.sh 11-send-flow)
+  Tear down:  make kind-down
+
+EOF
+}
+
+check_prerequisites
+ensure_cluster
+install_third_party
+apply_node_ports
+build_and_load_image
+install_app
+wait_for_rollouts
+run_chart_test
+print_urls
