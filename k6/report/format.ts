@@ -50,6 +50,8 @@ export function formatMiB(value: number | null): string {
 /** A ratio as a multiplier: ×0.42, ×1.80, ×12.5. */
 export function formatRatio(value: number | null): string {
   if (value === null) return NONE;
+  // Small ratios keep two significant digits: a layer at 1.5% of pgbench must not read as ×0.00.
+  if (value > 0 && value < 0.1) return `×${value.toPrecision(2)}`;
   return `×${fixed(value, value >= 10 ? 1 : 2)}`;
 }
 

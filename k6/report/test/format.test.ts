@@ -26,6 +26,8 @@ describe("format", () => {
     expect(formatRate(0.25)).toBe("25.0%");
     expect(formatRatio(0.418)).toBe("×0.42");
     expect(formatRatio(12.34)).toBe("×12.3");
+    expect(formatRatio(0.0152)).toBe("×0.015");
+    expect(formatRatio(0.0025)).toBe("×0.0025");
     expect(formatCount(104400)).toBe("104,400");
   });
 
