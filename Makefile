@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
+.PHONY: reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -61,6 +61,8 @@ typecheck: deps ## Type-check every workspace, the scripts, the bench runner, th
 	tsc -p k6/report/tsconfig.json
 	tsc -p k6-operator/tsconfig.json
 	tsc -p kind/tsconfig.json
+	tsc -p reliability/tsconfig.json
+	tsc -p reliability/k6/tsconfig.json
 
 lint: deps ## Lint and format check (Biome), as CI runs it
 	biome ci --colors=off .
@@ -89,7 +91,10 @@ test-kube: setup ## Static kind/image/third-party checks; the k6-operator TestRu
 	vitest run --config kind/vitest.config.mts
 	vitest run --config k6-operator/vitest.config.mts
 
-test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube ## Everything CI checks
+test-reliability: setup build ## Every reliability scenario in its fast size (~2 min)
+	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
+
+test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube test-reliability ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)
@@ -101,6 +106,9 @@ bench: setup build ## The local capacity ladder and its report in reports/<run-i
 report: deps ## Re-render reports/$(RUN)/report.{md,html} from its results.json
 	@test -n "$(RUN)" || { echo "usage: make report RUN=<run-id>  (one of: $$(ls reports 2>/dev/null | tr '\n' ' '))" >&2; exit 2; }
 	node k6/report/render-report.ts reports/$(RUN)
+
+reliability: setup build ## Reliability and security scenarios under load, full size (~5 min); reports in reports/reliability/ (SCENARIOS=… to pick)
+	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" node reliability/run.ts $(SCENARIOS)
 
 kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl, helm)
 	HELM="$${HELM:-$$(command -v helm || scripts/ensure-helm.sh)}" scripts/kind-up.sh

@@ -5,11 +5,14 @@ import { problemSchema, sendRequestSchema, sendResponseSchema, verifyRequestSche
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (schemaId: string) => ({ "application/json": { schema: ref(schemaId) } });
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ref("Problem") } } });
+// Any value is accepted (a correlation id never fails a request); only one matching the pattern is kept.
 const headerRequestId = {
   name: "X-Request-ID",
   in: "header",
   required: false,
-  schema: { type: "string", pattern: "^[A-Za-z0-9._-]{1,128}$" },
+  description:
+    "Correlation id, echoed on the response. Used as given when it matches ^[A-Za-z0-9._-]{1,128}$; any other value is replaced by a generated UUID.",
+  schema: { type: "string" },
 };
 
 export function buildOpenApiDocument(version: string): Record<string, unknown> {

@@ -1,0 +1,93 @@
+// Runs a k6 script as a managed child process (killed with the run if anything goes wrong), with every
+// request sample written to a CSV so the orchestrator can cut the timeline at its own events.
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { type ManagedProcess, startProcess } from "../../scripts/devstack/managed-process.ts";
+import type { Cleanup } from "./cleanup.ts";
+import { K6_SCRIPTS_DIR } from "./paths.ts";
+import { k6Binary } from "./tools.ts";
+
+export interface K6Process {
+  process: ManagedProcess;
+  csvFile: string;
+  summaryFile: string;
+  logFile: string;
+}
+
+export function startK6(options: { dir: string; cleanup: Cleanup; script: string; env: Record<string, string> }): K6Process {
+  const csvFile = join(options.dir, "k6-samples.csv");
+  const summaryFile = join(options.dir, "k6-summary.json");
+  const logFile = join(options.dir, "k6.log");
+  const env = { ...options.env, SUMMARY_PATH: summaryFile };
+  const process_ = startProcess({
+    name: "k6",
+    command: k6Binary(),
+    args: [
+      "run",
+      "--no-color",
+      "--quiet",
+      "--address",
+      "",
+      "--out",
+      `csv=${csvFile}`,
+      ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
+      join(K6_SCRIPTS_DIR, options.script),
+    ],
+    // A clean environment: no K6_* from the caller's shell can reshape the run.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? homedir(),
+      K6_NO_USAGE_REPORT: "true",
+      K6_CSV_TIME_FORMAT: "unix_milli",
+    },
+    logFile,
+    detached: true,
+  });
+  options.cleanup.add("k6", () => process_.stop("SIGKILL", 1_000));
+  return { process: process_, csvFile, summaryFile, logFile };
+}
+
+export interface K6Sample {
+  metric: string;
+  /** Epoch milliseconds. */
+  at: number;
+  value: number;
+  name: string;
+  status: string;
+  expected: string;
+}
+
+/** The samples of the given metrics from k6's CSV output. */
+export function readK6Csv(file: string, metrics: string[]): K6Sample[] {
+  const [header, ...lines] = readFileSync(file, "utf8").split("\n");
+  const columns = (header ?? "").split(",");
+  const at = (name: string) => columns.indexOf(name);
+  const [iMetric, iTime, iValue, iName, iStatus, iExpected] = [
+    at("metric_name"),
+    at("timestamp"),
+    at("metric_value"),
+    at("name"),
+    at("status"),
+    at("expected_response"),
+  ];
+  const wanted = new Set(metrics);
+  const samples: K6Sample[] = [];
+  for (const line of lines) {
+    if (!line) continue;
+    const cells = line.split(",");
+    const metric = cells[iMetric] ?? "";
+    if (!wanted.has(metric)) continue;
+    const raw = Number(cells[iTime]);
+    samples.push({
+      metric,
+      // Seconds when the time format was not honoured.
+      at: raw < 1e11 ? raw * 1000 : raw,
+      value: Number(cells[iValue]),
+      name: cells[iName] ?? "",
+      status: cells[iStatus] ?? "",
+      expected: cells[iExpected] ?? "",
+    });
+  }
+  return samples;
+}

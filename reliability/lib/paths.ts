@@ -1,0 +1,20 @@
+// Where things are: the repository, the compiled service, the reports and the tool cache.
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const RELIABILITY_DIR = join(import.meta.dirname, "..");
+export const REPO_ROOT = join(RELIABILITY_DIR, "..");
+export const APP_MAIN = join(REPO_ROOT, "app", "dist", "main.js");
+export const OPENAPI_PATH = join(REPO_ROOT, "app", "openapi.json");
+export const DEFAULT_REPORT_DIR = join(REPO_ROOT, "reports", "reliability");
+export const K6_SCRIPTS_DIR = join(RELIABILITY_DIR, "k6");
+
+/** The lab's tool cache (the Makefile's OTP_LAB_CACHE), outside the clone so a fresh clone reuses it. */
+export function toolCache(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OTP_LAB_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "otp-capacity-lab");
+}
+
+/** Reads one pinned version from scripts/versions.env. */
+export function pinnedVersion(text: string, name: string): string | undefined {
+  return new RegExp(`^${name}=(\\S+)`, "m").exec(text)?.[1];
+}

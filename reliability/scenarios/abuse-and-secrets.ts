@@ -1,0 +1,352 @@
+// Abuse and secrets: brute force locks and stays locked, rate limits hold under concurrency, tenants are
+// isolated, codes never reach the logs, only HMACs (and sealed jobs) are at rest, and verify timing does
+// not depend on how much of a wrong code is right.
+import { setTimeout as sleep } from "node:timers/promises";
+import { type CallResult, json } from "../lib/http.ts";
+import { countBy } from "../lib/load.ts";
+import { Checks, type Scenario } from "../lib/scenario.ts";
+import { dumpRedis, findLeaks, type Leak } from "../lib/secrets-scan.ts";
+import { codeIn, phoneSequence, type SeededTenant, type Stack, sendOtp, startStack, verifyOtp } from "../lib/stack.ts";
+import { compare, mean, percentile, round } from "../lib/stats.ts";
+
+const PHONE_LIMIT = 5;
+const DAILY_CAP = 5;
+const MAX_ATTEMPTS = 5;
+const TIMING_MAX_ATTEMPTS = 20;
+/** Wrong attempts per number in the timing test: below the lock, so every attempt compares HMACs. */
+const TIMING_ATTEMPTS_PER_PHONE = 18;
+
+export const abuseAndSecrets: Scenario = {
+  name: "abuse-and-secrets",
+  summary:
+    "brute force locks (resend does not unlock), per-phone and per-tenant limits exact under concurrency, tenants isolated, no code in logs, only HMACs at rest, verify timing independent of the code prefix",
+  async run({ workDir, cleanup, size, log }) {
+    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 0 } });
+    const [tenantA, tenantB] = stack.seed("ab", 2, { phoneLimit: PHONE_LIMIT });
+    const [tenantCap] = stack.seed("abcap", 1, { phoneLimit: 1_000, dailyCap: DAILY_CAP });
+    const [tenantTiming] = stack.seed("abt", 1, { phoneLimit: 1_000 });
+    if (!tenantA || !tenantB || !tenantCap || !tenantTiming) throw new Error("tenants not seeded");
+    await stack.setTenant(tenantTiming.id, { max_verify_attempts: TIMING_MAX_ATTEMPTS });
+    // Debug logs and access logs on: the most a log could ever hold.
+    const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "debug", ACCESS_LOG_ENABLED: "true" } });
+    const url = service.url;
+    const phones = new Set<string>();
+    const nextPhoneRaw = phoneSequence("1552");
+    const nextPhone = () => {
+      const phone = nextPhoneRaw();
+      phones.add(phone);
+      return phone;
+    };
+    const send = (tenant: SeededTenant, phone: string) => sendOtp(url, tenant, phone);
+    const verify = (tenant: SeededTenant, phone: string, code: string) => verifyOtp(url, tenant, phone, code);
+    const checks = new Checks();
+
+    // 1. Brute force, one attempt at a time: locked after the tenant's maximum, and a new code does not unlock.
+    const p1 = nextPhone();
+    await send(tenantA, p1);
+    const code1 = await codeFor(stack, p1);
+    const sequential: number[] = [];
+    for (let i = 0; i < MAX_ATTEMPTS; i++) sequential.push((await verify(tenantA, p1, wrong(code1, i))).status);
+    const rightAfterLock = (await verify(tenantA, p1, code1)).status;
+    const resend = (await send(tenantA, p1)).status;
+    const code1b = await codeFor(stack, p1, code1);
+    const freshAfterResend = await verify(tenantA, p1, code1b);
+    checks.equal("wrong codes until the lock (422 × 4, then 429)", sequential.join(","), "422,422,422,422,429");
+    checks.equal("the right code once locked", rightAfterLock, 429);
+    checks.add(
+      "a resend is accepted but its fresh code stays locked",
+      "200, then 429 verification-locked",
+      `${resend}, then ${freshAfterResend.status} ${problemType(freshAfterResend)}`,
+      resend === 200 && freshAfterResend.status === 429 && problemType(freshAfterResend).endsWith("verification-locked"),
+    );
+
+    // 2. Brute force in parallel: no race lets more wrong guesses through than the maximum.
+    const parallelGuesses = size(50, 200);
+    const p2 = nextPhone();
+    await send(tenantA, p2);
+    const code2 = await codeFor(stack, p2);
+    const guesses = await Promise.all(Array.from({ length: parallelGuesses }, (_, i) => verify(tenantA, p2, wrong(code2, i))));
+    const guessStatuses = countBy(guesses, (r) => r.status);
+    checks.add(
+      `${parallelGuesses} concurrent wrong guesses`,
+      `exactly ${MAX_ATTEMPTS - 1} × 422, rest 429`,
+      guessStatuses,
+      guessStatuses["422"] === MAX_ATTEMPTS - 1 && guessStatuses["429"] === parallelGuesses - (MAX_ATTEMPTS - 1),
+    );
+    checks.equal("the right code after the parallel guesses", (await verify(tenantA, p2, code2)).status, 429);
+
+    // 3. Per-phone limit under concurrency: 50 sends at once per number, limit 5 → exactly 5 accepted each.
+    const burst = 50;
+    const burstPhones = Array.from({ length: size(3, 10) }, () => nextPhone());
+    const bursts = await Promise.all(burstPhones.map((phone) => Promise.all(Array.from({ length: burst }, () => send(tenantA, phone)))));
+    const acceptedPerPhone = bursts.map((results) => results.filter((r) => r.status === 200).length);
+    const limitedScopes = countBy(
+      bursts.flat().filter((r) => r.status === 429),
+      (r) => String(json(r)?.scope),
+    );
+    checks.add(
+      `${burstPhones.length} numbers × ${burst} concurrent sends, per-phone limit ${PHONE_LIMIT}`,
+      `exactly ${PHONE_LIMIT} accepted per number`,
+      acceptedPerPhone.join(","),
+      acceptedPerPhone.every((accepted) => accepted === PHONE_LIMIT),
+    );
+
+    // 4. Per-tenant daily cap under concurrency: 50 sends at once to distinct numbers, cap 5.
+    const capResults = await Promise.all(Array.from({ length: burst }, () => send(tenantCap, nextPhone())));
+    const capStatuses = countBy(capResults, (r) => r.status);
+    const capScopes = countBy(
+      capResults.filter((r) => r.status === 429),
+      (r) => String(json(r)?.scope),
+    );
+    checks.add(
+      `${burst} concurrent sends, tenant daily cap ${DAILY_CAP}`,
+      `exactly ${DAILY_CAP} accepted, rest 429 tenant_daily`,
+      `${JSON.stringify(capStatuses)} ${JSON.stringify(capScopes)}`,
+      capStatuses["200"] === DAILY_CAP && capScopes.tenant_daily === burst - DAILY_CAP,
+    );
+
+    // 5. Tenants are isolated: codes, failed attempts and rate limits are per tenant.
+    const p5 = nextPhone();
+    await send(tenantA, p5);
+    const code5 = await codeFor(stack, p5);
+    const crossRight = await verify(tenantB, p5, code5);
+    const crossWrong: number[] = [];
+    for (let i = 0; i < MAX_ATTEMPTS + 1; i++) crossWrong.push((await verify(tenantB, p5, wrong(code5, i))).status);
+    const ownerAfter = (await verify(tenantA, p5, code5)).status;
+    const otherTenantAtLimitedPhone = (await send(tenantB, burstPhones[0] as string)).status;
+    const noKey = await sendWith(url, {}, nextPhone());
+    const badKey = await sendWith(url, { authorization: "Bearer otp_not_a_key_000000000000000000" }, nextPhone());
+    checks.add(
+      "tenant B verifying A's code",
+      "422 code-expired-or-unknown",
+      `${crossRight.status} ${problemType(crossRight)}`,
+      crossRight.status === 422 && problemType(crossRight).endsWith("code-expired-or-unknown"),
+    );
+    checks.add(
+      "B's wrong guesses neither lock B nor count for A",
+      "all 422; A then verifies 200",
+      `${crossWrong.join(",")}; A ${ownerAfter}`,
+      crossWrong.every((s) => s === 422) && ownerAfter === 200,
+    );
+    checks.equal("B sends to a number A has exhausted", otherTenantAtLimitedPhone, 200);
+    checks.add(
+      "missing and wrong keys get the same 401",
+      "401 = 401, same title/detail",
+      `${noKey.status} / ${badKey.status}`,
+      noKey.status === 401 && badKey.status === 401 && json(noKey)?.detail === json(badKey)?.detail,
+    );
+
+    // 6. Verify timing: wrong codes sharing 0 vs 5 leading digits with the right one, interleaved at random.
+    const perClass = size(150, 400);
+    const timingPhones = Math.ceil((2 * perClass) / TIMING_ATTEMPTS_PER_PHONE);
+    log(`timing: ${perClass} attempts per class over ${timingPhones} numbers`);
+    const targets: Array<{ phone: string; code: string }> = [];
+    for (let i = 0; i < timingPhones; i++) {
+      const phone = nextPhone();
+      await send(tenantTiming, phone);
+      targets.push({ phone, code: "" });
+    }
+    for (const target of targets) target.code = await codeFor(stack, target.phone);
+    const plan: Array<{ phone: string; guess: string; shared: 0 | 5 }> = [];
+    for (const target of targets) {
+      for (let i = 0; i < TIMING_ATTEMPTS_PER_PHONE; i++) {
+        const shared = i % 2 === 0 ? 0 : 5;
+        plan.push({ phone: target.phone, guess: shared === 5 ? sharingFive(target.code) : sharingNone(target.code), shared });
+      }
+    }
+    shuffle(plan);
+    // Warm-up, not measured: connections, JIT, script cache.
+    for (let i = 0; i < 20; i++) await verify(tenantTiming, "+15550000000", "000000");
+    const times: Record<0 | 5, number[]> = { 0: [], 5: [] };
+    let timingStatusesOk = true;
+    for (const attempt of plan) {
+      if (times[attempt.shared].length >= perClass) continue;
+      const result = await verify(tenantTiming, attempt.phone, attempt.guess);
+      if (result.status !== 422 || !problemType(result).endsWith("code-invalid")) timingStatusesOk = false;
+      times[attempt.shared].push(result.ms);
+    }
+    const trimmed = (values: number[]) => values.filter((value) => value <= (percentile(values, 95) as number));
+    const raw = compare(times[0], times[5]);
+    const robust = compare(trimmed(times[0]), trimmed(times[5]));
+    checks.add("every timing attempt compared HMACs (422 code-invalid)", "all", timingStatusesOk ? "all" : "some not", timingStatusesOk);
+    checks.add(
+      "verify latency, 5 vs 0 shared leading digits (trimmed at p95)",
+      "|Welch t| < 4 (no difference beyond noise)",
+      robust ? `Δ ${round(robust.difference, 3)} ms, t ${round(robust.welchT, 2)}, d ${round(robust.effectSize, 3)}` : "n/a",
+      robust !== null && Math.abs(robust.welchT) < 4,
+    );
+
+    // 7. Only HMACs and sealed jobs at rest: dump Redis while SMS jobs sit in the stream, then after.
+    await stack.setSmsFaults({ latencyMs: 3_000 });
+    const inFlightPhones = Array.from({ length: 5 }, () => nextPhone());
+    for (const phone of inFlightPhones) await send(tenantA, phone);
+    await sleep(300);
+    const redisWhileQueued = await dumpRedis(stack.redisClient);
+    await stack.setSmsFaults({ latencyMs: 0 });
+    for (const phone of inFlightPhones) await codeFor(stack, phone);
+    await waitDrained(stack);
+    const redisAfter = await dumpRedis(stack.redisClient);
+    const sendLog = await stack.db.query<{ row: unknown }>("SELECT row_to_json(l) AS row FROM otp_send_log l");
+    const tenantsTable = await stack.db.query<{ row: unknown }>("SELECT row_to_json(t) AS row FROM tenants t");
+    const postgresText = [...sendLog.rows, ...tenantsTable.rows].map((r) => JSON.stringify(r.row)).join("\n");
+
+    // Every code the phones received, read from the mock provider's inbox of every number used.
+    const codes = new Set<string>();
+    let messages = 0;
+    for (const phone of phones) {
+      for (const message of await stack.inbox(phone, 1000)) {
+        messages += 1;
+        const code = codeIn(message.text);
+        if (code) codes.add(code);
+      }
+    }
+    await service.stop("SIGTERM", 15_000);
+    const logText = service.logText();
+    const needles = { codes: [...codes], phones: [...phones], apiKeys: [tenantA, tenantB, tenantCap, tenantTiming].map((t) => t.apiKey) };
+    const leaks: Leak[] = [
+      ...findLeaks("redis (jobs queued)", redisWhileQueued.text, needles),
+      ...findLeaks("redis (end)", redisAfter.text, needles),
+      ...findLeaks("postgres", postgresText, needles),
+      ...findLeaks("service logs", logText, needles),
+    ];
+    const hmacOnly = [...redisWhileQueued.codeHashes, ...redisAfter.codeHashes].every(
+      (fields) => Object.keys(fields).sort().join(",") === "hmac,otp_id" && /^[A-Za-z0-9_-]{43}$/.test(fields.hmac ?? ""),
+    );
+    // The scanner must be able to find what it looks for, or "no leak" means nothing.
+    const control = findLeaks("control", `{"text":"Your verification code is ${[...codes][0]}","to":"${[...phones][0]}"}`, needles);
+    checks.add("scanner finds a planted code and number (control)", "≥ 3 hits", control.length, control.length >= 3);
+    checks.atLeast("SMS jobs in the stream while Redis was dumped", redisWhileQueued.streamEntries, 1);
+    checks.add(
+      "code entries in Redis hold only an HMAC-SHA256 and the OTP id",
+      "all",
+      hmacOnly ? "all" : "not all",
+      hmacOnly && redisWhileQueued.codeHashes.length > 0,
+    );
+    checks.equal("codes, numbers, API keys or SMS texts found in Redis, PostgreSQL or the logs", leaks.length, 0);
+
+    const logLines = logText.split("\n").filter(Boolean).length;
+    return {
+      figures: {
+        bruteForce: {
+          sequential: sequential.join(","),
+          rightCodeAfterLock: rightAfterLock,
+          resend,
+          freshCodeAfterResend: freshAfterResend.status,
+          parallelGuesses,
+          parallelOutcome: guessStatuses,
+        },
+        perPhoneLimit: {
+          numbers: burstPhones.length,
+          concurrentSendsEach: burst,
+          limit: PHONE_LIMIT,
+          acceptedPerNumber: acceptedPerPhone,
+          limitedScopes,
+        },
+        tenantDailyCap: { concurrentSends: burst, cap: DAILY_CAP, statuses: capStatuses, scopes: capScopes },
+        crossTenant: { verifyOthersCode: crossRight.status, othersWrongGuesses: crossWrong.join(","), ownerVerifiesAfter: ownerAfter },
+        timing: {
+          attemptsPerClass: perClass,
+          numbers: timingPhones,
+          meanShared0Ms: round(raw?.meanA ?? null, 3),
+          meanShared5Ms: round(raw?.meanB ?? null, 3),
+          medianShared0Ms: round(percentile(times[0], 50), 3),
+          medianShared5Ms: round(percentile(times[5], 50), 3),
+          stdevShared0Ms: round(raw?.stdevA ?? null, 3),
+          stdevShared5Ms: round(raw?.stdevB ?? null, 3),
+          differenceMs: round(raw?.difference ?? null, 3),
+          differenceInStdevs: round(raw?.effectSize ?? null, 3),
+          welchT: round(raw?.welchT ?? null, 2),
+          trimmedDifferenceMs: round(robust?.difference ?? null, 3),
+          trimmedDifferenceInStdevs: round(robust?.effectSize ?? null, 3),
+          trimmedWelchT: round(robust?.welchT ?? null, 2),
+          overallMeanMs: round(mean([...times[0], ...times[5]]), 3),
+        },
+        secrets: {
+          codesKnown: codes.size,
+          numbersUsed: phones.size,
+          smsMessages: messages,
+          redisKeysWhileQueued: redisWhileQueued.keys,
+          redisKeysByType: redisWhileQueued.byType,
+          streamEntriesWhileQueued: redisWhileQueued.streamEntries,
+          codeHashesChecked: redisWhileQueued.codeHashes.length + redisAfter.codeHashes.length,
+          sendLogRows: sendLog.rows.length,
+          tenantRows: tenantsTable.rows.length,
+          logLinesScanned: logLines,
+          leaks: leaks.map((leak) => `${leak.where}: ${leak.what}`),
+        },
+      },
+      checks: checks.list,
+      notes: [
+        "Brute force: failed attempts are counted per tenant and number, across codes, in the same Lua script that compares; the lock outlives any one code (OTP_LOCKOUT_SECONDS), so a resend does not reset it.",
+        "Limits: each send's limit checks and increments happen inside one Lua script, which Redis runs atomically, so concurrent sends cannot both see the last free slot.",
+        "Constant time: the service never compares codes. verify computes HMAC-SHA256(server key, tenant ∥ phone ∥ code) and the Lua script compares it with the stored HMAC by string equality. Redis' string comparison may stop at the first differing byte, but the HMACs of two codes sharing 5 leading digits share no more prefix than those of unrelated codes, so the comparison time says nothing about the code. The latency figure is a coarse end-to-end check (HTTP, Express, Redis and noise on a shared 2-core machine, client-side timer): it can show the absence of a gross leak, not prove constant time.",
+        "At rest: Redis keys hold a keyed hash of the number; code entries hold only the HMAC and the OTP id; SMS jobs carry the number and text sealed with AES-256-GCM. otp_send_log has the keyed hash and a masked number; tenants hold the SHA-256 of the API key. Logs run at debug level with access logs on during the scan.",
+      ],
+    };
+  },
+};
+
+/** A wrong code: the right one with its last digit changed (differs in value, not in format). */
+function wrong(code: string, salt: number): string {
+  const last = (Number(code.at(-1)) + 1 + (salt % 9)) % 10;
+  return `${code.slice(0, -1)}${last}`;
+}
+
+/** Same first five digits, a different last one. */
+function sharingFive(code: string): string {
+  return `${code.slice(0, 5)}${(Number(code[5]) + 1 + Math.floor(Math.random() * 9)) % 10}`;
+}
+
+/** A different first digit, the rest random: shares no leading digit. */
+function sharingNone(code: string): string {
+  const first = (Number(code[0]) + 1 + Math.floor(Math.random() * 9)) % 10;
+  return `${first}${String(Math.floor(Math.random() * 100_000)).padStart(5, "0")}`;
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+}
+
+function problemType(result: CallResult): string {
+  return String(json(result)?.type ?? "");
+}
+
+function sendWith(url: string, headers: Record<string, string>, phone: string): Promise<CallResult> {
+  return fetch(`${url}/v1/otp/send`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ phone }),
+  }).then(async (response) => ({
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+    text: await response.text(),
+    headers: Object.fromEntries(response.headers),
+    startedAt: 0,
+    endedAt: 0,
+    ms: 0,
+  }));
+}
+
+/** The newest code the number received (other than `previous`), as the phone reads it. */
+async function codeFor(stack: Stack, phone: string, previous?: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const newest = (await stack.inbox(phone, 1))[0];
+    const code = newest ? codeIn(newest.text) : undefined;
+    if (code && code !== previous) return code;
+    await sleep(20);
+  }
+  throw new Error(`no new SMS reached ${phone.slice(0, 5)}… within 15 s`);
+}
+
+async function waitDrained(stack: Stack): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const backlog = await stack.streamBacklog();
+    if (backlog.length === 0 && backlog.pending === 0) return;
+    await sleep(100);
+  }
+}

@@ -1,0 +1,87 @@
+// The pure helpers the scenarios' verdicts rest on.
+import { describe, expect, it } from "vitest";
+import { haproxyConfig } from "../lib/haproxy.ts";
+import type { LoadResult } from "../lib/load.ts";
+import { sustainedRecoveryMs } from "../lib/outage.ts";
+import { Checks } from "../lib/scenario.ts";
+import { codePattern, findLeaks } from "../lib/secrets-scan.ts";
+import { compare, percentile } from "../lib/stats.ts";
+
+const result = (startedAt: number, status: number): LoadResult => ({
+  kind: "send",
+  meta: {},
+  status,
+  contentType: "",
+  text: "",
+  headers: {},
+  startedAt,
+  endedAt: startedAt + 1,
+  ms: 1,
+});
+
+describe("stats", () => {
+  it("nearest-rank percentiles", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([], 99)).toBeNull();
+  });
+
+  it("compares two samples: no difference gives t ≈ 0, a shift gives a large t", () => {
+    const a = Array.from({ length: 200 }, (_, i) => 10 + (i % 10) / 10);
+    expect(Math.abs(compare(a, [...a].reverse())?.welchT ?? 99)).toBeLessThan(0.01);
+    const shifted = compare(
+      a,
+      a.map((value) => value + 1),
+    );
+    expect(shifted?.difference).toBeCloseTo(1);
+    expect(shifted?.welchT).toBeGreaterThan(20);
+  });
+});
+
+describe("outage timeline", () => {
+  it("recovery is measured to the first request after which none failed", () => {
+    const results = [result(100, 503), result(200, 200), result(300, 503), result(400, 200), result(500, 200)];
+    expect(sustainedRecoveryMs(results, 0, (r) => r.status === 200)).toBe(400);
+    expect(sustainedRecoveryMs([...results, result(600, 503)], 0, (r) => r.status === 200)).toBeNull();
+  });
+});
+
+describe("secrets scan", () => {
+  it("finds a code only as a standalone token, not inside hashes or longer numbers", () => {
+    expect(codePattern("123456").test('"text":"code 123456"')).toBe(true);
+    expect(codePattern("123456").test("a1234567")).toBe(false);
+    expect(codePattern("123456").test("ab123456cd")).toBe(false);
+  });
+
+  it("finds phone numbers with and without +, API keys and rendered SMS texts, but not the template", () => {
+    const needles = { codes: [], phones: ["+15550001111"], apiKeys: ["otp_key_abc"] };
+    expect(findLeaks("x", "to 15550001111 with otp_key_abc", needles)).toHaveLength(2);
+    expect(findLeaks("x", "Your verification code is {code}", needles)).toHaveLength(0);
+    expect(findLeaks("x", "Your verification code is 042917", needles)).toHaveLength(1);
+  });
+});
+
+describe("haproxy config", () => {
+  it("checks /ready, takes a server out after one failed check and retries what a closing server drops", () => {
+    const config = haproxyConfig({ port: 1, statsPort: 2, servers: [{ name: "a", port: 3 }], checkIntervalMs: 500 });
+    expect(config).toContain("option httpchk GET /ready");
+    expect(config).toContain("http-check expect status 200");
+    expect(config).toContain("inter 500ms fall 1 rise 2");
+    expect(config).toContain("retry-on conn-failure empty-response response-timeout");
+    expect(config).toContain("option redispatch");
+    expect(config).toContain("server a 127.0.0.1:3 check");
+  });
+});
+
+describe("checks", () => {
+  it("record goal, measurement and verdict", () => {
+    const checks = new Checks();
+    checks.atMost("p99", 12, 50, " ms");
+    checks.equal("lost", 1, 0);
+    expect(checks.list).toEqual([
+      { name: "p99", goal: "≤ 50 ms", measured: "12 ms", passed: true },
+      { name: "lost", goal: "= 0", measured: "1", passed: false },
+    ]);
+  });
+});
