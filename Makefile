@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
+.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ node_modules/.install-stamp: package-lock.json package.json app/package.json k6/
 
 deps: node_modules/.install-stamp ## Node.js LTS and npm dependencies
 
-system-packages: ## PostgreSQL, Redis and Chromium (Debian packages) when missing
+system-packages: ## PostgreSQL and Redis (Debian packages) when missing
+	@scripts/ensure-system-packages.sh
+
+test-tools: kube-tools ## What only the tests need: Chromium (Debian), helm, kube-apiserver and etcd
 	@scripts/ensure-system-packages.sh chromium:chromium
 
 k6: ## The pinned k6, built from its Go module into the tool cache
@@ -40,7 +43,7 @@ kube-tools: ## helm, kube-apiserver and etcd, built from their Go modules into t
 	@scripts/ensure-helm.sh >/dev/null
 	@scripts/ensure-kube-apiserver.sh >/dev/null
 
-setup: deps system-packages k6 kube-tools ## Everything the tests, the benchmarks and the local stack need
+setup: deps system-packages k6 ## What the benchmarks and the local stack need (the tests add test-tools)
 
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
@@ -70,28 +73,28 @@ lint: deps ## Lint and format check (Biome), as CI runs it
 format: deps ## Apply Biome's formatting and safe fixes
 	biome check --write .
 
-test-app: setup build ## The service's tests against real PostgreSQL and Redis
+test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis
 	cd app && vitest run
 
-test-bench: setup build ## Every k6 script as a short smoke against the real service; runner and report tests
+test-bench: setup test-tools build ## Every k6 script as a short smoke against the real service; runner and report tests
 	vitest run --config k6/runner/vitest.config.mts
 	vitest run --config k6/report/vitest.config.mts
 	cd k6 && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
 
-test-charts: deps ## The Helm chart: staleness, values schema, helm lint/template assertions
+test-charts: deps test-tools ## The Helm chart: staleness, values schema, helm lint/template assertions
 	cd cdk8s && HELM_BIN="$$(../scripts/ensure-helm.sh)" vitest run
 
-test-devstack: setup ## The Kubernetes harness against a real etcd + kube-apiserver
+test-devstack: setup test-tools ## The Kubernetes harness against a real etcd + kube-apiserver
 	vitest run --config scripts/devstack/vitest.config.mts
 
-test-dashboards: setup build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
+test-dashboards: setup test-tools build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
 	cd dashboards && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
 
-test-kube: setup ## Static kind/image/third-party checks; the k6-operator TestRuns against kube-apiserver and k6
+test-kube: setup test-tools ## Static kind/image/third-party checks; the k6-operator TestRuns against kube-apiserver and k6
 	vitest run --config kind/vitest.config.mts
 	vitest run --config k6-operator/vitest.config.mts
 
-test-reliability: setup build ## Every reliability scenario in its fast size (~2 min)
+test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~2 min)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
 
 test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube test-reliability ## Everything CI checks
