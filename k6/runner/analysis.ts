@@ -35,6 +35,7 @@ export function findBottleneck(results: Layers): BenchResults["bottleneck"] {
   }
   const weakest = parts.reduce((a, b) => ((a.capacity_rps as number) <= (b.capacity_rps as number) ? a : b));
   const ratio = send.capacity_rps / (weakest.capacity_rps as number);
+  const lowerBound = weakest.limited_by === "highest_rate_tested";
   return {
     flow: "full-send",
     bounded_by: weakest.layer,
@@ -42,7 +43,10 @@ export function findBottleneck(results: Layers): BenchResults["bottleneck"] {
     explanation:
       `The send flow reaches ${fmt(send.capacity_rps)}, ${Math.round(ratio * 100)}% of its weakest layer alone, ` +
       `${weakest.name} (${fmt(weakest.capacity_rps as number)}). A request pays for every layer in turn on one event loop, ` +
-      `so the flow's capacity is below the weakest layer's; the gap is the cost of the other layers.`,
+      `so the flow's capacity is below the weakest layer's; the gap is the cost of the other layers.` +
+      (lowerBound
+        ? ` No layer saturated at the rates tested (${weakest.name}'s figure is a lower bound): the flow is bounded by paying for all of them on one core, not by one of them alone.`
+        : ""),
   };
 }
 

@@ -45,7 +45,7 @@ export const LADDER: LadderStep[] = [
     target: "bare",
     baseline: null,
     expectedLatencyMs: 1,
-    rates: { smoke: [50, 100], default: [500, 1000, 2000, 3000, 4000, 5000], full: geometric(250, 8000, 10) },
+    rates: { smoke: [50, 100], default: [1000, 2000, 3000, 4000, 5000, 6500], full: geometric(250, 10000, 11) },
   },
   {
     script: "02-express-hello",
@@ -55,7 +55,7 @@ export const LADDER: LadderStep[] = [
     target: "service",
     baseline: "node-http-hello",
     expectedLatencyMs: 1,
-    rates: { smoke: [50, 100], default: [400, 800, 1200, 1600, 2000, 2600], full: geometric(200, 5000, 10) },
+    rates: { smoke: [50, 100], default: [600, 1200, 1800, 2400, 3000, 3800], full: geometric(200, 6000, 11) },
   },
   {
     script: "03-delayed-hello",
@@ -66,7 +66,7 @@ export const LADDER: LadderStep[] = [
     baseline: null,
     expectedLatencyMs: 100,
     sloAllowanceMs: 100,
-    rates: { smoke: [20, 40], default: [100, 200, 400, 800, 1200], full: geometric(50, 2000, 8) },
+    rates: { smoke: [20, 40], default: [200, 500, 1000, 1500, 2000], full: geometric(50, 3000, 9) },
   },
   {
     script: "07-otp-code-capacity",
@@ -76,7 +76,7 @@ export const LADDER: LadderStep[] = [
     target: "service",
     baseline: "node-http-hello",
     expectedLatencyMs: 1,
-    rates: { smoke: [50, 100], default: [400, 800, 1200, 1600, 2000, 2600], full: geometric(200, 5000, 10) },
+    rates: { smoke: [50, 100], default: [600, 1200, 1800, 2400, 3000, 3800], full: geometric(200, 6000, 11) },
   },
   {
     script: "08-redis-capacity",
@@ -86,7 +86,7 @@ export const LADDER: LadderStep[] = [
     target: "service",
     baseline: "redis-set-get",
     expectedLatencyMs: 2,
-    rates: { smoke: [50, 100], default: [300, 600, 900, 1200, 1600, 2100], full: geometric(150, 4000, 10) },
+    rates: { smoke: [50, 100], default: [500, 1000, 1600, 2200, 2800, 3500], full: geometric(150, 5000, 11) },
   },
   {
     script: "09-tenant-settings-capacity",
@@ -96,7 +96,7 @@ export const LADDER: LadderStep[] = [
     target: "service",
     baseline: "pgbench-select",
     expectedLatencyMs: 2,
-    rates: { smoke: [50, 100], default: [300, 600, 1000, 1400, 1800, 2400], full: geometric(150, 4000, 10) },
+    rates: { smoke: [50, 100], default: [500, 1000, 1600, 2200, 2800, 3500], full: geometric(150, 5000, 11) },
   },
   {
     script: "10-insert-capacity",
@@ -106,7 +106,7 @@ export const LADDER: LadderStep[] = [
     target: "service",
     baseline: "pgbench-insert",
     expectedLatencyMs: 3,
-    rates: { smoke: [50, 100], default: [200, 400, 700, 1000, 1300, 1700], full: geometric(100, 3000, 10) },
+    rates: { smoke: [50, 100], default: [400, 800, 1200, 1700, 2200, 2800], full: geometric(100, 4000, 11) },
   },
   {
     script: "11-send-flow",

@@ -30,6 +30,12 @@ describe("findBottleneck", () => {
     expect(findBottleneck(results(ladder()))).toMatchObject({ flow: "full-send", bounded_by: "postgres-select", headroom_ratio: 0.6 });
   });
 
+  it("says when the weakest layer's figure is only a lower bound", () => {
+    const parts = ladder().map((l) => (l.layer === "full-send" ? l : { ...l, limited_by: "highest_rate_tested" as const }));
+    expect(findBottleneck(results(parts)).explanation).toContain("is a lower bound");
+    expect(findBottleneck(results(ladder())).explanation).not.toContain("lower bound");
+  });
+
   it("says so when the send flow has no capacity", () => {
     expect(findBottleneck(results([layer("cpu", 1000), layer("full-send", null)])).bounded_by).toBeNull();
   });
