@@ -2,6 +2,7 @@
 // Redis. Each switches off (mockSms/postgresql/redis.enabled=false) for an external one.
 import type { Construct } from "constructs";
 import { tpl, values } from "../helm.ts";
+import { clusterIpService } from "./cluster-ip-service.ts";
 import {
   containerSecurityContext,
   MOCK_SMS_PORT,
@@ -78,17 +79,7 @@ export function mockSms(scope: Construct): void {
       },
     },
   });
-  new HelmObject(template, "service", {
-    condition: enabled,
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: metadata({ suffix: "mock-sms", component: "mock-sms" }),
-    spec: {
-      type: "ClusterIP",
-      selector: selectorLabels("mock-sms"),
-      ports: [{ name: "http", port: MOCK_SMS_PORT, targetPort: "http", protocol: "TCP" }],
-    },
-  });
+  clusterIpService(template, { condition: enabled, component: "mock-sms", port: MOCK_SMS_PORT, portName: "http" });
 }
 
 interface StatefulDependency {
@@ -110,17 +101,7 @@ function statefulDependency(scope: Construct, spec: StatefulDependency): void {
   const template = new HelmTemplate(scope, component, { file: `${component}.yaml`, source: SOURCE });
   const { uid, gid } = spec;
   const scratch = [{ name: "tmp", mountPath: "/tmp" }, ...(spec.extraVolumes ?? [])];
-  new HelmObject(template, "service", {
-    condition: enabled,
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: metadata({ suffix: component, component, version }),
-    spec: {
-      type: "ClusterIP",
-      selector: selectorLabels(component),
-      ports: [{ name: "tcp", port: spec.port, targetPort: "tcp", protocol: "TCP" }],
-    },
-  });
+  clusterIpService(template, { condition: enabled, component, version, port: spec.port, portName: "tcp" });
   new HelmObject(template, "statefulset", {
     condition: enabled,
     apiVersion: "apps/v1",

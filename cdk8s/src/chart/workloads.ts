@@ -1,6 +1,7 @@
 // The other workloads of the service image: the separate SMS worker and the migration hook Job.
 import type { Construct } from "constructs";
 import { include, tpl, values } from "../helm.ts";
+import { clusterIpService } from "./cluster-ip-service.ts";
 import {
   CONFIG_ENV,
   CONTAINER_PORT,
@@ -74,17 +75,7 @@ export function worker(scope: Construct): void {
     },
   });
   // Only for scraping: the ServiceMonitor selects Services.
-  new HelmObject(template, "service", {
-    condition: enabled,
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: metadata({ suffix: "worker", component: "worker" }),
-    spec: {
-      type: "ClusterIP",
-      selector: selectorLabels("worker"),
-      ports: [{ name: "http", port: CONTAINER_PORT, targetPort: "http", protocol: "TCP" }],
-    },
-  });
+  clusterIpService(template, { condition: enabled, component: "worker", port: CONTAINER_PORT, portName: "http" });
 }
 
 /**
