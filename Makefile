@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench report clean
+.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,8 +48,9 @@ setup: deps system-packages k6 ## What the benchmarks and the local stack need (
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
 
-generate: build ## Regenerate committed artifacts (app/openapi.json); CI fails when they are stale
+generate: build ## Regenerate committed artifacts (app/openapi.json, k6/report/results.schema.json); CI fails when they are stale
 	node app/dist/main.js openapi > app/openapi.json
+	node k6/report/generate-results-schema.ts
 
 dashboards: deps ## Regenerate dashboards/generated (Grafana JSON + alerts.rules.yaml); a test fails when stale
 	node dashboards/src/main.ts
@@ -105,6 +106,12 @@ run: setup build ## PostgreSQL, Redis and the service on this machine, in the fo
 
 bench: setup build ## The local capacity ladder and its report in reports/<run-id>/ (BENCH_PROFILE=smoke|default|full)
 	K6_BIN="$$(scripts/ensure-k6.sh)" node k6/runner/bench.ts
+
+bench-worker-split: setup build ## The send flow with the SMS worker in the API process and in its own, side by side (~3 min)
+	BENCH_COMPARE=worker-split K6_BIN="$$(scripts/ensure-k6.sh)" node k6/runner/bench.ts
+
+bench-telemetry: setup build ## /hello and the send flow with tracing and the access log on, off and each alone (~8 min)
+	BENCH_COMPARE=telemetry K6_BIN="$$(scripts/ensure-k6.sh)" node k6/runner/bench.ts
 
 report: deps ## Re-render reports/$(RUN)/report.{md,html} from its results.json
 	@test -n "$(RUN)" || { echo "usage: make report RUN=<run-id>  (one of: $$(ls reports 2>/dev/null | tr '\n' ' '))" >&2; exit 2; }

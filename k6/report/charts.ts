@@ -21,7 +21,7 @@ export interface ChartSpec {
   id: string;
   /** Section the canvas belongs to: "capacity" or the layer's script id. */
   group: string;
-  kind: "capacity" | "latency" | "throughput" | "saturation";
+  kind: "capacity" | "latency" | "throughput" | "saturation" | "cost" | "decomposition";
   /** Accessible description of the canvas. */
   description: string;
   /** Chart.js configuration without functions (type, data, options). */
@@ -306,8 +306,96 @@ function saturationChart(layer: LayerResult, index: number): ChartSpec | null {
 }
 
 /** Every chart of the report, in page order: the capacity chart, then three per layer with plateaus. */
+const PROCESS_COLORS: Record<string, string> = {
+  service: "#3566c9",
+  worker: "#7b5cc4",
+  postgres: "#1b8a5a",
+  redis: "#d1384a",
+  mockSms: "#9aa3b2",
+  k6: "#e0a82a",
+};
+const PART_COLORS = ["#3566c9", "#1b8a5a", "#e0a82a", "#d1384a", "#7b5cc4", "#4fa3e0"];
+
+/** CPU ms per request of every layer, stacked by process: where each layer's cost lands. */
+function costChart(results: BenchResults): ChartSpec {
+  const costs = results.cost_model.layers;
+  const series: [string, string][] = [
+    ["service", "service"],
+    ["worker", "SMS worker"],
+    ["postgres", "PostgreSQL"],
+    ["redis", "Redis"],
+    ["mockSms", "mock SMS provider"],
+  ];
+  const datasets: Dataset[] = series
+    .filter(([key]) => costs.some((c) => (c.ms_per_request[key as keyof typeof c.ms_per_request] ?? 0) > 0))
+    .map(([key, label]) => ({
+      label,
+      data: costs.map((c) => c.ms_per_request[key as keyof typeof c.ms_per_request]),
+      backgroundColor: PROCESS_COLORS[key],
+      stack: "cpu",
+    }));
+  datasets.push({
+    label: "k6 (load generator)",
+    data: costs.map((c) => c.generator_ms_per_request),
+    backgroundColor: PROCESS_COLORS.k6,
+    stack: "cpu",
+  });
+  return {
+    id: "chart-cost",
+    group: "cost-model",
+    kind: "cost",
+    description: "Stacked horizontal bar chart: CPU milliseconds per request for each layer, split by process",
+    config: {
+      type: "bar",
+      data: { labels: costs.map((c) => c.name), datasets },
+      options: {
+        indexAxis: "y",
+        scales: { x: { stacked: true, title: axisTitle("CPU ms per request") }, y: { stacked: true, ticks: { autoSkip: false } } },
+        plugins: { title: title("CPU per request, by layer and process"), legend: LEGEND },
+      },
+    },
+    refLines: [],
+    axisFormats: { x: "ms" },
+  };
+}
+
+/** Each flow's service CPU per request, stacked by the layers it is made of and the residual. */
+function decompositionChart(results: BenchResults): ChartSpec | null {
+  const flows = results.cost_model.flows;
+  if (flows.length === 0) return null;
+  const partIds = [...new Set(flows.flatMap((f) => f.parts.map((p) => p.id)))];
+  const labelOf = (id: string) => flows.flatMap((f) => f.parts).find((p) => p.id === id)?.label ?? id;
+  return {
+    id: "chart-decomposition",
+    group: "cost-model",
+    kind: "decomposition",
+    description: "Stacked horizontal bar chart: each flow's service CPU per request split into its layers and the residual",
+    config: {
+      type: "bar",
+      data: {
+        labels: flows.map((f) => results.layers.find((l) => l.layer === f.flow)?.name ?? f.flow),
+        datasets: partIds.map((id, i) => ({
+          label: id === "residual" ? "residual (not isolated by a layer)" : labelOf(id),
+          data: flows.map((f) => f.parts.find((p) => p.id === id)?.ms ?? null),
+          backgroundColor: id === "residual" ? "#c4c9d4" : PART_COLORS[i % PART_COLORS.length],
+          stack: "flow",
+        })),
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { stacked: true, title: axisTitle("service CPU ms per request") }, y: { stacked: true } },
+        plugins: { title: title("What a flow's CPU is made of"), legend: LEGEND },
+      },
+    },
+    refLines: [],
+    axisFormats: { x: "ms" },
+  };
+}
+
 export function buildChartSpecs(results: BenchResults): ChartSpec[] {
-  const specs: ChartSpec[] = [capacityChart(results)];
+  const specs: ChartSpec[] = [capacityChart(results), costChart(results)];
+  const decomposition = decompositionChart(results);
+  if (decomposition) specs.push(decomposition);
   results.layers.forEach((layer, index) => {
     if (layer.plateaus.length === 0) return;
     specs.push(latencyChart(results, layer, index), throughputChart(layer, index));

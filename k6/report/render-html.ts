@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
 import { buildChartSpecs, type ChartSpec } from "./charts.ts";
+import { comparisonTable, costTable, flowTables, profileTables, resourceTable, type TableView, targetsTable } from "./cost-view.ts";
+import { FLAMEGRAPH_CSS, FLAMEGRAPH_RUNTIME, type FlameNode, renderFlameGraph } from "./flamegraph.ts";
 import {
   formatConfigValue,
   formatCount,
@@ -18,7 +20,7 @@ import { type Content, h, jsonForScript, type Raw, render, scriptSource } from "
 import { PLATEAU_HEADERS, plateauCells } from "./render-markdown.ts";
 import {
   baselineRatioText,
-  bottleneckView,
+  bottleneckLabels,
   capacityPhrase,
   capacityText,
   GENERATOR_LIMITED_TEXT,
@@ -34,6 +36,8 @@ const RUNTIME = readFileSync(new URL("./charts-runtime.js", import.meta.url), "u
 export interface HtmlAssets {
   /** The Chart.js UMD bundle's source (chart.js/dist/chart.umd.js). */
   chartJs: string;
+  /** Flame graph trees by script id, built from the run's .cpuprofile files (absent: no flame graph). */
+  flameTrees?: Record<string, FlameNode>;
 }
 
 type Cell = Content | { content: Content; className: string };
@@ -120,8 +124,12 @@ function header(results: BenchResults): Raw {
 const SECTIONS: [string, string][] = [
   ["environment", "Environment"],
   ["capacity", "Capacity per layer"],
+  ["targets", "Cost targets"],
   ["physical-limits", "Physical limits"],
   ["bottleneck", "Bottleneck"],
+  ["cost-model", "Cost model"],
+  ["profiles", "CPU profiles"],
+  ["comparison", "Comparison"],
   ["behaviour", "Behaviour under load"],
   ["recommendations", "Recommendations"],
   ["validity", "Validity checks"],
@@ -229,34 +237,107 @@ function physicalLimits(results: BenchResults): Raw {
   );
 }
 
+function viewTable(view: TableView): Raw {
+  return table(view.headers, view.rows, view.numeric, view.rowClasses ?? []);
+}
+
+function targets(results: BenchResults): Raw {
+  return section(
+    "targets",
+    h(
+      "p",
+      { class: "note" },
+      "What the project holds the service to, checked against this run's figures (– : measured by another command, named in the last column).",
+    ),
+    results.targets.length > 0 ? viewTable(targetsTable(results)) : h("p", null, "None checked in this run."),
+  );
+}
+
 function bottleneck(results: BenchResults): Raw {
-  const view = bottleneckView(results);
-  const flowCapacity = view.flow ? capacityPhrase(view.flow) : "not measured";
+  const labels = bottleneckLabels(results);
+  const flowCapacity = labels.flow ? capacityPhrase(labels.flow) : "not measured";
   return section(
     "bottleneck",
     h(
       "dl",
       { class: "facts big" },
-      h("div", null, h("dt", null, "Flow"), h("dd", null, view.flowLabel)),
+      h("div", null, h("dt", null, "Flow"), h("dd", null, labels.flowLabel)),
       h("div", null, h("dt", null, "Capacity"), h("dd", null, `${flowCapacity} (target ${formatRps(results.target_rps)} req/s)`)),
-      h("div", null, h("dt", null, "Bounded by"), h("dd", null, view.boundedByLabel)),
-      h("div", null, h("dt", null, "Headroom"), h("dd", null, formatRatio(results.bottleneck.headroom_ratio))),
+      h("div", null, h("dt", null, "Bounded by"), h("dd", null, labels.boundedByLabel)),
+      h("div", null, h("dt", null, "Measured ÷ predicted"), h("dd", null, formatRatio(results.bottleneck.headroom_ratio))),
     ),
     h("p", null, results.bottleneck.explanation),
-    view.rows.length > 0
-      ? table(
-          ["Layer", "Capacity (req/s)", "Flow ÷ layer", ""],
-          view.rows.map((r) => [
-            r.layer.name,
-            capacityText(r.layer),
-            formatRatio(r.flowShare),
-            r.bounds ? h("strong", null, "◀ bounds the flow") : "",
-          ]),
-          [false, true, true, false],
-          view.rows.map((r) => (r.bounds ? "bounds" : undefined)),
-        )
+    results.bottleneck.resources.length > 0 ? viewTable(resourceTable(results)) : [],
+    results.bottleneck.symptoms.length > 0
+      ? [
+          h("p", null, h("strong", null, "Symptoms, not causes:")),
+          h(
+            "ul",
+            null,
+            results.bottleneck.symptoms.map((text) => h("li", null, text)),
+          ),
+        ]
       : [],
   );
+}
+
+function costModel(results: BenchResults, specs: ChartSpec[]): Raw {
+  const charts = specs.filter((s) => s.group === "cost-model");
+  return section(
+    "cost-model",
+    h(
+      "p",
+      { class: "note" },
+      "CPU milliseconds per request, per process, from the highest two plateaus below each layer's knee (SLO met, event loop under 0.9 cores), each process's idle use taken out. One event loop cannot serve more than 1000 ÷ its ms per request req/s: the predicted capacity per core, set against the measured one.",
+    ),
+    viewTable(costTable(results)),
+    h(
+      "div",
+      { class: "charts" },
+      charts.map((c) => canvas(c)),
+    ),
+    flowTables(results).map((flow) => [h("h3", null, flow.title), viewTable(flow.table)]),
+  );
+}
+
+function profiles(results: BenchResults, flameTrees: Record<string, FlameNode>): Raw {
+  if (results.profiles.length === 0) return section("profiles", h("p", null, "No profile was taken in this run."));
+  return section(
+    "profiles",
+    h(
+      "p",
+      { class: "note" },
+      "A V8 CPU profile of the service during one plateau of each flow, in a run of its own (the profiler's overhead never touches the capacity figures). Click a frame to zoom into it, the root to zoom out; the search box highlights matching frames. The .cpuprofile files open in Chrome DevTools (Performance → Load profile) and speedscope.",
+    ),
+    results.profiles.map((p) => {
+      const tables = profileTables(p);
+      const name = results.layers.find((l) => l.script === p.script || l.layer === p.layer)?.name ?? p.script;
+      const tree = flameTrees[p.script];
+      return h(
+        "article",
+        { class: "profile", id: `profile-${p.script}` },
+        h("h3", null, `${name} at ${formatRps(p.offered_rps)} req/s `, h("a", { href: p.file }, p.file)),
+        h(
+          "p",
+          null,
+          `${formatRps(p.achieved_rps)} req/s achieved over ${(p.duration_ms / 1000).toFixed(1)} s, ${formatCount(p.samples)} samples; busy ${formatMs(p.busy_ms_per_request)} per request (profiler overhead included).`,
+        ),
+        viewTable(tables.categories),
+        tree
+          ? renderFlameGraph(`flame-${p.script}`, tree, `${name}: where the service's CPU went (width ∝ time)`)
+          : h("p", { class: "note" }, `No flame graph: ${p.file} was not found beside results.json.`),
+        h("details", null, h("summary", null, "Top functions by self time"), viewTable(tables.functions)),
+      );
+    }),
+  );
+}
+
+function comparison(results: BenchResults): Raw {
+  const view = comparisonTable(results);
+  if (!results.comparison || !view) {
+    return section("comparison", h("p", null, "No comparison in this run: make bench-worker-split and make bench-telemetry run one each."));
+  }
+  return section("comparison", h("h3", null, results.comparison.title), h("p", null, results.comparison.question), viewTable(view));
 }
 
 function plateauLabel(layer: LayerResult, p: PlateauResult, index: number): Content {
@@ -328,7 +409,7 @@ function behaviour(results: BenchResults, specs: ChartSpec[]): Raw {
     h(
       "p",
       { class: "note" },
-      "One row per plateau (a constant arrival rate held for its duration). ◆ knee: where latency starts rising steeply; ● capacity: the plateau the capacity is taken from; ⚠ the load generator was saturated. EL lag = event-loop lag p99; PG pool waiting = most clients queued for a connection; stream lag = SMS stream entries not yet delivered (max); CPU and RSS per process: service / PostgreSQL / Redis.",
+      "One row per plateau (a constant arrival rate held for its duration). ◆ knee: where latency starts rising steeply; ● capacity: the plateau the capacity is taken from; ⚠ the load generator was saturated. EL lag = event-loop lag p99; PG pool waiting = most clients queued for a connection; stream lag = SMS stream entries not yet delivered (max); CPU and PSS per process: service / separate SMS worker / PostgreSQL / Redis (PSS counts shared pages once across a process tree); heap used: the service's V8 heap.",
     ),
     results.layers.map((l) => layerBehaviour(l, specs)),
   );
@@ -356,7 +437,8 @@ function recommendations(results: BenchResults): Raw {
             h("code", null, r.id),
           ),
           h("p", null, h("span", { class: "label" }, "Evidence: "), r.evidence),
-          h("p", null, h("span", { class: "label" }, "Expected gain: "), r.expected_gain),
+          h("p", null, h("span", { class: "label" }, `Expected gain (×${r.gain_ratio.toFixed(2)}): `), r.expected_gain),
+          h("p", null, h("span", { class: "label" }, "Confirm with: "), h("code", null, r.rerun)),
         ),
       ),
     ),
@@ -390,8 +472,12 @@ export function renderHtml(results: BenchResults, assets: HtmlAssets): string {
       null,
       environment(results),
       capacity(results, specs),
+      targets(results),
       physicalLimits(results),
       bottleneck(results),
+      costModel(results, specs),
+      profiles(results, assets.flameTrees ?? {}),
+      comparison(results),
       behaviour(results, specs),
       recommendations(results),
       validity(results),
@@ -408,6 +494,7 @@ export function renderHtml(results: BenchResults, assets: HtmlAssets): string {
 <link rel="icon" href="data:,">
 <style>
 ${STYLE}
+${FLAMEGRAPH_CSS}
 </style>
 </head>
 <body>
@@ -419,6 +506,9 @@ ${scriptSource(assets.chartJs.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"))
 </script>
 <script>
 ${scriptSource(RUNTIME)}
+</script>
+<script>
+${scriptSource(FLAMEGRAPH_RUNTIME)}
 </script>
 </body>
 </html>

@@ -1,5 +1,6 @@
 // report.md: the capacity report as Markdown, readable in a terminal, a pull request or a wiki.
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
+import { comparisonTable, costTable, flowTables, profileTables, resourceTable, type TableView, targetsTable } from "./cost-view.ts";
 import {
   formatConfigValue,
   formatCores,
@@ -15,7 +16,7 @@ import {
 } from "./format.ts";
 import {
   baselineRatioText,
-  bottleneckView,
+  bottleneckLabels,
   capacityPhrase,
   capacityText,
   LIMITED_BY_TEXT,
@@ -138,29 +139,84 @@ function physicalLimits(results: BenchResults): string {
   ].join("\n");
 }
 
+function view(tableView: TableView): string {
+  return table(
+    tableView.headers,
+    tableView.rows,
+    tableView.numeric.map((n) => (n ? "r" : "l")),
+  );
+}
+
+function targets(results: BenchResults): string {
+  if (results.targets.length === 0) return "## Cost targets\n\nNone checked in this run.";
+  return [
+    "## Cost targets",
+    "",
+    "What the project holds the service to, checked against this run's figures (– : measured by another command, named in the last column).",
+    "",
+    view(targetsTable(results)),
+  ].join("\n");
+}
+
+function costModel(results: BenchResults): string {
+  const lines = [
+    "## Cost model",
+    "",
+    "CPU milliseconds per request, per process, from the highest two plateaus below each layer's knee (SLO met, event loop under 0.9 cores), each process's idle use taken out. One event loop cannot serve more than 1000 ÷ its ms per request req/s: the predicted capacity per core, set against the measured one.",
+    "",
+    view(costTable(results)),
+  ];
+  for (const flow of flowTables(results)) lines.push("", `### ${text(flow.title)}`, "", view(flow.table));
+  return lines.join("\n");
+}
+
 function bottleneck(results: BenchResults): string {
-  const view = bottleneckView(results);
-  const flowCapacity = view.flow ? capacityPhrase(view.flow) : "not measured";
+  const labels = bottleneckLabels(results);
+  const flowCapacity = labels.flow ? capacityPhrase(labels.flow) : "not measured";
   const lines = [
     "## Bottleneck",
     "",
-    `- **Flow:** ${text(view.flowLabel)}: ${flowCapacity}, against a target of ${formatRps(results.target_rps)} req/s`,
-    `- **Bounded by:** ${text(view.boundedByLabel)}`,
-    `- **Headroom:** ${formatRatio(results.bottleneck.headroom_ratio)}`,
+    `- **Flow:** ${text(labels.flowLabel)}: ${flowCapacity}, against a target of ${formatRps(results.target_rps)} req/s`,
+    `- **Bounded by:** ${text(labels.boundedByLabel)}`,
+    `- **Measured ÷ predicted:** ${formatRatio(results.bottleneck.headroom_ratio)}`,
     "",
     text(results.bottleneck.explanation),
   ];
-  if (view.rows.length > 0) {
+  if (results.bottleneck.resources.length > 0) lines.push("", view(resourceTable(results)));
+  if (results.bottleneck.symptoms.length > 0) {
+    lines.push("", "Symptoms, not causes:", "", ...results.bottleneck.symptoms.map((s) => `- ${text(s)}`));
+  }
+  return lines.join("\n");
+}
+
+function profiles(results: BenchResults): string {
+  if (results.profiles.length === 0) return "## CPU profiles\n\nNo profile was taken in this run.";
+  const lines = [
+    "## CPU profiles",
+    "",
+    "A V8 CPU profile of the service during one plateau of each flow, in a run of its own (the profiler's overhead never touches the capacity figures). Open the `.cpuprofile` files in Chrome DevTools (Performance → Load profile) or speedscope; report.html has a zoomable flame graph of each.",
+  ];
+  for (const p of results.profiles) {
+    const tables = profileTables(p);
+    const name = results.layers.find((l) => l.script === p.script || l.layer === p.layer)?.name ?? p.script;
     lines.push(
       "",
-      table(
-        ["Layer", "Capacity (req/s)", "Flow ÷ layer", ""],
-        view.rows.map((r) => [r.layer.name, capacityText(r.layer), formatRatio(r.flowShare), r.bounds ? "◀ bounds the flow" : ""]),
-        ["l", "r", "r", "l"],
-      ),
+      `### ${text(name)} at ${formatRps(p.offered_rps)} req/s — [${p.file}](${p.file})`,
+      "",
+      `${formatRps(p.achieved_rps)} req/s achieved over ${(p.duration_ms / 1000).toFixed(1)} s, ${formatCount(p.samples)} samples; busy ${formatMs(p.busy_ms_per_request)} per request (profiler overhead included).`,
+      "",
+      view(tables.categories),
+      "",
+      view(tables.functions),
     );
   }
   return lines.join("\n");
+}
+
+function comparison(results: BenchResults): string {
+  const table = comparisonTable(results);
+  if (!results.comparison || !table) return "";
+  return [`## Comparison: ${text(results.comparison.title)}`, "", text(results.comparison.question), "", view(table)].join("\n");
 }
 
 function plateauLabel(layer: LayerResult, p: PlateauResult, index: number): string {
@@ -184,8 +240,9 @@ export const PLATEAU_HEADERS = [
   "PG pool waiting",
   "Redis p99 (ms)",
   "Stream lag",
-  "CPU svc/PG/Redis (cores)",
-  "RSS svc/PG/Redis (MiB)",
+  "CPU svc/wkr/PG/Redis (cores)",
+  "PSS svc/wkr/PG/Redis (MiB)",
+  "Heap used (MiB)",
   "SLO",
 ];
 
@@ -205,7 +262,8 @@ export function plateauCells(p: PlateauResult): string[] {
     formatMs(s.redisCommandP99Ms, false),
     formatCount(s.streamLagMax),
     perProcess(s.cpuCores, formatCores),
-    perProcess(s.rssMiB, formatMiB),
+    perProcess(s.pssMiB, formatMiB),
+    formatMiB(s.serviceHeapMiB.used),
     p.meetsSlo ? "✓" : "✗",
   ];
 }
@@ -223,7 +281,7 @@ function layerBehaviour(layer: LayerResult): string {
     table(
       PLATEAU_HEADERS,
       layer.plateaus.map((p, i) => [plateauLabel(layer, p, i), ...plateauCells(p)]),
-      ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "c"],
+      [...PLATEAU_HEADERS.slice(0, -1).map((_, i) => (i === 0 ? "l" : "r") as "l" | "r"), "c"],
     ),
   );
   const failed = layer.plateaus.filter((p) => p.failedBecause.length > 0);
@@ -238,7 +296,7 @@ function behaviour(results: BenchResults): string {
   return [
     "## Behaviour under load",
     "",
-    "One row per plateau (a constant arrival rate held for its duration). ◆ knee: where latency starts rising steeply; ● capacity: the plateau the capacity is taken from; ⚠ the load generator was saturated. Server signals: EL lag = event-loop lag p99, PG pool waiting = most clients queued for a connection, stream lag = SMS stream entries not yet delivered (max); CPU and RSS per process: service / PostgreSQL / Redis.",
+    "One row per plateau (a constant arrival rate held for its duration). ◆ knee: where latency starts rising steeply; ● capacity: the plateau the capacity is taken from; ⚠ the load generator was saturated. Server signals: EL lag = event-loop lag p99, PG pool waiting = most clients queued for a connection, stream lag = SMS stream entries not yet delivered (max); CPU and PSS per process: service / separate SMS worker / PostgreSQL / Redis (PSS counts shared pages once across a process tree); heap used: the service's V8 heap.",
     ...results.layers.map((l) => `\n${layerBehaviour(l)}`),
   ].join("\n");
 }
@@ -250,7 +308,8 @@ function recommendations(results: BenchResults): string {
     [
       `${i + 1}. **[${r.severity.toUpperCase()}] ${text(r.title)}** (\`${r.id}\`)`,
       `   - Evidence: ${text(r.evidence)}`,
-      `   - Expected gain: ${text(r.expected_gain)}`,
+      `   - Expected gain (×${r.gain_ratio.toFixed(2)}): ${text(r.expected_gain)}`,
+      `   - Confirm with: \`${r.rerun}\``,
     ].join("\n"),
   );
   return ["## Recommendations", "", ...items].join("\n");
@@ -277,8 +336,12 @@ export function renderMarkdown(results: BenchResults): string {
     header(results),
     environment(results),
     capacity(results),
+    targets(results),
     physicalLimits(results),
     bottleneck(results),
+    costModel(results),
+    profiles(results),
+    ...(results.comparison ? [comparison(results)] : []),
     behaviour(results),
     recommendations(results),
     validity(results),

@@ -4,7 +4,9 @@
 // invalid, 2 on a usage error.
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { type CpuProfile, flameTree } from "../runner/cpu-profile.ts";
 import { chartJsUmdSource } from "./deps.ts";
+import type { FlameNode } from "./flamegraph.ts";
 import { renderHtml } from "./render-html.ts";
 import { renderMarkdown } from "./render-markdown.ts";
 import { formatValidationErrors, validateResults } from "./validate-results.ts";
@@ -43,8 +45,23 @@ export function renderReport(target: string): ReportFiles {
   const dir = dirname(resultsPath);
   const files = { results: resultsPath, markdown: join(dir, "report.md"), html: join(dir, "report.html") };
   writeFileSync(files.markdown, renderMarkdown(outcome.results));
-  writeFileSync(files.html, renderHtml(outcome.results, { chartJs: chartJsUmdSource() }));
+  writeFileSync(files.html, renderHtml(outcome.results, { chartJs: chartJsUmdSource(), flameTrees: flameTreesOf(outcome.results, dir) }));
   return files;
+}
+
+/** The flame graph of each profile the run kept; a missing or unreadable file only loses its graph. */
+function flameTreesOf(results: { profiles: { script: string; file: string }[] }, dir: string): Record<string, FlameNode> {
+  const trees: Record<string, FlameNode> = {};
+  for (const profile of results.profiles) {
+    const path = join(dir, profile.file);
+    if (!existsSync(path)) continue;
+    try {
+      trees[profile.script] = flameTree(JSON.parse(readFileSync(path, "utf8")) as CpuProfile);
+    } catch (error) {
+      process.stderr.write(`render-report: no flame graph for ${profile.file}: ${(error as Error).message}\n`);
+    }
+  }
+  return trees;
 }
 
 function main(args: string[]): number {

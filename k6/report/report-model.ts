@@ -1,6 +1,7 @@
 // What both renderers derive from results.json in the same way: the wording of capacities and
 // limits, the plateau at capacity, the bottleneck comparison, the validity summary.
 import type { BenchResults, LayerResult, LimitedBy, PlateauResult, Recommendation } from "../runner/results.ts";
+import { formatCpuMs, resourceLabel } from "./cost-view.ts";
 import { formatRatio, formatRps, NONE } from "./format.ts";
 
 export const GENERATOR_LIMITED_TEXT = "not measured: the load generator was the limit";
@@ -13,8 +14,6 @@ export const LIMITED_BY_TEXT: Record<LimitedBy, string> = {
   highest_rate_tested: "highest rate tested, not saturated",
   no_plateau_met_slo: "no plateau met the SLO",
 };
-
-const SEVERITY_ORDER: Record<Recommendation["severity"], number> = { high: 0, medium: 1, low: 2 };
 
 export const FLOW_LAYERS: ReadonlySet<LayerResult["layer"]> = new Set(["full-send", "full-verify"]);
 
@@ -54,10 +53,11 @@ export function baselineRatioText(layer: LayerResult): string {
   return `${formatRatio(layer.ratio_to_baseline)} of ${layer.baseline}`;
 }
 
+/** Largest expected gain first; the runner already orders them so, a hand-edited file may not. */
 export function sortedRecommendations(results: BenchResults): Recommendation[] {
   return results.recommendations
     .map((r, index) => ({ r, index }))
-    .sort((a, b) => SEVERITY_ORDER[a.r.severity] - SEVERITY_ORDER[b.r.severity] || a.index - b.index)
+    .sort((a, b) => b.r.gain_ratio - a.r.gain_ratio || a.index - b.index)
     .map(({ r }) => r);
 }
 
@@ -86,45 +86,24 @@ export function findLayer(results: BenchResults, key: string | null): LayerResul
   return results.layers.find((l) => l.layer === key) ?? results.layers.find((l) => l.script === key || l.name === key) ?? null;
 }
 
-export interface BottleneckRow {
-  layer: LayerResult;
-  /** Flow capacity / layer capacity: how much of the layer's capacity the whole flow reaches. */
-  flowShare: number | null;
-  bounds: boolean;
-}
-
-export interface BottleneckView {
-  flow: LayerResult | null;
-  flowLabel: string;
-  boundedBy: LayerResult | null;
-  boundedByLabel: string;
-  rows: BottleneckRow[];
-}
-
-export function bottleneckView(results: BenchResults): BottleneckView {
+/** The flow the bottleneck section is about, and what bounds it, as labels. */
+export function bottleneckLabels(results: BenchResults): { flow: LayerResult | null; flowLabel: string; boundedByLabel: string } {
   const flow = findLayer(results, results.bottleneck.flow);
-  const boundedBy = findLayer(results, results.bottleneck.bounded_by);
-  const components = results.layers.filter((l) => !isFlow(l) && !isBaselineLayer(l));
-  const rows = components
-    .map((layer) => ({
-      layer,
-      flowShare: flow?.capacity_rps != null && layer.capacity_rps ? flow.capacity_rps / layer.capacity_rps : null,
-      bounds: boundedBy === layer,
-    }))
-    .sort((a, b) => (a.layer.capacity_rps ?? Number.POSITIVE_INFINITY) - (b.layer.capacity_rps ?? Number.POSITIVE_INFINITY));
+  const bound = results.bottleneck.resources[0];
   return {
     flow,
     flowLabel: flow ? `${flow.name} (${flow.endpoint})` : results.bottleneck.flow,
-    boundedBy,
-    boundedByLabel: boundedBy ? `${boundedBy.name} (${boundedBy.layer})` : (results.bottleneck.bounded_by ?? "not determined"),
-    rows,
+    boundedByLabel:
+      bound && results.bottleneck.bounded_by
+        ? `${resourceLabel(bound.resource)}: ${formatCpuMs(bound.ms_per_request)} ms of CPU per request → at most ~${formatRps(bound.predicted_capacity_rps)} req/s`
+        : "not determined",
   };
 }
 
 /** Server signals of a plateau as short "a / b / c" cells, for service, PostgreSQL and Redis. */
 export function perProcess(
-  values: { service: number | null; postgres: number | null; redis: number | null },
+  values: { service: number | null; worker: number | null; postgres: number | null; redis: number | null },
   format: (v: number | null) => string,
 ) {
-  return `${format(values.service)} / ${format(values.postgres)} / ${format(values.redis)}`;
+  return `${format(values.service)} / ${format(values.worker)} / ${format(values.postgres)} / ${format(values.redis)}`;
 }

@@ -1,10 +1,8 @@
-// Validates results.json against results.schema.json without a validator dependency: a small
-// interpreter for the subset of JSON Schema (draft 2020-12) that the schema uses. A keyword outside
-// the subset is an error, so the schema can never silently ask for a check this code does not make.
-import { readFileSync } from "node:fs";
-import type { BenchResults } from "../runner/results.ts";
-
-export type JsonSchema = { [keyword: string]: unknown };
+// Validates results.json with the zod schema of k6/runner/results.ts (the one results.schema.json is
+// generated from), then checks the cross-field rules a schema cannot express. Zod's issues are turned
+// into errors that name the JSON path of the offending value, e.g. "$.layers[2].plateaus[0].latencyMs.p99".
+import { z } from "zod";
+import { type BenchResults, benchResultsSchema } from "../runner/results.ts";
 
 export interface ValidationError {
   /** JSON path of the offending value, e.g. "$.layers[2].plateaus[0].latencyMs.p99". */
@@ -12,57 +10,13 @@ export interface ValidationError {
   message: string;
 }
 
-const SUPPORTED = new Set([
-  "$schema",
-  "$id",
-  "$defs",
-  "$comment",
-  "$ref",
-  "title",
-  "description",
-  "type",
-  "required",
-  "properties",
-  "additionalProperties",
-  "items",
-  "enum",
-  "const",
-  "minimum",
-  "maximum",
-  "minLength",
-]);
+type Path = readonly PropertyKey[];
 
-export const RESULTS_SCHEMA_URL = new URL("./results.schema.json", import.meta.url);
-
-export function loadResultsSchema(): JsonSchema {
-  return JSON.parse(readFileSync(RESULTS_SCHEMA_URL, "utf8")) as JsonSchema;
-}
-
-/** The JSON type of a value, with "integer" for whole numbers (which are numbers too). */
+/** The JSON type of a value. */
 function jsonType(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   return typeof value;
-}
-
-function matchesType(value: unknown, type: string): boolean {
-  switch (type) {
-    case "null":
-      return value === null;
-    case "array":
-      return Array.isArray(value);
-    case "object":
-      return typeof value === "object" && value !== null && !Array.isArray(value);
-    case "integer":
-      return typeof value === "number" && Number.isInteger(value);
-    case "number":
-      return typeof value === "number" && Number.isFinite(value);
-    case "string":
-    case "boolean":
-      return typeof value === type;
-    default:
-      throw new Error(`schema: unknown type "${type}"`);
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -74,12 +28,8 @@ export function childPath(path: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-function resolveRef(root: JsonSchema, ref: string): JsonSchema {
-  const match = /^#\/\$defs\/([^/]+)$/.exec(ref);
-  const defs = root.$defs;
-  const target = match?.[1] !== undefined && isObject(defs) ? defs[match[1]] : undefined;
-  if (!isObject(target)) throw new Error(`schema: unresolvable $ref "${ref}" (only "#/$defs/Name" is supported)`);
-  return target;
+function jsonPath(path: Path): string {
+  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : childPath(out, String(key))), "$");
 }
 
 function describe(value: unknown): string {
@@ -87,60 +37,79 @@ function describe(value: unknown): string {
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Validates a value against a schema; returns every error found (empty when valid). */
-export function validateAgainstSchema(value: unknown, schema: JsonSchema, root: JsonSchema = schema, path = "$"): ValidationError[] {
-  for (const keyword of Object.keys(schema)) {
-    if (!SUPPORTED.has(keyword)) throw new Error(`schema: keyword "${keyword}" at ${path} is not supported by validate-results.ts`);
-  }
-  if (typeof schema.$ref === "string") {
-    return validateAgainstSchema(value, resolveRef(root, schema.$ref), root, path);
-  }
-  const errors: ValidationError[] = [];
-  const fail = (message: string) => errors.push({ path, message });
+/** "got <type> <value>", e.g. 'got string "10000"', or just "got null". */
+function got(value: unknown): string {
+  return value === null ? "got null" : `got ${jsonType(value)} ${describe(value)}`;
+}
 
-  if (schema.type !== undefined) {
-    const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
-    if (!types.some((t) => matchesType(value, t))) {
-      fail(`expected ${types.join(" or ")}, got ${jsonType(value)} ${describe(value)}`);
-      return errors; // the other keywords would only repeat the same mistake
+/** The value at a path of the validated data; `found` is false when a step is missing. */
+function valueAt(data: unknown, path: Path): { found: boolean; value: unknown } {
+  let value = data;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, key)) return { found: false, value: undefined };
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return { found: true, value };
+}
+
+/** The schema that validates the value at a path, through objects, arrays, records and nullables. */
+function schemaAt(schema: z.ZodType, path: Path): z.ZodType | undefined {
+  let node: z.ZodType | undefined = schema;
+  for (const key of path) {
+    while (node instanceof z.ZodNullable || node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(key)];
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
+    else return undefined;
+  }
+  return node;
+}
+
+/** Zod's name for an expected type, in JSON Schema's words. */
+function expectedName(expected: string): string {
+  return expected === "int" ? "integer" : expected === "record" ? "object" : expected;
+}
+
+/** Maps one zod issue (its path relative to `base`) to errors in the report's words. */
+function toErrors(issue: z.core.$ZodIssue, data: unknown, base: Path = []): ValidationError[] {
+  const path = [...base, ...issue.path];
+  const here = valueAt(data, path);
+  const error = (message: string): ValidationError[] => [{ path: jsonPath(path), message }];
+  // A property the object lacks fails whatever its schema is (a type, a literal, an enum): say so.
+  if (!here.found && path.length > 0 && isObject(valueAt(data, path.slice(0, -1)).value)) return error("is required but missing");
+  switch (issue.code) {
+    case "invalid_type": {
+      const nullable = issue.expected !== "null" && schemaAt(benchResultsSchema, path)?.safeParse(null).success === true;
+      const expected = `${expectedName(issue.expected)}${nullable ? " or null" : ""}`;
+      return error(`expected ${expected}, ${got(here.value)}`);
     }
-  }
-  if ("const" in schema && value !== schema.const) fail(`expected ${describe(schema.const)}, got ${describe(value)}`);
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) {
-    fail(`expected one of ${schema.enum.map((v) => describe(v)).join(", ")}, got ${describe(value)}`);
-  }
-  if (typeof value === "number") {
-    if (typeof schema.minimum === "number" && value < schema.minimum) fail(`must be >= ${schema.minimum}, got ${value}`);
-    if (typeof schema.maximum === "number" && value > schema.maximum) fail(`must be <= ${schema.maximum}, got ${value}`);
-  }
-  if (typeof value === "string" && typeof schema.minLength === "number" && value.length < schema.minLength) {
-    fail(`must have at least ${schema.minLength} character(s)`);
-  }
-  if (Array.isArray(value) && isObject(schema.items)) {
-    const items = schema.items;
-    value.forEach((item, index) => {
-      errors.push(...validateAgainstSchema(item, items, root, `${path}[${index}]`));
-    });
-  }
-  if (isObject(value)) {
-    const properties = isObject(schema.properties) ? schema.properties : {};
-    if (Array.isArray(schema.required)) {
-      for (const key of schema.required as string[]) {
-        if (!(key in value)) errors.push({ path: childPath(path, key), message: "is required but missing" });
+    case "invalid_value":
+      return issue.values.length === 1
+        ? error(`expected ${describe(issue.values[0])}, got ${describe(here.value)}`)
+        : error(`expected one of ${issue.values.map((v) => describe(v)).join(", ")}, got ${describe(here.value)}`);
+    case "too_small":
+      if (issue.origin === "string") return error(`must have at least ${issue.minimum} character(s)`);
+      if (issue.origin === "array") return error(`must have at least ${issue.minimum} item(s)`);
+      return error(`must be ${issue.inclusive === false ? ">" : ">="} ${issue.minimum}, got ${describe(here.value)}`);
+    case "too_big":
+      if (issue.origin === "string") return error(`must have at most ${issue.maximum} character(s)`);
+      if (issue.origin === "array") return error(`must have at most ${issue.maximum} item(s)`);
+      return error(`must be ${issue.inclusive === false ? "<" : "<="} ${issue.maximum}, got ${describe(here.value)}`);
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({ path: childPath(jsonPath(path), key), message: "is not allowed (unknown property)" }));
+    case "invalid_union": {
+      // Every branch refused the type: name them all. Otherwise report the branch whose type matched.
+      const typeOnly = (branch: z.core.$ZodIssue[]) => branch.every((i) => i.code === "invalid_type" && i.path.length === 0);
+      if (issue.errors.length > 0 && issue.errors.every(typeOnly)) {
+        const expected = issue.errors.flatMap((branch) => branch.map((i) => (i.code === "invalid_type" ? expectedName(i.expected) : "")));
+        return error(`expected ${expected.join(" or ")}, ${got(here.value)}`);
       }
+      const matched = issue.errors.find((branch) => !typeOnly(branch));
+      return matched ? matched.flatMap((inner) => toErrors(inner, data, path)) : error(issue.message);
     }
-    for (const [key, child] of Object.entries(value)) {
-      const propertySchema = properties[key];
-      if (isObject(propertySchema)) {
-        errors.push(...validateAgainstSchema(child, propertySchema, root, childPath(path, key)));
-      } else if (schema.additionalProperties === false) {
-        errors.push({ path: childPath(path, key), message: "is not allowed (unknown property)" });
-      } else if (isObject(schema.additionalProperties)) {
-        errors.push(...validateAgainstSchema(child, schema.additionalProperties, root, childPath(path, key)));
-      }
-    }
+    default:
+      return error(issue.message);
   }
-  return errors;
 }
 
 /** Rules the schema cannot express: references between fields that the report relies on. */
@@ -164,12 +133,11 @@ function checkConsistency(results: BenchResults): ValidationError[] {
 export type ValidationOutcome = { ok: true; results: BenchResults } | { ok: false; errors: ValidationError[] };
 
 /** Validates parsed results.json: the schema first, then the cross-field rules. */
-export function validateResults(data: unknown, schema: JsonSchema = loadResultsSchema()): ValidationOutcome {
-  const errors = validateAgainstSchema(data, schema);
-  if (errors.length > 0) return { ok: false, errors };
-  const results = data as BenchResults;
-  const consistency = checkConsistency(results);
-  return consistency.length > 0 ? { ok: false, errors: consistency } : { ok: true, results };
+export function validateResults(data: unknown): ValidationOutcome {
+  const parsed = benchResultsSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.flatMap((issue) => toErrors(issue, data)) };
+  const consistency = checkConsistency(parsed.data);
+  return consistency.length > 0 ? { ok: false, errors: consistency } : { ok: true, results: parsed.data };
 }
 
 export function formatValidationErrors(errors: ValidationError[], limit = 20): string {

@@ -1,9 +1,15 @@
-// CPU time and resident memory of a process and all its descendants, from /proc (Linux).
+// CPU time and memory of a process and all its descendants, from /proc (Linux).
+// Memory is PSS (proportional set size, /proc/<pid>/smaps_rollup): a page shared by N processes counts
+// 1/N in each, so a tree's sum is what it really holds. Summed RSS would count PostgreSQL's shared
+// buffers once per backend.
 import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcessUsage {
   cpuSeconds: number;
   rssBytes: number;
+  /** null where smaps_rollup is unreadable (kernel < 4.14, or another user's process without privileges). */
+  pssBytes: number | null;
+  processes: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -34,8 +40,22 @@ function readEntry(pid: number): ProcEntry | undefined {
   }
 }
 
+/** PSS of one process in bytes, or null when it cannot be read (it may also have exited meanwhile). */
+export function readPssBytes(pid: number): number | null {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kib = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
+  } catch {
+    return null;
+  }
+}
+
 /** Usage of each root pid's whole tree (PostgreSQL runs one process per connection). */
-export function processTreeUsage(rootPids: Record<string, number | undefined>): Record<string, ProcessUsage | null> {
+export function processTreeUsage(
+  rootPids: Record<string, number | undefined>,
+  options: { memory?: boolean } = {},
+): Record<string, ProcessUsage | null> {
   const entries = readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map((name) => readEntry(Number(name)))
@@ -53,14 +73,21 @@ export function processTreeUsage(rootPids: Record<string, number | undefined>): 
     }
     let ticks = 0;
     let pages = 0;
+    let pss: number | null = options.memory === false ? null : 0;
+    let count = 0;
     const stack = [root];
     while (stack.length > 0) {
       const entry = stack.pop() as ProcEntry;
       ticks += entry.cpuTicks;
       pages += entry.rssPages;
+      count += 1;
+      if (pss !== null) {
+        const own = readPssBytes(entry.pid);
+        pss = own === null ? null : pss + own;
+      }
       stack.push(...(children.get(entry.pid) ?? []));
     }
-    usage[name] = { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, rssBytes: pages * PAGE_SIZE };
+    usage[name] = { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, rssBytes: pages * PAGE_SIZE, pssBytes: pss, processes: count };
   }
   return usage;
 }

@@ -46,7 +46,10 @@ export function startSampler(options: {
   };
 }
 
-const PROCESSES = ["service", "postgres", "redis"] as const;
+/** The processes whose CPU and memory every plateau records; a null figure means "not running in this run". */
+export const PROCESSES = ["service", "worker", "postgres", "redis", "mockSms"] as const;
+export type ProcessName = (typeof PROCESSES)[number];
+const MIB = 1024 * 1024;
 
 /** Signals over [fromMs, toMs]: gauges as mean or max over the samples, histograms and CPU as deltas. */
 export function summariseWindow(snapshots: Snapshot[], fromMs: number, toMs: number): { server: ServerSignals; generatorCpuCores: number } {
@@ -66,9 +69,13 @@ export function summariseWindow(snapshots: Snapshot[], fromMs: number, toMs: num
     // A process can still leave between samples before its parent reaps it: never report negative CPU.
     return Math.max(0, (b.cpuSeconds - a.cpuSeconds) / ((last.atMs - first.atMs) / 1000));
   };
-  const rssMiB = (name: string) => {
-    const values = inside.map((s) => s.processes[name]?.rssBytes).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? null : Math.max(...values) / 1024 / 1024;
+  const peakMiB = (name: string, field: "rssBytes" | "pssBytes") => {
+    const values = inside.map((s) => s.processes[name]?.[field]).filter((v): v is number => typeof v === "number");
+    return values.length === 0 ? null : Math.max(...values) / MIB;
+  };
+  const heapMiB = (name: string) => {
+    const value = gauge(name, {}, "max");
+    return value === null ? null : value / MIB;
   };
   const redisP99 = (() => {
     const a = withMetrics[0];
@@ -90,7 +97,14 @@ export function summariseWindow(snapshots: Snapshot[], fromMs: number, toMs: num
       streamLagMax: gauge("sms_stream_lag", {}, "max"),
       streamPendingMax: gauge("sms_stream_pending", {}, "max"),
       cpuCores: Object.fromEntries(PROCESSES.map((p) => [p, cores(p)])) as ServerSignals["cpuCores"],
-      rssMiB: Object.fromEntries(PROCESSES.map((p) => [p, rssMiB(p)])) as ServerSignals["rssMiB"],
+      pssMiB: Object.fromEntries(PROCESSES.map((p) => [p, peakMiB(p, "pssBytes")])) as ServerSignals["pssMiB"],
+      serviceRssMiB: peakMiB("service", "rssBytes"),
+      // Where the service's memory goes (prom-client's process metrics, peak over the plateau).
+      serviceHeapMiB: {
+        used: heapMiB("nodejs_heap_size_used_bytes"),
+        total: heapMiB("nodejs_heap_size_total_bytes"),
+        external: heapMiB("nodejs_external_memory_bytes"),
+      },
     },
     generatorCpuCores: cores("k6") ?? 0,
   };

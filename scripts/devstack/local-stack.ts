@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
+import { freePort } from "./ports.ts";
 import { createPostgres, type PostgresServer } from "./postgres.ts";
 import { createRedis, type RedisServer } from "./redis.ts";
 
@@ -20,6 +21,8 @@ export interface LocalStackOptions {
   stateDir: string;
   ports: { service: number; postgres: number; redis: number; mockSms: number };
   serviceEnv?: Record<string, string>;
+  /** Node.js options for the service (and a separate worker), e.g. --inspect-port for the profiler. */
+  serviceNodeArgs?: string[];
   mockSmsEnv?: Record<string, string>;
   /** Arguments to `otp-service seed`; its JSON output is kept in stateDir/tenants.json. */
   seedArgs?: string[];
@@ -39,11 +42,24 @@ export interface LocalStack {
   tenants: SeededTenant[];
   postgres: PostgresServer;
   redis: RedisServer;
+  /** The current service process (restartService replaces it). */
   service: ManagedProcess;
+  /** The SMS worker as its own process (`otp-service worker`), when the service runs without one. */
+  worker: ManagedProcess | undefined;
   mockSms: ManagedProcess;
   serviceExited: Promise<number | null>;
+  /**
+   * Stops the service (and its separate worker) gracefully, then starts it again with `serviceEnv` merged
+   * with `env`; `separateWorker` runs the SMS worker as its own process on its own port.
+   */
+  restartService(change: ServiceVariant): Promise<void>;
   /** Stops the service (graceful), then the mock provider, Redis and PostgreSQL; resolves with the service's exit code. */
   stop(): Promise<number | null>;
+}
+
+export interface ServiceVariant {
+  env?: Record<string, string>;
+  separateWorker?: boolean;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -86,20 +102,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   await waitForPort(options.ports.mockSms, { process: mockSms });
 
-  const service = startProcess({
-    name: "otp-service",
-    command: process.execPath,
-    args: [APP_MAIN, "serve"],
-    env,
-    logFile: join(options.stateDir, "service.log"),
-    echo: options.echoServiceLogs ?? false,
-    detached: true,
-  });
-  await waitForPort(options.ports.service, { process: service });
   const serviceUrl = `http://127.0.0.1:${options.ports.service}`;
-  await waitForReady(serviceUrl);
+  const startService = async (variant: ServiceVariant) => {
+    const variantEnv = { ...env, ...variant.env, ...(variant.separateWorker ? { SMS_WORKER_ENABLED: "false" } : {}) };
+    const service = startProcess({
+      name: "otp-service",
+      command: process.execPath,
+      args: [...(options.serviceNodeArgs ?? []), APP_MAIN, "serve"],
+      env: variantEnv,
+      logFile: join(options.stateDir, "service.log"),
+      echo: options.echoServiceLogs ?? false,
+      detached: true,
+    });
+    await waitForPort(options.ports.service, { process: service });
+    await waitForReady(serviceUrl);
+    if (!variant.separateWorker) return { service, worker: undefined };
+    const workerPort = await freePort();
+    const worker = startProcess({
+      name: "otp-worker",
+      command: process.execPath,
+      args: [APP_MAIN, "worker"],
+      env: { ...variantEnv, PORT: String(workerPort) },
+      logFile: join(options.stateDir, "worker.log"),
+      detached: true,
+    });
+    await waitForPort(workerPort, { process: worker });
+    await waitForReady(`http://127.0.0.1:${workerPort}`);
+    return { service, worker };
+  };
+  const stopService = async (running: { service: ManagedProcess; worker: ManagedProcess | undefined }) => {
+    const code = await running.service.stop("SIGTERM", 60_000);
+    await running.worker?.stop("SIGTERM", 60_000);
+    return code;
+  };
+  const first = await startService({});
 
-  return {
+  const stack: LocalStack = {
     serviceUrl,
     mockSmsUrl,
     postgresUrl: postgres.url,
@@ -108,16 +146,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tenants,
     postgres,
     redis,
-    service,
+    service: first.service,
+    worker: first.worker,
     mockSms,
-    serviceExited: service.exited,
+    serviceExited: first.service.exited,
+    async restartService(variant) {
+      await stopService(stack);
+      const next = await startService(variant);
+      stack.service = next.service;
+      stack.worker = next.worker;
+      stack.serviceExited = next.service.exited;
+    },
     async stop() {
-      const code = await service.stop("SIGTERM", 60_000);
+      const code = await stopService(stack);
       await mockSms.stop("SIGTERM", 10_000);
       await Promise.allSettled([redis.stop(), postgres.stop()]);
       return code;
     },
   };
+  return stack;
 }
 
 async function waitForReady(url: string): Promise<void> {

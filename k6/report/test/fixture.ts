@@ -3,7 +3,10 @@
 // plateau met the SLO, a lower-bound capacity, baselines, recommendations out of severity order and one
 // failing validity check. The plateaus come from a simple queueing model, so they are self-consistent:
 // capacity, limited_by and knee are derived from them by the same rules the runner applies.
+import { findBottleneck } from "../../runner/analysis.ts";
+import { buildCostModel } from "../../runner/cost-model.ts";
 import type { BenchResults, LayerResult, LimitedBy, PlateauResult, ServerSignals } from "../../runner/results.ts";
+import { checkTargets } from "../../runner/targets.ts";
 
 const SLO = { p99_ms: 250, error_rate: 0.001 };
 const HOST_CORES = 8;
@@ -44,14 +47,20 @@ function signals(model: LayerModel, u: number): ServerSignals {
     streamPendingMax: model.uses.stream ? Math.round(8 * busy ** 3) : null,
     cpuCores: {
       service: round(0.06 + 0.98 * busy, 3),
+      worker: null,
       postgres: round(model.uses.postgres ? 0.05 + 2.4 * busy : 0.01, 3),
       redis: round(model.uses.redis ? 0.02 + 0.55 * busy : 0.004, 3),
+      mockSms: model.uses.stream ? round(0.01 + 0.1 * busy, 3) : null,
     },
-    rssMiB: {
+    pssMiB: {
       service: round(148 + 70 * busy, 1),
+      worker: null,
       postgres: round(model.uses.postgres ? 92 + 60 * busy : 88, 1),
       redis: round(model.uses.redis ? 14 + 9 * busy : 11.5, 1),
+      mockSms: model.uses.stream ? 61.5 : null,
     },
+    serviceRssMiB: round(170 + 70 * busy, 1),
+    serviceHeapMiB: { used: round(40 + 30 * busy, 1), total: round(60 + 40 * busy, 1), external: 6.2 },
   };
 }
 
@@ -296,8 +305,19 @@ const MODELS: LayerModel[] = [
 /** A fresh, deep copy each call: tests mutate it. */
 export function buildFixture(): BenchResults {
   const layers = MODELS.map(layer);
+  // The model-derived parts come from the runner's own functions, as in a real run.
+  const costModel = buildCostModel(layers, { service: 0.02, postgres: 0.01, redis: 0.004 }, HOST_CORES);
+  const derived = {
+    layers,
+    target_rps: 1000,
+    slo: SLO,
+    cost_model: costModel,
+    comparison: null,
+    profiles: [SEND_PROFILE],
+  };
   return structuredClone<BenchResults>({
-    schema_version: 1,
+    schema_version: 2,
+    mode: "ladder",
     run_id: "20261124T073012Z-default",
     profile: "default",
     started_at: "2026-11-24T07:30:12.000Z",
@@ -364,19 +384,22 @@ export function buildFixture(): BenchResults {
       },
     ],
     layers,
-    bottleneck: {
-      flow: "full-send",
-      bounded_by: "postgres-insert",
-      headroom_ratio: 1.2,
-      explanation:
-        "The send flow holds its SLO up to 1,200 req/s, 40% of the PostgreSQL INSERT layer's 3,000 req/s: each send writes one row and waits for its commit, and the pool (10 connections) queues first. Above 1,400 req/s the p99 passes 250 ms while CPU, Redis and the event loop still have room.",
-    },
+    cost_model: costModel,
+    profiles: [SEND_PROFILE],
+    comparison: null,
+    targets: checkTargets(derived),
+    bottleneck: findBottleneck({
+      ...derived,
+      environment: { host: { cores: HOST_CORES, memory_gib: 31.3, kernel: "", cpu_model: "" }, versions: {}, config: {} },
+    }),
     recommendations: [
       {
         id: "log-level",
         title: "Keep access logging off on the hot path",
         evidence: "Service CPU rises 0.18 cores per 1,000 req/s with ACCESS_LOG_ENABLED=true in the framework layer.",
         expected_gain: "framework capacity ×1.15 (from 14,000 to ~16,000 req/s)",
+        gain_ratio: 1.15,
+        rerun: "ACCESS_LOG_ENABLED=false BENCH_ONLY=02-express-hello make bench",
         severity: "low",
       },
       {
@@ -384,6 +407,8 @@ export function buildFixture(): BenchResults {
         title: "Raise PG_POOL_MAX from 10 to 20 for the send flow",
         evidence: "PG pool waiting peaks at 13 clients at 1,400 req/s in the full send flow while PostgreSQL uses 2.3 of 8 cores.",
         expected_gain: "send-flow capacity ×1.3 (from 1,200 to ~1,550 req/s)",
+        gain_ratio: 1.3,
+        rerun: "PG_POOL_MAX=20 BENCH_ONLY=11-send-flow make bench",
         severity: "high",
       },
       {
@@ -391,6 +416,8 @@ export function buildFixture(): BenchResults {
         title: "Batch send-log inserts (multi-row INSERT every 5 ms)",
         evidence: "The INSERT layer reaches 3,000 req/s, ×0.30 of pgbench-insert: one commit per request dominates.",
         expected_gain: "INSERT layer ×2 (to ~6,000 req/s); send flow then bounded by Redis at ~1,900 req/s",
+        gain_ratio: 2,
+        rerun: "SEND_LOG_BATCH_SIZE=200 make bench",
         severity: "medium",
       },
       {
@@ -398,6 +425,8 @@ export function buildFixture(): BenchResults {
         title: "Fix the 0.42% verify failures before measuring verify capacity",
         evidence: "Every verify plateau fails the 0.1% error SLO, from 250 req/s up: the failures are load-independent.",
         expected_gain: "a measurable verify capacity (expected ≥ 1,500 req/s from its latency curve)",
+        gain_ratio: 1.5,
+        rerun: "BENCH_ONLY=12-verify-flow make bench",
         severity: "high",
       },
     ],
@@ -415,4 +444,72 @@ export function buildFixture(): BenchResults {
       { id: "cpu-steal", passed: true, detail: "CPU steal below 1% on every plateau (max 0.3%)" },
     ],
   });
+}
+
+/** A CPU profile summary as the runner writes it for the send flow (file relative to the run folder). */
+export const SEND_PROFILE: BenchResults["profiles"][number] = {
+  script: "11-send-flow",
+  layer: "full-send",
+  file: "profiles/11-send-flow.cpuprofile",
+  offered_rps: 1000,
+  achieved_rps: 998.6,
+  duration_ms: 29_000,
+  samples: 28_950,
+  busy_ms: 21_400,
+  busy_ms_per_request: 0.739,
+  categories: [
+    { id: "app", label: "The service's own code", self_ms: 4280, share_of_busy: 0.2 },
+    { id: "opentelemetry", label: "OpenTelemetry", self_ms: 3210, share_of_busy: 0.15 },
+    { id: "node-http-net", label: "Node.js HTTP, net and streams", self_ms: 2996, share_of_busy: 0.14 },
+    { id: "http-express", label: "HTTP: Express, router, body parser, middleware libs", self_ms: 2568, share_of_busy: 0.12 },
+    { id: "gc", label: "Garbage collector", self_ms: 1498, share_of_busy: 0.07 },
+    { id: "idle", label: "Idle", self_ms: 7600, share_of_busy: 0 },
+  ],
+  top_functions: [
+    {
+      function_name: "writeOrBuffer",
+      url: "node:internal/streams/writable",
+      line: 545,
+      category: "node-http-net",
+      self_ms: 640.2,
+      share_of_busy: 0.03,
+    },
+    { function_name: "<script>", url: "file:///srv/app/dist/main.js", line: 0, category: "app", self_ms: 12.5, share_of_busy: 0.001 },
+  ],
+};
+
+/** The fixture as a worker-split comparison run: the send flow measured with the worker in process and split. */
+export function buildWorkerSplitFixture(): BenchResults {
+  const results = buildFixture();
+  const send = results.layers.find((l) => l.layer === "full-send");
+  const cost = results.cost_model.layers.find((c) => c.layer === "full-send");
+  if (!send || !cost) throw new Error("fixture has no send flow");
+  const idle = { service: 0.02, worker: null, postgres: 0.01, redis: 0.004, mockSms: null };
+  results.mode = "worker-split";
+  results.comparison = {
+    id: "worker-split",
+    title: "SMS worker in the API process or in its own",
+    question: "What does the split buy the API?",
+    variants: [
+      {
+        id: "in-process",
+        label: "worker in the API process",
+        env: {},
+        separate_worker: false,
+        idle_cores: idle,
+        layers: [send],
+        costs: [cost],
+      },
+      {
+        id: "separate-worker",
+        label: "worker as its own process",
+        env: { SMS_WORKER_ENABLED: "false" },
+        separate_worker: true,
+        idle_cores: { ...idle, worker: 0.01 },
+        layers: [send],
+        costs: [{ ...cost, ms_per_request: { ...cost.ms_per_request, service: 0.4, worker: 0.2 } }],
+      },
+    ],
+  };
+  return results;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { FlameNode } from "../../runner/cpu-profile.ts";
 import { buildChartSpecs } from "../charts.ts";
 import { chartJsUmdSource } from "../deps.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
@@ -38,8 +39,8 @@ describe("report.html", () => {
     const canvases = [...html.matchAll(/<canvas id="([^"]+)"/g)].map((m) => m[1]);
     expect(canvases).toEqual(specs.map((s) => s.id));
     expect(new Set(canvases).size).toBe(canvases.length);
-    // The capacity chart, then latency, throughput and saturation for each of the 9 layers.
-    expect(canvases).toHaveLength(1 + 3 * 9);
+    // The capacity chart, the two cost-model charts, then latency, throughput and saturation for each of the 9 layers.
+    expect(canvases).toHaveLength(1 + 2 + 3 * 9);
     expect(html).toContain("window.__chartsRendered = rendered");
   });
 
@@ -47,8 +48,12 @@ describe("report.html", () => {
     for (const title of [
       "Environment",
       "Capacity per layer",
+      "Cost targets",
       "Physical limits",
       "Bottleneck",
+      "Cost model",
+      "CPU profiles",
+      "Comparison",
       "Behaviour under load",
       "Recommendations",
       "Validity checks",
@@ -77,9 +82,24 @@ describe("report.html", () => {
     expect(out).not.toContain("<i>fine</i>");
     expect(out).toContain(escapeHtml("<b>bold</b> & co"));
     expect(out).toContain("it&#39;s &lt;i&gt;fine&lt;/i&gt;");
-    // Only the four script elements of the template: nothing in the data opened or closed one.
-    expect(out.match(/<script/g)).toHaveLength(4);
-    expect(out.match(/<\/script>/g)).toHaveLength(4);
+    // Only the five script elements of the template: nothing in the data opened or closed one.
+    expect(out.match(/<script/g)).toHaveLength(5);
+    expect(out.match(/<\/script>/g)).toHaveLength(5);
+  });
+
+  it("shows the cost model, the bottleneck's resources, the targets and each profile with its flame graph", () => {
+    const tree: FlameNode = { n: "all", c: "all", v: 10, s: 0, k: [{ n: "handle (app/dist/x.js:1)", c: "app", v: 10, s: 10 }] };
+    const out = renderHtml(fixture, { chartJs, flameTrees: { "11-send-flow": tree } });
+    expect(out).toContain("service event loop: 0.699 ms of CPU per request → at most ~1,431 req/s");
+    expect(out).toMatch(/<tr class="bounds"><td>service event loop<\/td><td class="num">0\.699<\/td>/);
+    expect(out).toContain("Residual — not isolated by any layer");
+    expect(out).toContain("<td>Express /hello CPU per request vs bare node:http</td>");
+    expect(out).toContain('<a href="profiles/11-send-flow.cpuprofile">profiles/11-send-flow.cpuprofile</a>');
+    // The flame tree travels as JSON beside its container; without a tree the report says why.
+    expect(out).toContain('id="flame-11-send-flow"');
+    expect(out).toContain(jsonForScript(tree));
+    expect(html).toContain("No flame graph: profiles/11-send-flow.cpuprofile was not found beside results.json.");
+    expect(html).toContain("No comparison in this run: make bench-worker-split and make bench-telemetry run one each.");
   });
 
   it("JSON for a script element cannot close it", () => {

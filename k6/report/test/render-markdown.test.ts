@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../render-markdown.ts";
-import { buildFixture } from "./fixture.ts";
+import { buildFixture, buildWorkerSplitFixture } from "./fixture.ts";
 
 const fixture = buildFixture();
 const md = renderMarkdown(fixture);
@@ -27,8 +27,11 @@ describe("report.md", () => {
     const sections = [
       "## Environment",
       "## Capacity per layer",
+      "## Cost targets",
       "## Physical limits",
       "## Bottleneck",
+      "## Cost model",
+      "## CPU profiles",
       "## Behaviour under load",
       "## Recommendations",
       "## Validity checks",
@@ -85,16 +88,61 @@ describe("report.md", () => {
     expect(row("redis-set")).toContain("| redis-benchmark | 142,300 | 0.56 |");
   });
 
-  it("sets the send flow against its layers in the bottleneck section", () => {
-    const section = md.slice(md.indexOf("## Bottleneck"), md.indexOf("## Behaviour under load"));
-    expect(section).toContain("**Bounded by:** PostgreSQL INSERT (postgres-insert)");
-    expect(section).toContain("**Headroom:** ×1.20");
-    expect(section).toContain("| PostgreSQL INSERT | 3,000 | ×0.40 | ◀ bounds the flow |");
+  it("names the resource whose CPU per request bounds the flow, with the other resources and the symptoms", () => {
+    const section = md.slice(md.indexOf("## Bottleneck"), md.indexOf("## Cost model"));
+    expect(section).toContain("**Bounded by:** service event loop: 0.699 ms of CPU per request → at most ~1,431 req/s");
+    expect(section).toContain("**Measured ÷ predicted:** ×0.84");
     expect(section).toContain("Full send flow (POST /v1/otp/send): 1,200 req/s, against a target of 1,000 req/s");
+    expect(row("service event loop", md.indexOf("## Bottleneck"))).toBe("| service event loop | 0.699 | 1 | 1,431 |");
+    expect(row("PostgreSQL", md.indexOf("## Bottleneck"))).toBe("| PostgreSQL | 1.65 | 8 | 4,860 |");
+    expect(section).toContain("Symptoms, not causes:");
+    expect(section).toContain(
+      "- Full send flow at 1,400 req/s: up to 11 requests waited for a PostgreSQL connection while the service used 0.97 cores",
+    );
+  });
+
+  it("shows the cost model: CPU per request per process, predicted against measured, and each flow decomposed", () => {
+    const at = md.indexOf("## Cost model");
+    expect(row("Full send flow", at)).toBe(
+      "| Full send flow | 800, 1,000 | 0.699 | — | 1.65 | 0.385 | 0.078 | 0.250 | 1,431 | 1,200 | ×0.84 |",
+    );
+    expect(row("Full verify flow", at)).toContain("| 250 (no clean sub-knee plateau) |");
+    expect(md).toContain("### Full send flow: 0.699 ms of service CPU per request (and outside it: PostgreSQL 1.65 ms, Redis 0.385 ms");
+    expect(row("Express + middleware + telemetry floor (/hello)", at)).toBe(
+      "| Express + middleware + telemetry floor (/hello) | 0.070 | 10% |",
+    );
+    expect(row("Residual — not isolated by any layer: the in-process SMS worker", at)).toMatch(/\| 0\.532 \| 76% \|$/);
+  });
+
+  it("checks the cost targets, saying which command measures the ones this run does not", () => {
+    const at = md.indexOf("## Cost targets");
+    expect(md.slice(at)).toContain("| ✗ | Express /hello CPU per request vs bare node:http | ≤ ×2.0 | ×2.12 (0.070 ms vs 0.033 ms) |");
+    expect(md.slice(at)).toContain(
+      "| – | Send flow CPU per request in the API process (worker in its own process) | ≤ 0.5 ms | measured by make bench-worker-split |",
+    );
+    expect(md.slice(at)).toContain(
+      "| ✓ | The whole send's CPU per request (API + SMS worker + provider call + send log) | ≤ 0.9 ms | 0.699 ms |",
+    );
+  });
+
+  it("shows each profile with its file, the time by group (idle left out) and the top functions", () => {
+    const section = md.slice(md.indexOf("## CPU profiles"), md.indexOf("## Behaviour under load"));
+    expect(section).toContain("### Full send flow at 1,000 req/s — [profiles/11-send-flow.cpuprofile](profiles/11-send-flow.cpuprofile)");
+    expect(section).toContain("| OpenTelemetry | 3210.0 | 15% |");
+    expect(section).not.toContain("| Idle |");
+    expect(section).toContain("| writeOrBuffer | node:internal/streams/writable:546 | node-http-net | 640.2 | 3% |");
+  });
+
+  it("adds the comparison only to a comparison run", () => {
+    expect(md).not.toContain("## Comparison");
+    const results = buildWorkerSplitFixture();
+    const out = renderMarkdown(results);
+    expect(out).toContain("## Comparison: SMS worker in the API process or in its own");
+    expect(out).toContain("| Full send flow | worker as its own process | 1,200 | 0.400 | 0.200 | 0.600 | ×1.16 | 1,431 |");
   });
 
   it("shows every plateau with its server signals and marks the knee and the capacity", () => {
-    const at = md.indexOf("### Full send flow");
+    const at = md.indexOf("### Full send flow — ");
     expect(at).toBeGreaterThan(0);
     expect(row("p06 ◆ knee ● capacity", at)).toMatch(
       /^\| p06 ◆ knee ● capacity \| 1,200 \| 1,199 \| 14\.4 \| 45\.4 \| 96\.0 \| 0% \| 0 \| 0\.30 \| 28\.6 \| 6 \|/,
@@ -108,12 +156,13 @@ describe("report.md", () => {
     expect(row("p04", concurrency)).toContain("| 7.14 ⚠ |");
   });
 
-  it("orders recommendations by severity, with evidence and expected gain", () => {
+  it("orders recommendations by expected gain, with evidence, the gain and the run that confirms it", () => {
     const section = md.slice(md.indexOf("## Recommendations"), md.indexOf("## Validity checks"));
-    const order = [...section.matchAll(/\*\*\[(HIGH|MEDIUM|LOW)\] /g)].map((m) => m[1]);
-    expect(order).toEqual(["HIGH", "HIGH", "MEDIUM", "LOW"]);
-    expect(section).toContain("1. **[HIGH] Raise PG_POOL_MAX from 10 to 20 for the send flow** (`pg-pool-size`)");
-    expect(section).toContain("   - Expected gain: send-flow capacity ×1.3 (from 1,200 to ~1,550 req/s)");
+    const order = [...section.matchAll(/\(`([a-z-]+)`\)/g)].map((m) => m[1]);
+    expect(order).toEqual(["batch-send-log", "verify-errors", "pg-pool-size", "log-level"]);
+    expect(section).toContain("3. **[HIGH] Raise PG_POOL_MAX from 10 to 20 for the send flow** (`pg-pool-size`)");
+    expect(section).toContain("   - Expected gain (×1.30): send-flow capacity ×1.3 (from 1,200 to ~1,550 req/s)");
+    expect(section).toContain("   - Confirm with: `PG_POOL_MAX=20 BENCH_ONLY=11-send-flow make bench`");
   });
 
   it("keeps table rows intact when text holds pipes or markup", () => {

@@ -1,15 +1,17 @@
-// Opens report.html in headless Chromium (Debian's, driven by playwright-core) and checks that every
-// chart rendered, with no console error, page error or network request. Leaves a full-page
-// screenshot in /tmp/report-screenshot.png for a human to look at.
+// Renders a run folder (results.json and a real .cpuprofile) with render-report, as `make bench` does,
+// opens report.html in headless Chromium (Debian's, driven by playwright-core) and checks that every
+// chart and the flame graph rendered, with no console error, page error or network request. Leaves a
+// full-page screenshot in /tmp/report-screenshot.png for a human to look at.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildChartSpecs } from "../charts.ts";
-import { chartJsUmdSource, loadPackage } from "../deps.ts";
-import { renderHtml } from "../render-html.ts";
-import { buildFixture } from "./fixture.ts";
+import { loadPackage } from "../deps.ts";
+import { renderReport } from "../render-report.ts";
+import { captureExpressProfile } from "./captured-profile.ts";
+import { buildFixture, SEND_PROFILE } from "./fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "/tmp/report-screenshot.png";
@@ -77,8 +79,11 @@ describe("report.html in headless Chromium", () => {
     const { chromium } = loadPackage<PlaywrightCore>("playwright-core");
     const fixture = buildFixture();
     const expectedCharts = buildChartSpecs(fixture).length;
-    const htmlPath = join(scratch, "report.html");
-    writeFileSync(htmlPath, renderHtml(fixture, { chartJs: chartJsUmdSource() }));
+    const runDir = join(scratch, "run");
+    mkdirSync(join(runDir, "profiles"), { recursive: true });
+    writeFileSync(join(runDir, "results.json"), JSON.stringify(fixture));
+    writeFileSync(join(runDir, SEND_PROFILE.file), JSON.stringify(await captureExpressProfile()));
+    const htmlPath = renderReport(runDir).html;
 
     const userDataDir = join(scratch, "profile");
     mkdirSync(userDataDir);
@@ -101,13 +106,18 @@ describe("report.html in headless Chromium", () => {
 
       await page.goto(pathToFileURL(htmlPath).href);
       await page.waitForFunction("window.__chartsRendered !== undefined", undefined, { timeout: 15_000 });
+      await page.waitForFunction("window.__flamegraphsRendered !== undefined", undefined, { timeout: 15_000 });
       const rendered = await page.evaluate<number>("window.__chartsRendered");
+      const flameFrames = await page.evaluate<number>(`document.querySelectorAll("#profile-11-send-flow .flamegraph [data-index]").length`);
       const canvases = await page.evaluate<CanvasReport[]>(INSPECT_CANVASES);
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
       expect(problems).toEqual([]);
       expect(canvases).toHaveLength(expectedCharts);
       expect(rendered).toBe(canvases.length);
+      // The send flow's profile, read from its .cpuprofile beside results.json, drawn as a flame graph.
+      expect(await page.evaluate<number>("window.__flamegraphsRendered")).toBe(1);
+      expect(flameFrames).toBeGreaterThan(20);
       for (const canvas of canvases) {
         expect(canvas.width, canvas.id).toBeGreaterThan(100);
         expect(canvas.height, canvas.id).toBeGreaterThan(100);

@@ -1,34 +1,58 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { BenchResults } from "../../runner/results.ts";
-import { type JsonSchema, loadResultsSchema, validateAgainstSchema, validateResults } from "../validate-results.ts";
-import { buildFixture } from "./fixture.ts";
+import { RESULTS_SCHEMA_PATH, resultsJsonSchema, resultsJsonSchemaText } from "../generate-results-schema.ts";
+import { validateResults } from "../validate-results.ts";
+import { buildFixture, buildWorkerSplitFixture } from "./fixture.ts";
 
-const schema = loadResultsSchema();
+type JsonSchema = { [keyword: string]: unknown };
+
+const schema: JsonSchema = resultsJsonSchema();
 
 function errorsOf(mutate: (r: BenchResults) => unknown) {
   const results = buildFixture();
   mutate(results);
-  const outcome = validateResults(results, schema);
+  const outcome = validateResults(results);
   return outcome.ok ? [] : outcome.errors;
 }
 
 describe("results.schema.json", () => {
-  it("is versioned: draft 2020-12, $id and schema_version at version 1", () => {
-    expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
-    expect(String(schema.$id)).toMatch(/v1\.json$/);
-    expect((schema.properties as Record<string, JsonSchema>).schema_version).toEqual({ const: 1 });
+  it("is generated from k6/runner/results.ts and not stale (node k6/report/generate-results-schema.ts rewrites it)", () => {
+    expect(readFileSync(RESULTS_SCHEMA_PATH, "utf8")).toBe(resultsJsonSchemaText());
+    expect(JSON.parse(resultsJsonSchemaText())).toEqual(schema);
   });
 
+  it("is versioned: draft 2020-12, $id and schema_version at version 2", () => {
+    expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    expect(String(schema.$id)).toMatch(/v2\.json$/);
+    expect(schema.title).toBe("BenchResults v2");
+    expect((schema.properties as Record<string, JsonSchema>).schema_version).toMatchObject({ const: 2 });
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+describe("validateResults", () => {
   it("accepts the fixture", () => {
-    const outcome = validateResults(buildFixture(), schema);
+    const outcome = validateResults(buildFixture());
     expect(outcome.ok ? [] : outcome.errors).toEqual([]);
   });
 
   it.each([
-    ["a wrong schema version", (r: BenchResults) => Object.assign(r, { schema_version: 2 }), "$.schema_version", /expected 1/],
+    ["a wrong schema version", (r: BenchResults) => Object.assign(r, { schema_version: 1 }), "$.schema_version", /expected 2/],
     ["an unknown profile", (r: BenchResults) => Object.assign(r, { profile: "huge" }), "$.profile", /one of "smoke", "default", "full"/],
     ["a missing run id", (r: BenchResults) => delete (r as unknown as Record<string, unknown>).run_id, "$.run_id", /required/],
+    [
+      "a missing schema version (a literal, not a type)",
+      (r: BenchResults) => delete (r as unknown as Record<string, unknown>).schema_version,
+      "$.schema_version",
+      /required/,
+    ],
+    [
+      "a missing layer kind (an enum)",
+      (r: BenchResults) => delete (r.layers[0] as unknown as Record<string, unknown>).layer,
+      "$.layers[0].layer",
+      /required/,
+    ],
     ["an unknown top-level property", (r: BenchResults) => Object.assign(r, { extra: true }), "$.extra", /not allowed/],
     [
       "a string capacity",
@@ -111,31 +135,56 @@ describe("results.schema.json", () => {
   });
 
   it("rejects something that is not an object at all", () => {
-    const outcome = validateResults([1, 2], schema);
+    const outcome = validateResults([1, 2]);
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.errors[0]).toMatchObject({ path: "$", message: expect.stringMatching(/expected object, got array/) });
   });
 
-  it("refuses a schema keyword the validator does not implement", () => {
-    expect(() => validateAgainstSchema("x", { type: "string", pattern: "^a" })).toThrow(/"pattern".*not supported/);
+  it("rejects unknown properties at every level, naming each one", () => {
+    const errors = errorsOf((r) => {
+      Object.assign(r.environment.host, { gpu: "none" });
+      Object.assign(r.layers[2]?.plateaus[0]?.latencyMs ?? {}, { p999: 3, p9999: 4 });
+      Object.assign(r.layers[0]?.plateaus[0]?.server.cpuCores ?? {}, { k6: 0.5 });
+      Object.assign(r.bottleneck, { note: "" });
+    });
+    expect(errors).toEqual([
+      { path: "$.environment.host.gpu", message: "is not allowed (unknown property)" },
+      { path: "$.layers[0].plateaus[0].server.cpuCores.k6", message: "is not allowed (unknown property)" },
+      { path: "$.layers[2].plateaus[0].latencyMs.p999", message: "is not allowed (unknown property)" },
+      { path: "$.layers[2].plateaus[0].latencyMs.p9999", message: "is not allowed (unknown property)" },
+      { path: "$.bottleneck.note", message: "is not allowed (unknown property)" },
+    ]);
+  });
+
+  it("accepts null where the contract allows it and refuses it elsewhere", () => {
+    expect(errorsOf((r) => Object.assign(r.layers[0] ?? {}, { capacity_rps: null, knee_index: null, baseline: null }))).toEqual([]);
+    expect(errorsOf((r) => Object.assign(r.slo, { p99_ms: null }))).toEqual([
+      { path: "$.slo.p99_ms", message: "expected number, got null" },
+    ]);
+  });
+
+  it("returns the results it validated", () => {
+    const fixture = buildFixture();
+    const outcome = validateResults(JSON.parse(JSON.stringify(fixture)));
+    expect(outcome).toEqual({ ok: true, results: fixture });
   });
 });
 
-/** Every property name under a schema (following $ref), with the enum and const values met on the way. */
-function walkSchema(node: unknown, root: JsonSchema, names: Set<string>, literals: Set<unknown>, seen = new Set<unknown>()) {
+/** Every property name under a schema, following $ref and anyOf. */
+function walkSchema(node: unknown, root: JsonSchema, names: Set<string>, seen = new Set<unknown>()) {
   if (typeof node !== "object" || node === null || seen.has(node)) return;
   seen.add(node);
   const s = node as JsonSchema;
-  if (typeof s.$ref === "string") walkSchema((root.$defs as JsonSchema)[s.$ref.replace("#/$defs/", "")], root, names, literals, seen);
-  if (Array.isArray(s.enum)) for (const v of s.enum) literals.add(v);
+  if (typeof s.$ref === "string") walkSchema((root.$defs as JsonSchema)[s.$ref.replace("#/$defs/", "")], root, names, seen);
+  if (Array.isArray(s.anyOf)) for (const branch of s.anyOf) walkSchema(branch, root, names, seen);
   if (s.properties) {
     for (const [key, child] of Object.entries(s.properties as JsonSchema)) {
       names.add(key);
-      walkSchema(child, root, names, literals, seen);
+      walkSchema(child, root, names, seen);
     }
   }
-  if (typeof s.items === "object") walkSchema(s.items, root, names, literals, seen);
-  if (typeof s.additionalProperties === "object") walkSchema(s.additionalProperties, root, names, literals, seen);
+  if (typeof s.items === "object") walkSchema(s.items, root, names, seen);
+  if (typeof s.additionalProperties === "object") walkSchema(s.additionalProperties, root, names, seen);
 }
 
 /** Every property name used in the fixture, except the keys of the free-form maps (versions, config). */
@@ -146,7 +195,10 @@ function fixtureKeys(value: unknown, out: Set<string>, path = "$") {
     });
   } else if (typeof value === "object" && value !== null) {
     for (const [key, child] of Object.entries(value)) {
-      if (path === "$.environment" && (key === "versions" || key === "config")) {
+      // Free-form maps: their keys are data, not schema properties.
+      const freeForm =
+        (path === "$.environment" && (key === "versions" || key === "config")) || (/\.variants\[\d+\]$/.test(path) && key === "env");
+      if (freeForm) {
         out.add(key);
         continue;
       }
@@ -156,28 +208,16 @@ function fixtureKeys(value: unknown, out: Set<string>, path = "$") {
   }
 }
 
-describe("schema coverage of the TypeScript contract (k6/runner/results.ts)", () => {
+describe("schema coverage by the fixture", () => {
   const names = new Set<string>();
-  const literals = new Set<unknown>();
-  walkSchema(schema, schema, names, literals);
+  walkSchema(schema, schema, names);
 
   it("the fixture uses every property the schema declares, and no other", () => {
     const keys = new Set<string>();
     fixtureKeys(buildFixture(), keys);
+    fixtureKeys(buildWorkerSplitFixture(), keys);
     expect([...names].filter((n) => !keys.has(n))).toEqual([]);
     expect([...keys].filter((k) => !names.has(k))).toEqual([]);
-  });
-
-  it("the schema declares exactly the property names and string literals of results.ts", () => {
-    const source = readFileSync(new URL("../../runner/results.ts", import.meta.url), "utf8")
-      .replace(/\/\*[\s\S]*?\*\//g, "")
-      .replace(/\/\/.*$/gm, "");
-    const tsLiterals = new Set([...source.matchAll(/"([^"]+)"/g)].map((m) => m[1]));
-    const tsNames = new Set([...source.replace(/"[^"]*"/g, '""').matchAll(/([A-Za-z_][A-Za-z0-9_]*)\??\s*:/g)].map((m) => m[1]));
-    expect([...tsNames].filter((n) => n !== undefined && !names.has(n))).toEqual([]);
-    expect([...names].filter((n) => !tsNames.has(n))).toEqual([]);
-    expect([...tsLiterals].filter((l) => !literals.has(l))).toEqual([]);
-    expect([...literals].filter((l) => !tsLiterals.has(l as string))).toEqual([]);
   });
 
   it("the fixture covers every enum value of the layer kinds and some nulls in every nullable signal", () => {

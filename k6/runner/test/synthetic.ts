@@ -10,8 +10,10 @@ const quietServer: ServerSignals = {
   redisCommandP99Ms: 0.5,
   streamLagMax: 0,
   streamPendingMax: 0,
-  cpuCores: { service: 0.3, postgres: 0.1, redis: 0.05 },
-  rssMiB: { service: 90, postgres: 60, redis: 8 },
+  cpuCores: { service: 0.3, worker: null, postgres: 0.1, redis: 0.05, mockSms: 0.02 },
+  pssMiB: { service: 90, worker: null, postgres: 60, redis: 8, mockSms: 50 },
+  serviceRssMiB: 110,
+  serviceHeapMiB: { used: 30, total: 45, external: 4 },
 };
 
 export function plateau(offeredRps: number, p99: number, overrides: Partial<MeasuredPlateau> = {}): PlateauResult {
@@ -57,4 +59,29 @@ export function layer(layerName: LayerResult["layer"], capacity: number | null, 
     generator_limited: false,
     ...overrides,
   };
+}
+
+/**
+ * A layer whose processes spend a fixed CPU cost per request (ms) on top of their idle use, with
+ * plateaus at half, three quarters, all and 1.5× its capacity; the knee is the last one.
+ */
+export function costedLayer(
+  layerName: LayerResult["layer"],
+  capacity: number,
+  msPerRequest: Partial<Record<keyof ServerSignals["cpuCores"], number>>,
+  idle: Partial<Record<keyof ServerSignals["cpuCores"], number>> = {},
+): LayerResult {
+  const rates = [capacity / 2, (capacity * 3) / 4, capacity, capacity * 1.5];
+  const plateaus = rates.map((rate, i) => {
+    const p = plateau(rate, i === 3 ? 120 : 5 + i * 5);
+    p.server.cpuCores = Object.fromEntries(
+      Object.keys(quietServer.cpuCores).map((name) => {
+        const ms = msPerRequest[name as keyof typeof msPerRequest];
+        if (ms === undefined) return [name, null];
+        return [name, Math.min(name === "service" ? 1 : 2, (idle[name as keyof typeof idle] ?? 0) + (ms * rate) / 1000)];
+      }),
+    ) as ServerSignals["cpuCores"];
+    return p;
+  });
+  return layer(layerName, capacity, { plateaus, knee_index: 3, capacity_rps: capacity });
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { buildCostModel, layerCost } from "../cost-model.ts";
+import type { BenchResults } from "../results.ts";
+import { checkTargets } from "../targets.ts";
+import { costedLayer } from "./synthetic.ts";
+
+const byId = (targets: ReturnType<typeof checkTargets>, id: string) => targets.find((t) => t.id === id);
+
+function run(layers: BenchResults["layers"], comparison: BenchResults["comparison"] = null) {
+  return checkTargets({ layers, cost_model: buildCostModel(layers, {}, 2), comparison });
+}
+
+function variant(id: string, layers: BenchResults["layers"]) {
+  return {
+    id,
+    label: id,
+    env: {},
+    separate_worker: id === "separate-worker",
+    idle_cores: { service: 0, worker: null, postgres: null, redis: null, mockSms: null },
+    layers,
+    costs: layers.map((l) => layerCost(l, {})),
+  };
+}
+
+describe("checkTargets", () => {
+  it("compares /hello's CPU per request with bare node:http's and the whole send with 0.9 ms", () => {
+    const targets = run([
+      costedLayer("baseline", 5000, { service: 0.05 }),
+      costedLayer("framework", 2400, { service: 0.25 }),
+      costedLayer("full-send", 600, { service: 0.8 }),
+    ]);
+    expect(byId(targets, "hello-vs-bare")).toMatchObject({ measured: 5, met: false, measured_text: "×5.00 (0.250 ms vs 0.050 ms)" });
+    expect(byId(targets, "send-whole-cpu")).toMatchObject({ measured: 0.8, met: true });
+    // Only the comparison runs measure these two.
+    expect(byId(targets, "send-api-cpu")).toMatchObject({
+      met: null,
+      measured: null,
+      measured_text: "measured by make bench-worker-split",
+    });
+    expect(byId(targets, "telemetry-tax")).toMatchObject({ met: null });
+  });
+
+  it("reads the API and the whole send from the worker-split comparison", () => {
+    const inProcess = costedLayer("full-send", 600, { service: 1.1 });
+    const split = costedLayer("full-send", 900, { service: 0.45, worker: 0.5 });
+    const targets = run([inProcess], {
+      id: "worker-split",
+      title: "",
+      question: "",
+      variants: [variant("in-process", [inProcess]), variant("separate-worker", [split])],
+    });
+    expect(byId(targets, "send-api-cpu")).toMatchObject({ measured: 0.45, met: true });
+    expect(byId(targets, "send-whole-cpu")).toMatchObject({ measured: 0.95, met: false });
+  });
+
+  it("takes the telemetry tax as throughput per CPU, on relative to off", () => {
+    const on = costedLayer("full-send", 600, { service: 1 });
+    const off = costedLayer("full-send", 700, { service: 0.8 });
+    const targets = run([on], {
+      id: "telemetry",
+      title: "",
+      question: "",
+      variants: [variant("on", [on]), variant("tracing-off", [on]), variant("access-log-off", [on]), variant("off", [off])],
+    });
+    expect(byId(targets, "telemetry-tax")).toMatchObject({ measured: 0.8, met: false });
+  });
+
+  it("checks the service's RSS at the send flow's capacity", () => {
+    const send = costedLayer("full-send", 600, { service: 0.8 });
+    const atCapacity = send.plateaus.find((p) => p.offeredRps === 600);
+    if (atCapacity) atCapacity.server.serviceRssMiB = 180;
+    expect(byId(run([send]), "service-memory")).toMatchObject({ measured: 180, met: false });
+  });
+});
