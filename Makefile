@@ -77,8 +77,8 @@ format: deps ## Apply Biome's formatting and safe fixes
 test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis
 	cd app && vitest run
 
-test-bench: setup test-tools build ## Every k6 script as a short smoke against the real service; runner and report tests
-	vitest run --config k6/runner/vitest.config.mts
+test-bench: setup test-tools build ## Every k6 script as a short smoke against the real service; runner (one smoke run of make bench) and report tests
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --config k6/runner/vitest.config.mts
 	vitest run --config k6/report/vitest.config.mts
 	cd k6 && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
 

@@ -12,6 +12,12 @@ export interface TableView {
   rowClasses?: (string | undefined)[];
 }
 
+export const COST_MODEL_NOTE =
+  "CPU milliseconds per request, per process, from the two highest plateaus that met the SLO below saturation (event loop under 0.9 cores, load generator unsaturated), each process's idle use taken out. One event loop cannot serve more than 1000 ÷ its ms per request req/s: the predicted capacity per core, set against the measured one.";
+
+export const TARGETS_NOTE =
+  "What the project holds the service to, checked against this run's figures (– : measured by another command, named in the last column).";
+
 /** CPU milliseconds per request: three decimals below 1 ms, two above. */
 export function formatCpuMs(value: number | null | undefined): string {
   if (value === null || value === undefined) return NONE;
@@ -52,7 +58,7 @@ export function costTable(results: BenchResults): TableView {
     numeric: [false, true, true, true, true, true, true, true, true, true, true],
     rows: layers.map((c) => [
       c.name,
-      `${c.plateaus_rps.map((r) => formatRps(r)).join(", ") || NONE}${c.basis === "lowest-plateau" ? " (no clean sub-knee plateau)" : ""}`,
+      `${c.plateaus_rps.map((r) => formatRps(r)).join(", ") || NONE}${c.basis === "lowest-plateau" ? " (no clean plateau: lowest used)" : ""}`,
       formatCpuMs(c.ms_per_request.service),
       formatCpuMs(c.ms_per_request.worker),
       formatCpuMs(c.ms_per_request.postgres),

@@ -3,7 +3,17 @@
 import { readFileSync } from "node:fs";
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
 import { buildChartSpecs, type ChartSpec } from "./charts.ts";
-import { comparisonTable, costTable, flowTables, profileTables, resourceTable, type TableView, targetsTable } from "./cost-view.ts";
+import {
+  COST_MODEL_NOTE,
+  comparisonTable,
+  costTable,
+  flowTables,
+  profileTables,
+  resourceTable,
+  TARGETS_NOTE,
+  type TableView,
+  targetsTable,
+} from "./cost-view.ts";
 import { FLAMEGRAPH_CSS, FLAMEGRAPH_RUNTIME, type FlameNode, renderFlameGraph } from "./flamegraph.ts";
 import {
   formatConfigValue,
@@ -244,11 +254,7 @@ function viewTable(view: TableView): Raw {
 function targets(results: BenchResults): Raw {
   return section(
     "targets",
-    h(
-      "p",
-      { class: "note" },
-      "What the project holds the service to, checked against this run's figures (– : measured by another command, named in the last column).",
-    ),
+    h("p", { class: "note" }, TARGETS_NOTE),
     results.targets.length > 0 ? viewTable(targetsTable(results)) : h("p", null, "None checked in this run."),
   );
 }
@@ -285,11 +291,7 @@ function costModel(results: BenchResults, specs: ChartSpec[]): Raw {
   const charts = specs.filter((s) => s.group === "cost-model");
   return section(
     "cost-model",
-    h(
-      "p",
-      { class: "note" },
-      "CPU milliseconds per request, per process, from the highest two plateaus below each layer's knee (SLO met, event loop under 0.9 cores), each process's idle use taken out. One event loop cannot serve more than 1000 ÷ its ms per request req/s: the predicted capacity per core, set against the measured one.",
-    ),
+    h("p", { class: "note" }, COST_MODEL_NOTE),
     viewTable(costTable(results)),
     h(
       "div",

@@ -1,6 +1,16 @@
 // report.md: the capacity report as Markdown, readable in a terminal, a pull request or a wiki.
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
-import { comparisonTable, costTable, flowTables, profileTables, resourceTable, type TableView, targetsTable } from "./cost-view.ts";
+import {
+  COST_MODEL_NOTE,
+  comparisonTable,
+  costTable,
+  flowTables,
+  profileTables,
+  resourceTable,
+  TARGETS_NOTE,
+  type TableView,
+  targetsTable,
+} from "./cost-view.ts";
 import {
   formatConfigValue,
   formatCores,
@@ -149,23 +159,11 @@ function view(tableView: TableView): string {
 
 function targets(results: BenchResults): string {
   if (results.targets.length === 0) return "## Cost targets\n\nNone checked in this run.";
-  return [
-    "## Cost targets",
-    "",
-    "What the project holds the service to, checked against this run's figures (– : measured by another command, named in the last column).",
-    "",
-    view(targetsTable(results)),
-  ].join("\n");
+  return ["## Cost targets", "", TARGETS_NOTE, "", view(targetsTable(results))].join("\n");
 }
 
 function costModel(results: BenchResults): string {
-  const lines = [
-    "## Cost model",
-    "",
-    "CPU milliseconds per request, per process, from the highest two plateaus below each layer's knee (SLO met, event loop under 0.9 cores), each process's idle use taken out. One event loop cannot serve more than 1000 ÷ its ms per request req/s: the predicted capacity per core, set against the measured one.",
-    "",
-    view(costTable(results)),
-  ];
+  const lines = ["## Cost model", "", COST_MODEL_NOTE, "", view(costTable(results))];
   for (const flow of flowTables(results)) lines.push("", `### ${text(flow.title)}`, "", view(flow.table));
   return lines.join("\n");
 }

@@ -2,7 +2,6 @@
 // whose expected gain is computed from it, and the checks that say whether the figures can be
 // trusted. Pure functions.
 
-import { SATURATED_CORES } from "./cost-model.ts";
 import type { BenchResults, FlowCost, LayerCost, LayerResult, PlateauResult, Recommendation, ValidityCheck } from "./results.ts";
 
 type Inputs = Pick<BenchResults, "layers" | "target_rps" | "environment" | "slo" | "cost_model" | "profiles" | "comparison">;
@@ -33,7 +32,12 @@ export function firstAboveCapacity(layer: LayerResult | undefined): PlateauResul
   return [...layer.plateaus].sort((a, b) => a.offeredRps - b.offeredRps).find((p) => p.offeredRps > capacity);
 }
 
-const saturated = (p: PlateauResult) => (p.server.cpuCores.service ?? 0) >= SATURATED_CORES;
+/**
+ * An event loop this busy already queues callbacks for several times their own run time (M/M/1: wait ≈
+ * ρ/(1−ρ) × service time): what waits behind it — pool checkouts, Redis replies — is its symptom.
+ */
+export const BUSY_CORES = 0.8;
+const saturated = (p: PlateauResult) => (p.server.cpuCores.service ?? 0) >= BUSY_CORES;
 
 /**
  * Signals that look like causes but appear only where the event loop was already saturated: pool
@@ -57,7 +61,7 @@ export function symptoms(results: Pick<BenchResults, "layers">): string[] {
 function flowSentence(flow: FlowCost, cost: LayerCost | undefined): string {
   const ranked = [...flow.parts].filter((p) => p.ms !== null && p.ms > 0).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0));
   const parts = ranked.map((p) => `${p.id === "residual" ? "residual" : p.label} ${ms(p.ms ?? 0)} (${pct(p.share ?? 0)})`).join("; ");
-  const basis = cost ? ` (sub-knee plateaus ${cost.plateaus_rps.map((r) => fmt(r)).join(" and ")})` : "";
+  const basis = cost ? ` (plateaus ${cost.plateaus_rps.map((r) => fmt(r)).join(" and ")})` : "";
   return `Its ${ms(flow.total_ms)} of service CPU per request${basis} decompose into: ${parts}.`;
 }
 
@@ -322,14 +326,14 @@ export function validityChecks(results: Inputs & Pick<BenchResults, "baselines">
         ? `At capacity the service, its databases and k6 together used under 90% of the host's ${cores} cores.`
         : `On ${cores} cores the service, its databases and k6 compete for CPU at capacity for ${contended.map((l) => l.name).join(", ")}: these capacities are of this host, not of the service alone; the cost model's CPU per request still holds.`,
   });
-  const weakCosts = results.cost_model.layers.filter((c) => c.basis !== "sub-knee" && c.layer !== "concurrency");
+  const weakCosts = results.cost_model.layers.filter((c) => c.basis !== "below-saturation");
   checks.push({
-    id: "cost-from-sub-knee-plateaus",
+    id: "cost-from-clean-plateaus",
     passed: weakCosts.length === 0,
     detail:
       weakCosts.length === 0
-        ? "Every layer's CPU per request comes from plateaus below its knee that met the SLO with the event loop unsaturated."
-        : `No clean sub-knee plateau for ${weakCosts.map((c) => c.name).join(", ")}: their CPU per request comes from the lowest plateau and may include queueing.`,
+        ? "Every layer's CPU per request comes from plateaus that met the SLO with the event loop and the generator unsaturated."
+        : `No clean plateau for ${weakCosts.map((c) => c.name).join(", ")}: their CPU per request comes from the lowest plateau and may include saturation.`,
   });
   checks.push({
     id: "baselines-same-run",

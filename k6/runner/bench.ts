@@ -10,7 +10,7 @@ import { findBottleneck, recommend, validityChecks } from "./analysis.ts";
 import { pgbench, redisBenchmark } from "./baselines.ts";
 import { refinementRates } from "./capacity.ts";
 import { type ComparisonPlan, parseComparison, type Variant } from "./comparisons.ts";
-import { buildCostModel, type IdleCores, layerCost } from "./cost-model.ts";
+import { buildCostModel, comparableCosts, type IdleCores, layerCost } from "./cost-model.ts";
 import { describeEnvironment } from "./environment.ts";
 import { LADDER, type LadderStep, PROFILE_TIMING, type Profile } from "./ladder.ts";
 import { layerResult, plateauResults } from "./layer-results.ts";
@@ -20,6 +20,7 @@ import {
   type Baseline,
   type BenchResults,
   type ComparisonResult,
+  type LayerCost,
   type LayerResult,
   type ProfileResult,
   RESULTS_SCHEMA_VERSION,
@@ -51,7 +52,7 @@ const k6Bin = env.K6_BIN ?? execFileSync(join(repoRoot, "scripts", "ensure-k6.sh
 
 const startedAt = new Date();
 const runId = `${startedAt.toISOString().slice(0, 19).replaceAll(/[-:]/g, "").replace("T", "-")}-${comparison ? comparison.id : profile}`;
-const outDir = join(repoRoot, "reports", runId);
+const outDir = join(env.BENCH_REPORTS_DIR ?? join(repoRoot, "reports"), runId);
 const stackDir = join(outDir, "stack");
 mkdirSync(stackDir, { recursive: true });
 const progress = createProgress();
@@ -91,6 +92,20 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     progress.log(`\n${signal}: stopping k6, the service and the databases…`);
     void cleanUp().finally(() => process.exit(130));
   });
+}
+
+/** Each variant with its costs, every script's read at the rates all variants share. */
+function comparisonVariants(variants: Omit<ComparisonResult["variants"][number], "costs">[]): ComparisonResult["variants"] {
+  const scripts = variants[0]?.layers.map((l) => l.script) ?? [];
+  const costsByScript = scripts.map((script) =>
+    comparableCosts(
+      variants.flatMap((v) => {
+        const layer = v.layers.find((l) => l.script === script);
+        return layer ? [{ layer, idle: v.idle_cores }] : [];
+      }),
+    ),
+  );
+  return variants.map((v, i) => ({ ...v, costs: costsByScript.map((costs) => costs[i]).filter((c): c is LayerCost => c !== undefined) }));
 }
 
 /** Each process's CPU while nothing is offered: timers, pings, the worker's stream polling. Taken out of every cost. */
@@ -313,10 +328,7 @@ try {
         id: comparison.id,
         title: comparison.title,
         question: comparison.question,
-        variants: variantResults.map((v) => ({
-          ...v,
-          costs: v.layers.map((layer) => layerCost(layer, v.idle_cores)),
-        })),
+        variants: comparisonVariants(variantResults),
       }
     : null;
   const partial = {

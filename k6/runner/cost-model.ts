@@ -8,22 +8,22 @@ import { PROCESSES, type ProcessName } from "./sampler.ts";
 
 /** A plateau where the event loop used more than this many cores is saturated: its CPU per request is not a cost. */
 export const SATURATED_CORES = 0.9;
-/** How many of the highest sub-knee plateaus the cost is taken from: near capacity, where fixed overheads are amortised. */
+/** How many of the highest unsaturated plateaus the cost is taken from: near capacity, where per-turn overheads are amortised. */
 export const COST_PLATEAUS = 2;
 
 export type IdleCores = Partial<Record<ProcessName, number | null>>;
 
-/** Plateaus below the knee that met the SLO, with the generator and the event loop unsaturated. */
-export function subKneePlateaus(layer: LayerResult): PlateauResult[] {
-  const knee = layer.knee_index === null ? undefined : layer.plateaus[layer.knee_index];
+/**
+ * The plateaus a cost can be read from: the SLO met, the generator and the event loop unsaturated.
+ * Not the latency knee: p99 leaves its floor long before the CPU runs out (at a third of capacity for
+ * the cheap layers here), and CPU per request keeps falling up to saturation as each event-loop turn
+ * serves more requests. The highest such plateaus are the ones that predict capacity.
+ */
+export function costPlateaus(layer: LayerResult): PlateauResult[] {
   return [...layer.plateaus]
     .filter(
       (p) =>
-        p.meetsSlo &&
-        !p.generatorSaturated &&
-        p.achievedRps >= 0.97 * p.offeredRps &&
-        (knee === undefined || p.offeredRps < knee.offeredRps) &&
-        (p.server.cpuCores.service ?? 0) < SATURATED_CORES,
+        p.meetsSlo && !p.generatorSaturated && p.achievedRps >= 0.97 * p.offeredRps && (p.server.cpuCores.service ?? 0) < SATURATED_CORES,
     )
     .sort((a, b) => a.offeredRps - b.offeredRps);
 }
@@ -43,11 +43,12 @@ export function msPerRequest(cores: number | null | undefined, idle: number | nu
   return (Math.max(0, cores - (idle ?? 0)) * 1000) / achievedRps;
 }
 
-export function layerCost(layer: LayerResult, idle: IdleCores): LayerCost {
-  const subKnee = subKneePlateaus(layer);
+/** `rates`: read the cost only at these offered rates (a comparison reads every variant at the same ones). */
+export function layerCost(layer: LayerResult, idle: IdleCores, rates?: number[]): LayerCost {
+  const clean = costPlateaus(layer).filter((p) => !rates || rates.includes(p.offeredRps));
   // With no clean plateau, the lowest one still says something; the basis field says it is weaker.
   const lowest = [...layer.plateaus].filter((p) => p.requests > 0).sort((a, b) => a.offeredRps - b.offeredRps)[0];
-  const basis = subKnee.length > 0 ? subKnee.slice(-COST_PLATEAUS) : lowest ? [lowest] : [];
+  const basis = clean.length > 0 ? clean.slice(-COST_PLATEAUS) : lowest ? [lowest] : [];
   const perProcess = Object.fromEntries(
     PROCESSES.map((name) => {
       const values = basis
@@ -64,7 +65,7 @@ export function layerCost(layer: LayerResult, idle: IdleCores): LayerCost {
     script: layer.script,
     layer: layer.layer,
     name: layer.name,
-    basis: subKnee.length > 0 ? "sub-knee" : basis.length > 0 ? "lowest-plateau" : "none",
+    basis: clean.length > 0 ? "below-saturation" : basis.length > 0 ? "lowest-plateau" : "none",
     plateaus_rps: basis.map((p) => p.offeredRps),
     ms_per_request: perProcess,
     generator_ms_per_request: generator === null ? null : round3(generator),
@@ -161,4 +162,16 @@ export function buildCostModel(layers: LayerResult[], idle: IdleCores, cores: nu
     flows,
     bounds,
   };
+}
+
+/**
+ * The costs of one script under each variant of a comparison, read at the same offered rates: CPU per
+ * request falls with the rate, so costs from different rates would compare the rates, not the variants.
+ * The rates are the highest ones clean in every variant; with none in common each variant uses its own.
+ */
+export function comparableCosts(variants: { layer: LayerResult; idle: IdleCores }[]): LayerCost[] {
+  const cleanRates = variants.map((v) => new Set(costPlateaus(v.layer).map((p) => p.offeredRps)));
+  const common = [...(cleanRates[0] ?? [])].filter((rate) => cleanRates.every((set) => set.has(rate))).sort((a, b) => a - b);
+  const rates = common.length > 0 ? common.slice(-COST_PLATEAUS) : undefined;
+  return variants.map((v) => layerCost(v.layer, v.idle, rates));
 }

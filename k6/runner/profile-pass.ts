@@ -71,7 +71,7 @@ export async function profilePass(options: ProfilePassOptions): Promise<ProfileR
   };
 }
 
-/** The rate a flow is profiled at: the highest plateau the cost model used (sub-knee), else its lowest. */
+/** The rate a flow is profiled at: the highest plateau the cost model used (below saturation), else its lowest. */
 export function profileRate(plateausRps: number[], fallback: number): number {
   return plateausRps.length > 0 ? Math.max(...plateausRps) : fallback;
 }

@@ -150,8 +150,8 @@ export const layerCostSchema = z
     layer: layerResultSchema.shape.layer,
     name: z.string(),
     basis: z
-      .enum(["sub-knee", "lowest-plateau", "none"])
-      .describe("Where the cost comes from: the highest sub-knee plateaus, or (weaker) the lowest plateau."),
+      .enum(["below-saturation", "lowest-plateau", "none"])
+      .describe("Where the cost comes from: the highest plateaus that met the SLO below saturation, or (weaker) the lowest plateau."),
     plateaus_rps: z.array(z.number().min(0)).describe("Offered rates of the plateaus the cost is taken from."),
     ms_per_request: perProcessSchema.describe("CPU ms per request, per process, idle use taken out (median over the plateaus)."),
     generator_ms_per_request: nullableNumber.describe("k6's own CPU ms per request."),

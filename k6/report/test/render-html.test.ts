@@ -90,8 +90,8 @@ describe("report.html", () => {
   it("shows the cost model, the bottleneck's resources, the targets and each profile with its flame graph", () => {
     const tree: FlameNode = { n: "all", c: "all", v: 10, s: 0, k: [{ n: "handle (app/dist/x.js:1)", c: "app", v: 10, s: 10 }] };
     const out = renderHtml(fixture, { chartJs, flameTrees: { "11-send-flow": tree } });
-    expect(out).toContain("service event loop: 0.699 ms of CPU per request → at most ~1,431 req/s");
-    expect(out).toMatch(/<tr class="bounds"><td>service event loop<\/td><td class="num">0\.699<\/td>/);
+    expect(out).toContain("service event loop: 0.690 ms of CPU per request → at most ~1,449 req/s");
+    expect(out).toMatch(/<tr class="bounds"><td>service event loop<\/td><td class="num">0\.690<\/td>/);
     expect(out).toContain("Residual — not isolated by any layer");
     expect(out).toContain("<td>Express /hello CPU per request vs bare node:http</td>");
     expect(out).toContain('<a href="profiles/11-send-flow.cpuprofile">profiles/11-send-flow.cpuprofile</a>');

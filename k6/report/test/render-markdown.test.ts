@@ -90,11 +90,11 @@ describe("report.md", () => {
 
   it("names the resource whose CPU per request bounds the flow, with the other resources and the symptoms", () => {
     const section = md.slice(md.indexOf("## Bottleneck"), md.indexOf("## Cost model"));
-    expect(section).toContain("**Bounded by:** service event loop: 0.699 ms of CPU per request → at most ~1,431 req/s");
-    expect(section).toContain("**Measured ÷ predicted:** ×0.84");
+    expect(section).toContain("**Bounded by:** service event loop: 0.690 ms of CPU per request → at most ~1,449 req/s");
+    expect(section).toContain("**Measured ÷ predicted:** ×0.83");
     expect(section).toContain("Full send flow (POST /v1/otp/send): 1,200 req/s, against a target of 1,000 req/s");
-    expect(row("service event loop", md.indexOf("## Bottleneck"))).toBe("| service event loop | 0.699 | 1 | 1,431 |");
-    expect(row("PostgreSQL", md.indexOf("## Bottleneck"))).toBe("| PostgreSQL | 1.65 | 8 | 4,860 |");
+    expect(row("service event loop", md.indexOf("## Bottleneck"))).toBe("| service event loop | 0.690 | 1 | 1,449 |");
+    expect(row("PostgreSQL", md.indexOf("## Bottleneck"))).toBe("| PostgreSQL | 1.64 | 8 | 4,884 |");
     expect(section).toContain("Symptoms, not causes:");
     expect(section).toContain(
       "- Full send flow at 1,400 req/s: up to 11 requests waited for a PostgreSQL connection while the service used 0.97 cores",
@@ -104,24 +104,24 @@ describe("report.md", () => {
   it("shows the cost model: CPU per request per process, predicted against measured, and each flow decomposed", () => {
     const at = md.indexOf("## Cost model");
     expect(row("Full send flow", at)).toBe(
-      "| Full send flow | 800, 1,000 | 0.699 | — | 1.65 | 0.385 | 0.078 | 0.250 | 1,431 | 1,200 | ×0.84 |",
+      "| Full send flow | 1,000, 1,200 | 0.690 | — | 1.64 | 0.382 | 0.076 | 0.250 | 1,449 | 1,200 | ×0.83 |",
     );
-    expect(row("Full verify flow", at)).toContain("| 250 (no clean sub-knee plateau) |");
-    expect(md).toContain("### Full send flow: 0.699 ms of service CPU per request (and outside it: PostgreSQL 1.65 ms, Redis 0.385 ms");
+    expect(row("Full verify flow", at)).toContain("| 250 (no clean plateau: lowest used) |");
+    expect(md).toContain("### Full send flow: 0.690 ms of service CPU per request (and outside it: PostgreSQL 1.64 ms, Redis 0.382 ms");
     expect(row("Express + middleware + telemetry floor (/hello)", at)).toBe(
-      "| Express + middleware + telemetry floor (/hello) | 0.070 | 10% |",
+      "| Express + middleware + telemetry floor (/hello) | 0.069 | 10% |",
     );
-    expect(row("Residual — not isolated by any layer: the in-process SMS worker", at)).toMatch(/\| 0\.532 \| 76% \|$/);
+    expect(row("Residual — not isolated by any layer: the in-process SMS worker", at)).toMatch(/\| 0\.524 \| 76% \|$/);
   });
 
   it("checks the cost targets, saying which command measures the ones this run does not", () => {
     const at = md.indexOf("## Cost targets");
-    expect(md.slice(at)).toContain("| ✗ | Express /hello CPU per request vs bare node:http | ≤ ×2.0 | ×2.12 (0.070 ms vs 0.033 ms) |");
+    expect(md.slice(at)).toContain("| ✗ | Express /hello CPU per request vs bare node:http | ≤ ×2.0 | ×2.16 (0.069 ms vs 0.032 ms) |");
     expect(md.slice(at)).toContain(
       "| – | Send flow CPU per request in the API process (worker in its own process) | ≤ 0.5 ms | measured by make bench-worker-split |",
     );
     expect(md.slice(at)).toContain(
-      "| ✓ | The whole send's CPU per request (API + SMS worker + provider call + send log) | ≤ 0.9 ms | 0.699 ms |",
+      "| ✓ | The whole send's CPU per request (API + SMS worker + provider call + send log) | ≤ 0.9 ms | 0.690 ms |",
     );
   });
 
@@ -138,7 +138,7 @@ describe("report.md", () => {
     const results = buildWorkerSplitFixture();
     const out = renderMarkdown(results);
     expect(out).toContain("## Comparison: SMS worker in the API process or in its own");
-    expect(out).toContain("| Full send flow | worker as its own process | 1,200 | 0.400 | 0.200 | 0.600 | ×1.16 | 1,431 |");
+    expect(out).toContain("| Full send flow | worker as its own process | 1,200 | 0.400 | 0.200 | 0.600 | ×1.15 | 1,449 |");
   });
 
   it("shows every plateau with its server signals and marks the knee and the capacity", () => {

@@ -171,7 +171,7 @@ describe("validityChecks", () => {
       "generator-not-bottleneck",
       "monotonic",
       "host-cpu-headroom",
-      "cost-from-sub-knee-plateaus",
+      "cost-from-clean-plateaus",
       "baselines-same-run",
     ]);
   });

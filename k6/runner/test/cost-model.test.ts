@@ -1,26 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { buildCostModel, flowCost, layerCost, msPerRequest, resourceBounds, subKneePlateaus } from "../cost-model.ts";
+import { buildCostModel, comparableCosts, costPlateaus, flowCost, layerCost, msPerRequest, resourceBounds } from "../cost-model.ts";
 import { costedLayer, plateau } from "./synthetic.ts";
 
 describe("layerCost", () => {
-  it("takes CPU per request from the two highest sub-knee plateaus, idle use taken out", () => {
+  it("takes CPU per request from the two highest plateaus below saturation, idle use taken out", () => {
     const send = costedLayer("full-send", 600, { service: 1.4, postgres: 0.3, redis: 0.05 }, { service: 0.02, postgres: 0.01 });
     const cost = layerCost(send, { service: 0.02, postgres: 0.01 });
-    expect(cost.basis).toBe("sub-knee");
+    expect(cost.basis).toBe("below-saturation");
     expect(cost.plateaus_rps).toEqual([450, 600]);
     expect(cost.ms_per_request).toEqual({ service: 1.4, worker: null, postgres: 0.3, redis: 0.05, mockSms: null });
     expect(cost.predicted_capacity_per_core_rps).toBe(714);
     expect(cost.measured_over_predicted).toBe(0.84);
   });
 
-  it("leaves out plateaus at or past the knee, failing the SLO, or with a saturated event loop", () => {
+  it("leaves out plateaus failing the SLO or with a saturated event loop or generator, not those past the latency knee", () => {
     const hello = costedLayer("framework", 2000, { service: 0.25 });
-    expect(subKneePlateaus(hello).map((p) => p.offeredRps)).toEqual([1000, 1500, 2000]);
+    expect(costPlateaus(hello).map((p) => p.offeredRps)).toEqual([1000, 1500, 2000]);
     // 0.5 ms × 2000 req/s = 1.0 core: the capacity plateau's CPU is a ceiling, not a cost.
     const busy = costedLayer("framework", 2000, { service: 0.5 });
-    expect(subKneePlateaus(busy).map((p) => p.offeredRps)).toEqual([1000, 1500]);
-    const knee = { ...hello, knee_index: 1 };
-    expect(subKneePlateaus(knee).map((p) => p.offeredRps)).toEqual([1000]);
+    expect(costPlateaus(busy).map((p) => p.offeredRps)).toEqual([1000, 1500]);
+    // p99 leaves its floor early on a shared host; CPU per request still holds there.
+    expect(costPlateaus({ ...hello, knee_index: 1 }).map((p) => p.offeredRps)).toEqual([1000, 1500, 2000]);
+    const limited = costedLayer("framework", 2000, { service: 0.25 });
+    const last = limited.plateaus[2] as (typeof limited.plateaus)[number];
+    last.generatorSaturated = true;
+    expect(costPlateaus(limited).map((p) => p.offeredRps)).toEqual([1000, 1500]);
   });
 
   it("falls back to the lowest plateau, and says so, when no plateau is clean", () => {
@@ -98,5 +102,31 @@ describe("buildCostModel", () => {
     expect(model.flows.map((f) => f.flow)).toEqual(["full-verify"]);
     expect(model.bounds["full-verify"]?.[0]?.resource).toBe("service");
     expect(model.idle_cores).toEqual({ service: 0.01, worker: null, postgres: null, redis: null, mockSms: null });
+  });
+});
+
+describe("comparableCosts", () => {
+  it("reads every variant at the highest rates clean in all of them", () => {
+    // "on" is clean up to 400 req/s, "off" up to 600: both are read at 300 and 400.
+    const on = costedLayer("full-send", 400, { service: 2 });
+    const off = costedLayer("full-send", 600, { service: 1.2 });
+    expect(costPlateaus(on).map((p) => p.offeredRps)).toEqual([200, 300, 400]);
+    expect(costPlateaus(off).map((p) => p.offeredRps)).toEqual([300, 450, 600]);
+    const [a, b] = comparableCosts([
+      { layer: on, idle: {} },
+      { layer: off, idle: {} },
+    ]);
+    expect(a?.plateaus_rps).toEqual([300]);
+    expect(b?.plateaus_rps).toEqual([300]);
+    expect([a?.ms_per_request.service, b?.ms_per_request.service]).toEqual([2, 1.2]);
+  });
+
+  it("falls back to each variant's own plateaus when they share no clean rate", () => {
+    const [a, b] = comparableCosts([
+      { layer: costedLayer("full-send", 400, { service: 2 }), idle: {} },
+      { layer: costedLayer("full-send", 1000, { service: 0.5 }), idle: {} },
+    ]);
+    expect(a?.plateaus_rps).toEqual([300, 400]);
+    expect(b?.plateaus_rps).toEqual([750, 1000]);
   });
 });
