@@ -51,7 +51,10 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  const tracing = startTracing({ serviceName: command === "worker" ? `${config.serviceName}-worker` : config.serviceName });
+  const tracing = startTracing({
+    serviceName: command === "worker" ? `${config.serviceName}-worker` : config.serviceName,
+    sampler: config.tracing.sampler,
+  });
   switch (command) {
     case "migrate":
       return runMigrate(config, tracing);

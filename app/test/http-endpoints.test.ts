@@ -155,6 +155,35 @@ describe("correlation id", () => {
   });
 });
 
+describe("trace ids with the default sampler (parent-based, 10% of new traces)", () => {
+  it("a request its caller did not sample is not recorded, yet its log line and traceresponse carry its ids", async () => {
+    const traceId = "5bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await fetch(`${service.url}/hello`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-00`, "X-Request-ID": "unsampled-1" },
+    });
+    expect(response.status).toBe(200);
+    const [, responseTraceId, spanId, flags] = (response.headers.get("traceresponse") ?? "").split("-");
+    expect(responseTraceId).toBe(traceId);
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(spanId).not.toBe("00f067aa0ba902b7");
+    // The caller's decision is kept: not sampled.
+    expect(flags).toBe("00");
+    await expect
+      .poll(() => service.logLines().find((line) => line.msg === "request completed" && line.request_id === "unsampled-1"))
+      .toMatchObject({ trace_id: traceId, span_id: spanId });
+  });
+
+  it("a request without a traceparent starts a trace of its own, with ids in the log line", async () => {
+    const response = await fetch(`${service.url}/hello`, { headers: { "X-Request-ID": "new-trace-1" } });
+    const [version, traceId, spanId] = (response.headers.get("traceresponse") ?? "").split("-");
+    expect(version).toBe("00");
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await expect
+      .poll(() => service.logLines().find((line) => line.msg === "request completed" && line.request_id === "new-trace-1"))
+      .toMatchObject({ trace_id: traceId, span_id: spanId });
+  });
+});
+
 describe("/metrics", () => {
   it("has the duration histogram by route template, never by raw URL", async () => {
     for (const path of ["/hello", "/delayed-hello?ms=1", "/random/path/1", "/random/path/2", "/x?phone=%2B4915112345678"]) {

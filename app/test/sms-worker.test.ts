@@ -2,6 +2,7 @@
 // Every job must end delivered or dead-lettered, recorded once, and gone from the stream; none lost.
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,7 @@ import { type MockSms, startMockSms } from "../src/mock-sms/start-mock-sms";
 import { createPostgresPool, type PgPool } from "../src/stores/postgres";
 import { createRedisClient, type RedisClient } from "../src/stores/redis";
 import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
+import { enableHttpSpans } from "../src/telemetry/http-spans";
 import { createLogger, maskPhone } from "../src/telemetry/logger";
 
 const logger = createLogger({ level: "silent", serviceName: "sms-worker-test" });
@@ -444,6 +446,7 @@ describe("SMS worker tracing", () => {
     context.setGlobalContextManager(contextManager.enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
+    enableHttpSpans();
   });
   afterAll(async () => {
     await provider.shutdown();
@@ -466,6 +469,37 @@ describe("SMS worker tracing", () => {
     expect(span?.spanContext().traceId).toBe(traceId);
     expect(span?.parentSpanContext?.spanId).toBe(requestSpanId);
     expect(span?.attributes).toMatchObject({ "otp.id": job.otpId, "sms.outcome": "delivered", "sms.attempts": 1 });
+  });
+
+  it("each provider call is a CLIENT span under the delivery span, and the provider receives its traceparent", async () => {
+    const received: string[] = [];
+    const provider = createServer((req, res) => {
+      received.push(String(req.headers.traceparent ?? ""));
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(202, { "content-type": "application/json" });
+        res.end(JSON.stringify({ id: randomUUID() }));
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = provider.address() as { port: number };
+      const { sms, worker } = harness({ providerUrl: `http://127.0.0.1:${port}` });
+      const traceId = randomBytes(16).toString("hex");
+      await enqueue(sms, newJob({ traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` }));
+      await worker.start();
+
+      const finished = () => exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+      await expect.poll(() => finished().find((span) => span.name === "sms.deliver"), { timeout: 5_000 }).toBeDefined();
+      const deliver = finished().find((span) => span.name === "sms.deliver");
+      const call = finished().find((span) => span.kind === SpanKind.CLIENT);
+      expect(call?.name).toBe("POST");
+      expect(call?.parentSpanContext?.spanId).toBe(deliver?.spanContext().spanId);
+      expect(call?.attributes).toMatchObject({ "http.request.method": "POST", "http.response.status_code": 202 });
+      expect(received).toEqual([`00-${traceId}-${call?.spanContext().spanId}-01`]);
+    } finally {
+      await new Promise((resolve) => provider.close(resolve));
+    }
   });
 });
 

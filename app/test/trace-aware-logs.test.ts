@@ -14,6 +14,8 @@ const load = <T>(module: string): T => require(join(DIST, module)) as T;
 interface ExportedSpan {
   name: string;
   kind: number;
+  attributes: Record<string, unknown>;
+  status: { code: number };
   spanContext(): { traceId: string; spanId: string };
 }
 
@@ -30,6 +32,8 @@ beforeAll(async () => {
   tracing = startTracing({
     serviceName: "trace-test",
     env: {},
+    // Every trace recorded, so each log line's ids can be found among the exported spans.
+    sampler: { name: "always_on", ratio: 1 },
     spanProcessors: [new sdkTrace.SimpleSpanProcessor({ exporter: exporter as never })],
   });
 
@@ -71,7 +75,7 @@ afterAll(async () => {
 
 it("the access log line carries the server span's trace and span ids, continuing the caller's trace", async () => {
   const callerTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-  // The caller runs in its own process: this process's fetch is instrumented and would start its own trace.
+  // The caller runs in its own process, so the only spans here are the service's.
   const response = await fetchFromAnotherProcess(`${url}/hello`, {
     traceparent: `00-${callerTraceId}-00f067aa0ba902b7-01`,
     "X-Request-ID": "trace-log-1",
@@ -88,6 +92,15 @@ it("the access log line carries the server span's trace and span ids, continuing
   expect(serverSpan).toBeDefined();
   expect(line.span_id).toBe(serverSpan?.spanContext().spanId);
   expect(response.headers.traceresponse).toBe(`00-${callerTraceId}-${serverSpan?.spanContext().spanId}-01`);
+  // Named and tagged by route template, as the HTTP semantic conventions have it.
+  expect(serverSpan?.name).toBe("GET /hello");
+  expect(serverSpan?.attributes).toMatchObject({
+    "http.request.method": "GET",
+    "http.route": "/hello",
+    "http.response.status_code": 200,
+    "url.path": "/hello",
+  });
+  expect(serverSpan?.status.code).toBe(0);
 });
 
 function fetchFromAnotherProcess(
@@ -113,6 +126,11 @@ it("the error log line of a failing request carries a span id recorded in that r
       exporter.getFinishedSpans().some((span) => span.spanContext().traceId === traceId && span.spanContext().spanId === errorLine.span_id),
     )
     .toBe(true);
+  const serverSpan = exporter.getFinishedSpans().find((span) => span.spanContext().traceId === traceId && span.kind === 1);
+  expect(serverSpan?.name).toBe("GET /test-error");
+  // A 5xx is an error on a server span.
+  expect(serverSpan?.attributes).toMatchObject({ "http.response.status_code": 500, "error.type": "500" });
+  expect(serverSpan?.status.code).toBe(2);
 });
 
 it("lines written outside any request carry no trace ids", () => {

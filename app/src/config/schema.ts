@@ -14,6 +14,14 @@ export const environmentSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     ACCESS_LOG_ENABLED: flag.default(true),
     OTEL_SERVICE_NAME: z.string().min(1).default("otp-service"),
+    // Head sampling, with the standard OpenTelemetry names and meaning. By default a new trace is
+    // kept with probability OTEL_TRACES_SAMPLER_ARG, and a request that arrives with a traceparent
+    // follows its caller's decision. Spans that are not sampled still have ids, so every log line
+    // keeps its trace_id and span_id; always_on records every request (as the SDK default did).
+    OTEL_TRACES_SAMPLER: z
+      .enum(["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"])
+      .default("parentbased_traceidratio"),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.1),
 
     HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds(600_000).default(65_000),
     HTTP_REQUEST_TIMEOUT_MS: milliseconds(600_000).default(60_000),
@@ -78,6 +86,7 @@ export function toConfig(env: z.output<typeof environmentSchema>) {
     environment: env.NODE_ENV,
     serviceName: env.OTEL_SERVICE_NAME,
     log: { level: env.LOG_LEVEL, accessLog: env.ACCESS_LOG_ENABLED },
+    tracing: { sampler: { name: env.OTEL_TRACES_SAMPLER, ratio: env.OTEL_TRACES_SAMPLER_ARG } },
     http: {
       host: env.HOST,
       port: env.PORT,

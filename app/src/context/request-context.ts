@@ -14,8 +14,3 @@ export function runWithRequestContext<T>(context: RequestContext, fn: () => T): 
 export function currentRequestContext(): RequestContext | undefined {
   return storage.getStore();
 }
-
-/** Binds a callback (an event listener, say) to the contexts active now: ours and OpenTelemetry's. */
-export function bindToCurrentContext<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  return AsyncLocalStorage.bind(fn);
-}

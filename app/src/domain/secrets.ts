@@ -1,15 +1,16 @@
 // Keys derived from the one configured secret, each for one purpose, so no key is ever reused.
-import { createHmac, hkdfSync } from "node:crypto";
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from "node:crypto";
 
 export interface SecretKeys {
   /** Keys the HMAC of every stored code and the hash of every phone number. */
-  readonly hmacKey: Buffer;
+  readonly hmacKey: KeyObject;
   /** AES-256-GCM key sealing SMS jobs (they carry the code and number) while they sit in Redis. */
-  readonly sealKey: Buffer;
+  readonly sealKey: KeyObject;
 }
 
 export function deriveKeys(secret: string): SecretKeys {
-  const derive = (purpose: string) => Buffer.from(hkdfSync("sha256", secret, "otp-capacity-lab", purpose, 32));
+  // KeyObjects, imported once: given as raw bytes, every HMAC and cipher would import the key again.
+  const derive = (purpose: string) => createSecretKey(Buffer.from(hkdfSync("sha256", secret, "otp-capacity-lab", purpose, 32)));
   return { hmacKey: derive("otp-hmac"), sealKey: derive("sms-job-seal") };
 }
 

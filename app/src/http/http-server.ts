@@ -1,5 +1,6 @@
 // The Node HTTP server with the connection handling graceful shutdown needs.
 import { createServer, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { traceIncomingRequests } from "../telemetry/http-spans";
 
 export interface HttpServerOptions {
   keepAliveTimeoutMs: number;
@@ -20,7 +21,8 @@ export interface HttpServer {
 }
 
 export function createHttpServer(handler: RequestListener, options: HttpServerOptions): HttpServer {
-  const server = createServer(handler);
+  // Every request in a SERVER span (when tracing is on), before anything else sees it.
+  const server = createServer(traceIncomingRequests(handler));
   // Longer than a typical load balancer's idle timeout, so the balancer closes first and never
   // sends a request into a socket the service is closing.
   server.keepAliveTimeout = options.keepAliveTimeoutMs;

@@ -1,6 +1,7 @@
 // Registers a path with its method handlers, records the route template for metrics and logs,
 // and answers other methods with 405 and an Allow header instead of a misleading 404.
 import type { Request, RequestHandler, Response, Router } from "express";
+import { recordHttpRoute } from "../telemetry/http-route";
 import { HttpProblem } from "./problem";
 
 export type RouteHandler = (req: Request, res: Response) => unknown;
@@ -33,6 +34,7 @@ export function mountRoute(router: Router, path: string, handlers: Partial<Recor
 function recordTemplate(path: string): RequestHandler {
   return (_req, res, next) => {
     res.locals.routeTemplate = path;
+    recordHttpRoute(path);
     next();
   };
 }

@@ -3,6 +3,7 @@
 // Nothing is dropped: while PostgreSQL is away, batches are retried with capped backoff, and once
 // maxBuffered records wait, record() itself waits (backpressure on the worker) instead of dropping.
 import { setTimeout as sleep } from "node:timers/promises";
+import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Config } from "../config/schema";
 import type { SendLogRecord, SendLogSink } from "../domain/send-log";
@@ -83,7 +84,8 @@ export function createSendLogWriter(options: SendLogWriterOptions): SendLogWrite
     if (isDue()) {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      draining = drain().finally(() => {
+      // Outside any caller's trace: a batch holds the outcomes of many deliveries.
+      draining = context.with(ROOT_CONTEXT, drain).finally(() => {
         draining = undefined;
         schedule();
       });

@@ -1,10 +1,10 @@
 // Tenants in PostgreSQL. The API key is looked up by its SHA-256: the key itself is never stored.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Tenant, TenantDirectory } from "../domain/tenant";
 import { type PgPool, withPostgres } from "./postgres";
 
 export function hashApiKey(apiKey: string): string {
-  return createHash("sha256").update(apiKey).digest("hex");
+  return hash("sha256", apiKey, "hex");
 }
 
 interface TenantRow {

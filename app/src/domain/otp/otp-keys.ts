@@ -8,9 +8,15 @@ export const otpKeys = {
   tenantDaily: (tenantId: string, day: string) => `otp:rate:day:${tenantId}:${day}`,
 };
 
+/** The day utcDay() computed last: every send of a day asks for the same one. */
+let cachedDay = { day: "", start: 0, end: 0 };
+
 /** The UTC day (YYYYMMDD) and the seconds until it ends, for the tenant's daily cap. */
 export function utcDay(now: Date): { day: string; secondsLeft: number } {
-  const day = now.toISOString().slice(0, 10).replaceAll("-", "");
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return { day, secondsLeft: Math.max(1, Math.ceil((end - now.getTime()) / 1000)) };
+  const time = now.getTime();
+  if (time < cachedDay.start || time >= cachedDay.end) {
+    const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    cachedDay = { day: now.toISOString().slice(0, 10).replaceAll("-", ""), start, end: start + 86_400_000 };
+  }
+  return { day: cachedDay.day, secondsLeft: Math.max(1, Math.ceil((cachedDay.end - time) / 1000)) };
 }

@@ -2,7 +2,7 @@
 // durably, and only then remove it from the stream. Any failure before the record is durable
 // leaves the entry pending, so another pass (reclaim) delivers it: at least once, never zero.
 import { setTimeout as sleep } from "node:timers/promises";
-import { propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/schema";
 import type { Logger } from "../../telemetry/logger";
@@ -47,6 +47,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
   const { redis, sms, keys, provider, sendLog, metrics, stopSignal } = options;
   const random = options.random ?? Math.random;
   const tracer = trace.getTracer("otp-service/sms-worker");
+  const acknowledge = createAcknowledger(redis, sms);
 
   async function handle(entry: StreamEntry, span: Span, deliveryDone: () => void): Promise<void> {
     let job: SmsJob;
@@ -57,20 +58,23 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       await deadLetterCorrupt(entry, error, span);
       return;
     }
-    const logger = options.logger.child({
-      streamId: entry.id,
-      otpId: job.otpId,
-      tenantId: job.tenantId,
-      requestId: job.requestId,
-      phone: job.phoneMasked,
-    });
+    // Created on first use: a delivery that goes well at the default level logs nothing.
+    let jobLogger: Logger | undefined;
+    const logger = () =>
+      (jobLogger ??= options.logger.child({
+        streamId: entry.id,
+        otpId: job.otpId,
+        tenantId: job.tenantId,
+        requestId: job.requestId,
+        phone: job.phoneMasked,
+      }));
     span.setAttributes({ "otp.id": job.otpId, "otp.tenant_id": job.tenantId, "otp.request_id": job.requestId });
 
     const delivery = await deliver(job, span, logger);
     deliveryDone();
     span.setAttribute("sms.attempts", delivery.attempts);
     if (delivery.status === "abandoned") {
-      logger.info({ attempts: delivery.attempts, lastError: delivery.error }, "sms: worker stopping, job left pending for reclaim");
+      logger().info({ attempts: delivery.attempts, lastError: delivery.error }, "sms: worker stopping, job left pending for reclaim");
       return;
     }
     if (delivery.status === "dead_lettered") {
@@ -80,20 +84,22 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     try {
       await sendLog.record(sendLogRecord(job, delivery));
     } catch (error) {
-      logger.error({ err: error, status: delivery.status }, "sms: outcome not recorded, job left pending for reclaim");
+      logger().error({ err: error, status: delivery.status }, "sms: outcome not recorded, job left pending for reclaim");
       return;
     }
     await acknowledge(entry.id);
     metrics.jobs.inc({ outcome: delivery.status });
     span.setAttribute("sms.outcome", delivery.status);
     if (delivery.status === "delivered") {
-      logger.debug({ attempts: delivery.attempts, providerMessageId: delivery.messageId }, "sms: delivered");
+      if (options.logger.isLevelEnabled("debug")) {
+        logger().debug({ attempts: delivery.attempts, providerMessageId: delivery.messageId }, "sms: delivered");
+      }
     } else {
-      logger.warn({ attempts: delivery.attempts, lastError: delivery.error }, "sms: dead-lettered");
+      logger().warn({ attempts: delivery.attempts, lastError: delivery.error }, "sms: dead-lettered");
     }
   }
 
-  async function deliver(job: SmsJob, span: Span, logger: Logger): Promise<Delivery> {
+  async function deliver(job: SmsJob, span: Span, logger: () => Logger): Promise<Delivery> {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
@@ -116,7 +122,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         if (stopSignal.aborted) return { status: "abandoned", error: reason, attempts: attempt };
         const retryAfterMs = error instanceof SmsProviderError ? (error.retryAfterMs ?? 0) : 0;
         const delayMs = Math.min(sms.retryMaxMs, Math.max(backoffDelayMs(attempt, sms, random), retryAfterMs));
-        logger.debug({ attempt, delayMs, error: reason }, "sms: attempt failed, retrying");
+        logger().debug({ attempt, delayMs, error: reason }, "sms: attempt failed, retrying");
         metrics.jobs.inc({ outcome: "retried" });
         try {
           await sleep(delayMs, undefined, { signal: stopSignal });
@@ -147,12 +153,6 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     metrics.jobs.inc({ outcome: "dead_lettered" });
   }
 
-  async function acknowledge(id: string): Promise<void> {
-    // One MULTI, so an entry is never acknowledged without being deleted or the other way round.
-    const replies = await redis.multi().xack(sms.streamKey, sms.consumerGroup, id).xdel(sms.streamKey, id).exec();
-    const failed = replies?.find(([error]) => error);
-    if (!replies || failed) throw failed?.[0] ?? new Error("acknowledge transaction aborted");
-  }
 
   return (entry, deliveryDone) => {
     let slotFreed = false;
@@ -183,6 +183,44 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       }
     });
   };
+}
+
+/**
+ * Acknowledges entries in batches: the send log commits outcomes a batch at a time, and the jobs it
+ * releases together are acknowledged together, in one MULTI (XACK + XDEL of every id) instead of one
+ * transaction each. Each caller still learns whether its own entry was acknowledged.
+ */
+function createAcknowledger(redis: Redis, sms: Config["sms"]): (id: string) => Promise<void> {
+  let batch: Array<{ id: string; resolve(): void; reject(error: unknown): void }> = [];
+
+  async function flush(): Promise<void> {
+    const entries = batch;
+    batch = [];
+    const ids = entries.map((entry) => entry.id);
+    try {
+      // One MULTI, so an entry is never acknowledged without being deleted or the other way round.
+      // Outside any delivery's trace: the batch belongs to many.
+      const replies = await context.with(ROOT_CONTEXT, () =>
+        redis
+          .multi()
+          .xack(sms.streamKey, sms.consumerGroup, ...ids)
+          .xdel(sms.streamKey, ...ids)
+          .exec(),
+      );
+      const failed = replies?.find(([error]) => error);
+      if (!replies || failed) throw failed?.[0] ?? new Error("acknowledge transaction aborted");
+      for (const entry of entries) entry.resolve();
+    } catch (error) {
+      for (const entry of entries) entry.reject(error);
+    }
+  }
+
+  return (id) =>
+    new Promise<void>((resolve, reject) => {
+      // The jobs one commit releases all run before the next turn of the event loop: collect them until then.
+      if (batch.length === 0) setImmediate(() => void flush());
+      batch.push({ id, resolve, reject });
+    });
 }
 
 function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "abandoned" }>): SendLogRecord {

@@ -1,5 +1,6 @@
-import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { trace } from "@opentelemetry/api";
 import type { RequestHandler } from "express";
+import { hasTraceIds } from "../../telemetry/logger";
 
 /**
  * Ties the request's span to its correlation id and tells the caller which trace it landed in
@@ -9,7 +10,7 @@ export function traceContext(): RequestHandler {
   return (_req, res, next) => {
     const span = trace.getActiveSpan();
     const spanContext = span?.spanContext();
-    if (span && spanContext && isSpanContextValid(spanContext)) {
+    if (span && spanContext && hasTraceIds(spanContext)) {
       span.setAttribute("http.request.id", res.locals.requestId as string);
       res.locals.traceId = spanContext.traceId;
       const flags = spanContext.traceFlags.toString(16).padStart(2, "0");
