@@ -2,8 +2,8 @@
 // Every job must end delivered or dead-lettered, recorded once, and gone from the stream; none lost.
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { context, propagation, SpanKind, trace } from "@opentelemetry/api";

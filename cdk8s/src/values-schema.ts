@@ -276,8 +276,11 @@ export const valuesSchema = z
               .union([z.literal(""), z.url({ protocol: /^https?$/ })])
               .default("")
               .describe("OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP); empty = no export."),
-            tracesSampler: z.string().default("").describe("OTEL_TRACES_SAMPLER; empty = SDK default."),
-            tracesSamplerArg: z.string().default("").describe("OTEL_TRACES_SAMPLER_ARG"),
+            tracesSampler: z
+              .string()
+              .default("")
+              .describe("OTEL_TRACES_SAMPLER; empty = the service's default, parentbased_traceidratio (head sampling)."),
+            tracesSamplerArg: z.string().default("").describe("OTEL_TRACES_SAMPLER_ARG; empty = the service's default ratio, 0.1."),
           })
           .prefault({}),
       })
@@ -330,8 +333,10 @@ export const valuesSchema = z
       .strictObject({
         enabled: z
           .boolean()
-          .default(false)
-          .describe("A separate SMS worker Deployment (`worker`); the service then runs with SMS_WORKER_ENABLED=false."),
+          .default(true)
+          .describe(
+            "A separate SMS worker Deployment (`worker`); the service then runs with SMS_WORKER_ENABLED=false. On by default: `make bench-worker-split` measures how much of a send's CPU the worker takes from the API process (the README's benchmark figures give the last run), and delivery then scales on its own. Off runs the worker inside every API pod.",
+          ),
         replicaCount: int(0, 1000).default(1).describe("Worker replicas."),
         resources: resources.default({ requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "384Mi" } }),
       })

@@ -9,7 +9,8 @@ import { type KubeObject, type Profile, type RenderOptions, renderChart } from "
 
 const PROFILES: Profile[] = ["default", "bench", "production"];
 const STANDARD_LABELS = ["name", "instance", "version", "component", "part-of", "managed-by"].map((key) => `app.kubernetes.io/${key}`);
-const OTEL_SDK_VARIABLES = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"];
+// The sampler is the service's own setting (app/src/config/schema.ts); the exporter is the SDK's.
+const OTEL_SDK_VARIABLES = ["OTEL_EXPORTER_OTLP_ENDPOINT"];
 const NAMESPACED_KINDS = new Set([
   "ConfigMap",
   "Deployment",
@@ -358,7 +359,7 @@ describe("profile specifics", () => {
     expect(findAll(objects, "PrometheusRule")).toEqual([]);
   });
 
-  it("a separate worker turns the service's own worker off", async () => {
+  it("a separate worker (the default) turns the service's own worker off", async () => {
     const objects = await render("bench", { set: { "worker.enabled": true, "worker.replicaCount": 2 } });
     expect(configData(objects).SMS_WORKER_ENABLED).toBe("false");
     const worker = find(objects, "Deployment", "otp-otp-service-worker");
@@ -368,7 +369,11 @@ describe("profile specifics", () => {
     expect(env(container, "SHUTDOWN_DRAIN_DELAY_MS")?.value).toBe("0");
     expect(container.readinessProbe?.httpGet?.path).toBe("/ready");
     find(objects, "Service", "otp-otp-service-worker");
-    expect(configData(await render("bench")).SMS_WORKER_ENABLED).toBe("true");
+    // The default since the worker-split benchmark: a Deployment of its own.
+    find(await render("bench"), "Deployment", "otp-otp-service-worker");
+    const inProcess = await render("bench", { set: { "worker.enabled": false } });
+    expect(configData(inProcess).SMS_WORKER_ENABLED).toBe("true");
+    expect(findAll(inProcess, "Deployment").map((d) => d.metadata.name)).not.toContain("otp-otp-service-worker");
   });
 });
 

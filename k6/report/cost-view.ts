@@ -188,9 +188,16 @@ function totalMs(cost: LayerCost): number | null {
 
 export function targetsTable(results: BenchResults): TableView {
   return {
-    headers: ["", "Target", "Goal", "Measured", "Measured by"],
-    numeric: [false, false, false, false, false],
-    rows: results.targets.map((t) => [t.met === null ? "–" : t.met ? "✓" : "✗", t.title, t.target_text, t.measured_text, t.how]),
+    headers: ["", "Target", "Goal", "Measured", "Why missed", "Measured by"],
+    numeric: [false, false, false, false, false, false],
+    rows: results.targets.map((t) => [
+      t.met === null ? "–" : t.met ? "✓" : "✗",
+      t.title,
+      t.target_text,
+      t.measured_text,
+      t.why_missed ?? "",
+      t.how,
+    ]),
     rowClasses: results.targets.map((t) => (t.met === false ? "fails" : undefined)),
   };
 }

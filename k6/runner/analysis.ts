@@ -49,7 +49,7 @@ export function symptoms(results: Pick<BenchResults, "layers">): string[] {
     for (const p of layer.plateaus) {
       if ((p.server.pgPoolWaitingMax ?? 0) > 0 && saturated(p)) {
         found.push(
-          `${layer.name} at ${fmt(p.offeredRps)}: up to ${p.server.pgPoolWaitingMax} requests waited for a PostgreSQL connection while the service used ${p.server.cpuCores.service?.toFixed(2)} cores — a symptom of the saturated event loop (callbacks queue behind CPU work), not a pool too small.`,
+          `${layer.name} at ${fmt(p.offeredRps)}: up to ${p.server.pgPoolWaitingMax} requests waited for a PostgreSQL connection while the service used ${p.server.cpuCores.service?.toFixed(2)} cores — a symptom of a busy event loop (callbacks queue behind CPU work), not a pool too small.`,
         );
         break;
       }

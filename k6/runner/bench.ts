@@ -360,7 +360,7 @@ try {
   stopBare = undefined;
   for (const target of results.targets) {
     progress.log(
-      `target ${target.met === null ? "–" : target.met ? "✓" : "✗"} ${target.title}: ${target.measured_text} (target ${target.target_text})`,
+      `target ${target.met === null ? "–" : target.met ? "✓" : "✗"} ${target.title}: ${target.measured_text} (target ${target.target_text})${target.why_missed ? `; ${target.why_missed}` : ""}`,
     );
   }
   execFileSync(process.execPath, [join(repoRoot, "k6", "report", "render-report.ts"), outDir], { stdio: "inherit" });

@@ -259,6 +259,7 @@ export const targetSchema = z
     measured: z.number().nullable(),
     measured_text: z.string(),
     met: z.boolean().nullable().describe("null when this run does not measure it."),
+    why_missed: z.string().nullable().describe("Where the cost goes when the target is missed, from this run's figures."),
   })
   .meta({ id: "Target" });
 

@@ -3,7 +3,7 @@
 import { atCapacity } from "./analysis.ts";
 import type { BenchResults, LayerCost, Target } from "./results.ts";
 
-type Inputs = Pick<BenchResults, "layers" | "cost_model" | "comparison">;
+type Inputs = Pick<BenchResults, "layers" | "cost_model" | "comparison" | "profiles">;
 
 const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 2)} ms`;
 
@@ -13,14 +13,30 @@ function variantCost(results: Inputs, comparison: string, variant: string, layer
 }
 
 function target(
-  base: Omit<Target, "met" | "measured_text" | "measured">,
+  base: Omit<Target, "met" | "measured_text" | "measured" | "why_missed">,
   measured: number | null,
   text: (value: number) => string,
   meets: (value: number) => boolean,
   missing: string,
+  why: () => string | null = () => null,
 ): Target {
-  if (measured === null) return { ...base, measured: null, measured_text: missing, met: null };
-  return { ...base, measured: Math.round(measured * 1000) / 1000, measured_text: text(measured), met: meets(measured) };
+  if (measured === null) return { ...base, measured: null, measured_text: missing, met: null, why_missed: null };
+  const met = meets(measured);
+  return { ...base, measured: Math.round(measured * 1000) / 1000, measured_text: text(measured), met, why_missed: met ? null : why() };
+}
+
+/** Where a profiled flow's time went, largest first: the reason a CPU target is missed. */
+function profileWhy(results: Inputs, layer: string): () => string | null {
+  return () => {
+    const profile = results.profiles.find((p) => p.layer === layer);
+    if (!profile) return null;
+    const top = profile.categories
+      .filter((c) => c.id !== "idle")
+      .slice(0, 4)
+      .map((c) => `${c.label.split(":")[0]} ${Math.round(c.share_of_busy * 100)}%`)
+      .join(", ");
+    return `its CPU profile at ${Math.round(profile.offered_rps)} req/s: ${top} of the busy time`;
+  };
 }
 
 export function checkTargets(results: Inputs): Target[] {
@@ -41,6 +57,7 @@ export function checkTargets(results: Inputs): Target[] {
       (r) => `×${r.toFixed(2)} (${ms(hello ?? 0)} vs ${ms(bare ?? 0)})`,
       (r) => r <= 2,
       "not measured in this run (needs 01-bare-node-hello and 02-express-hello)",
+      profileWhy(results, "framework"),
     ),
   );
 
@@ -58,6 +75,7 @@ export function checkTargets(results: Inputs): Target[] {
       ms,
       (v) => v <= 0.5,
       "measured by make bench-worker-split",
+      profileWhy(results, "full-send"),
     ),
   );
 
@@ -81,6 +99,7 @@ export function checkTargets(results: Inputs): Target[] {
       ms,
       (v) => v <= 0.9,
       "not measured in this run (needs 11-send-flow)",
+      profileWhy(results, "full-send"),
     ),
   );
 
@@ -98,6 +117,12 @@ export function checkTargets(results: Inputs): Target[] {
       (r) => `×${r.toFixed(2)} (${ms(on ?? 0)} on vs ${ms(off ?? 0)} off per request)`,
       (r) => r >= 0.85,
       "measured by make bench-telemetry",
+      () => {
+        const tracingOff = variantCost(results, "telemetry", "tracing-off", "full-send")?.ms_per_request.service;
+        const logOff = variantCost(results, "telemetry", "access-log-off", "full-send")?.ms_per_request.service;
+        if (!on || !tracingOff || !logOff) return null;
+        return `tracing alone costs ${ms(Math.max(0, on - tracingOff))} per send and the access log ${ms(Math.max(0, on - logOff))}`;
+      },
     ),
   );
 
@@ -117,6 +142,11 @@ export function checkTargets(results: Inputs): Target[] {
         `${Math.round(v)} MiB RSS (PSS ${Math.round(at?.server.pssMiB.service ?? 0)} MiB, heap used ${Math.round(at?.server.serviceHeapMiB.used ?? 0)} MiB) at ${Math.round(at?.offeredRps ?? 0)} req/s`,
       (v) => v <= 150,
       "not measured in this run (the send flow has no capacity here)",
+      () => {
+        const heap = at?.server.serviceHeapMiB;
+        if (!heap || heap.total === null || rss === null) return null;
+        return `the V8 heap reserves ${Math.round(heap.total)} MiB (${Math.round(heap.used ?? 0)} used) and the rest of the ${Math.round(rss)} MiB is code, modules and buffers outside the heap`;
+      },
     ),
   );
   return targets;

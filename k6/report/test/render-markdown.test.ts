@@ -97,7 +97,7 @@ describe("report.md", () => {
     expect(row("PostgreSQL", md.indexOf("## Bottleneck"))).toBe("| PostgreSQL | 1.64 | 8 | 4,884 |");
     expect(section).toContain("Symptoms, not causes:");
     expect(section).toContain(
-      "- Full send flow at 1,400 req/s: up to 11 requests waited for a PostgreSQL connection while the service used 0.97 cores",
+      "- Full send flow at 1,200 req/s: up to 6 requests waited for a PostgreSQL connection while the service used 0.84 cores",
     );
   });
 

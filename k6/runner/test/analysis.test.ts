@@ -49,7 +49,7 @@ describe("findBottleneck", () => {
     saturated.server.pgPoolWaitingMax = 7;
     const { symptoms } = findBottleneck(results([...ladder().slice(0, -1), send]));
     expect(symptoms).toHaveLength(1);
-    expect(symptoms[0]).toContain("symptom of the saturated event loop");
+    expect(symptoms[0]).toContain("symptom of a busy event loop");
     expect(recommend(results([...ladder().slice(0, -1), send])).some((r) => r.id.startsWith("pg-pool"))).toBe(false);
   });
 

@@ -2,7 +2,7 @@
 // profile taken through the service's inspector, the cost model, and the report rendered from it.
 // What it proves is the plumbing (every figure present, consistent and rendered), not the figures.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,6 +13,8 @@ import type { BenchResults } from "../results.ts";
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, "..", "..", "..");
 const reportsDir = mkdtempSync(join(tmpdir(), "otp-lab-bench-smoke-"));
+// PostgreSQL runs as its own user (when the tests run as root) and must reach its data folder inside.
+chmodSync(reportsDir, 0o755);
 afterAll(() => rmSync(reportsDir, { recursive: true, force: true }));
 
 describe("make bench (smoke profile, three scripts)", () => {

@@ -7,7 +7,7 @@ import { costedLayer } from "./synthetic.ts";
 const byId = (targets: ReturnType<typeof checkTargets>, id: string) => targets.find((t) => t.id === id);
 
 function run(layers: BenchResults["layers"], comparison: BenchResults["comparison"] = null) {
-  return checkTargets({ layers, cost_model: buildCostModel(layers, {}, 2), comparison });
+  return checkTargets({ layers, cost_model: buildCostModel(layers, {}, 2), comparison, profiles: [] });
 }
 
 function variant(id: string, layers: BenchResults["layers"]) {
@@ -65,10 +65,43 @@ describe("checkTargets", () => {
     expect(byId(targets, "telemetry-tax")).toMatchObject({ measured: 0.8, met: false });
   });
 
-  it("checks the service's RSS at the send flow's capacity", () => {
+  it("checks the service's RSS at the send flow's capacity, saying where it goes when missed", () => {
     const send = costedLayer("full-send", 600, { service: 0.8 });
     const atCapacity = send.plateaus.find((p) => p.offeredRps === 600);
     if (atCapacity) atCapacity.server.serviceRssMiB = 180;
-    expect(byId(run([send]), "service-memory")).toMatchObject({ measured: 180, met: false });
+    expect(byId(run([send]), "service-memory")).toMatchObject({
+      measured: 180,
+      met: false,
+      why_missed: "the V8 heap reserves 45 MiB (30 used) and the rest of the 180 MiB is code, modules and buffers outside the heap",
+    });
+  });
+
+  it("explains a missed CPU target with the flow's profile, and a met one not at all", () => {
+    const layers = [costedLayer("baseline", 5000, { service: 0.05 }), costedLayer("framework", 2400, { service: 0.25 })];
+    const category = (id: string, share: number) => ({ id, label: `${id}: detail`, self_ms: share * 1000, share_of_busy: share });
+    const profile = {
+      script: "02-express-hello",
+      layer: "framework" as const,
+      file: "profiles/02-express-hello.cpuprofile",
+      offered_rps: 1800,
+      achieved_rps: 1800,
+      duration_ms: 6000,
+      samples: 6000,
+      busy_ms: 2700,
+      busy_ms_per_request: 0.25,
+      categories: [category("idle", 0), category("node-http-net", 0.47), category("http-express", 0.16), category("pino", 0.13)],
+      top_functions: [],
+    };
+    const targets = checkTargets({ layers, cost_model: buildCostModel(layers, {}, 2), comparison: null, profiles: [profile] });
+    expect(byId(targets, "hello-vs-bare")?.why_missed).toBe(
+      "its CPU profile at 1800 req/s: node-http-net 47%, http-express 16%, pino 13% of the busy time",
+    );
+    const lean = [layers[0], costedLayer("framework", 2400, { service: 0.09 })] as typeof layers;
+    expect(
+      byId(checkTargets({ layers: lean, cost_model: buildCostModel(lean, {}, 2), comparison: null, profiles: [profile] }), "hello-vs-bare"),
+    ).toMatchObject({
+      met: true,
+      why_missed: null,
+    });
   });
 });

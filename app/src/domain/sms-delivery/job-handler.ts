@@ -153,7 +153,6 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     metrics.jobs.inc({ outcome: "dead_lettered" });
   }
 
-
   return (entry, deliveryDone) => {
     let slotFreed = false;
     const freeSlot = () => {

@@ -91,23 +91,20 @@ function post(
         reject(failure);
       }
     };
-    const request = transport.request(
-      { ...target, headers: span.headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let length = 0;
-        response.on("data", (chunk: Buffer) => {
-          if (length + chunk.length <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-          length += chunk.length;
-        });
-        response.on("end", () =>
-          finish(undefined, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-        // The connection broke (or the timeout cut it) while the body was arriving.
-        response.on("error", (error) => finish(error));
-        response.on("close", () => finish(new Error("the connection closed before the response ended")));
-      },
-    );
+    const request = transport.request({ ...target, headers: span.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      response.on("data", (chunk: Buffer) => {
+        if (length + chunk.length <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+        length += chunk.length;
+      });
+      response.on("end", () =>
+        finish(undefined, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") }),
+      );
+      // The connection broke (or the timeout cut it) while the body was arriving.
+      response.on("error", (error) => finish(error));
+      response.on("close", () => finish(new Error("the connection closed before the response ended")));
+    });
     // The timeout covers the whole exchange: connecting, sending, waiting and reading the answer.
     const timer = setTimeout(() => {
       timedOut = true;
