@@ -3,56 +3,18 @@
 // Chromium (Debian's, driven by playwright-core) under the report's Content-Security-Policy, and uses
 // them: frames drawn, zoom in and out, search, tooltip; no console error, page error or network request.
 // Leaves a screenshot in /tmp/flamegraph-screenshot.png for a human to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { type FlameNode, flameTree } from "../../runner/cpu-profile.ts";
-import { loadPackage } from "../deps.ts";
 import { FLAMEGRAPH_CSS, FLAMEGRAPH_RUNTIME, renderFlameGraph } from "../flamegraph.ts";
 import { render, scriptSource } from "../html.ts";
 import { captureExpressProfile } from "./captured-profile.ts";
+import { requireChromium, withPage } from "./chromium-page.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "/tmp/flamegraph-screenshot.png";
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-// Only what this test uses of playwright-core's API (its types are not needed to run the test).
-interface Page {
-  on(event: "console", listener: (message: { type(): string; text(): string }) => void): void;
-  on(event: "pageerror", listener: (error: Error) => void): void;
-  on(event: "request", listener: (request: { url(): string }) => void): void;
-  goto(url: string): Promise<unknown>;
-  waitForFunction(fn: string, arg?: unknown, options?: { timeout: number }): Promise<unknown>;
-  evaluate<T>(fn: string): Promise<T>;
-  click(selector: string): Promise<void>;
-  hover(selector: string): Promise<void>;
-  fill(selector: string, value: string): Promise<void>;
-  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface PlaywrightCore {
-  chromium: {
-    launchPersistentContext(
-      userDataDir: string,
-      options: { executablePath: string; headless: boolean; args: string[]; viewport: { width: number; height: number } },
-    ): Promise<BrowserContext>;
-  };
-}
 
 interface FrameBox {
   index: number;
@@ -89,18 +51,12 @@ const framesOf = (id: string) => `(() => {
 })()`;
 const areaWidth = (id: string) => `document.querySelector("#${id} .fg-frames").getBoundingClientRect().width`;
 
-const hasChromium = existsSync(CHROMIUM);
-const skipReason = `${CHROMIUM} is missing (apt-get install -y chromium); CI is not set, so the browser test is skipped. With CI set it fails instead.`;
 const scratch = mkdtempSync(join(tmpdir(), "flamegraph-chromium-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("flame graph in headless Chromium", () => {
   it("draws, zooms, searches and explains frames, with no error and no network", async (context) => {
-    if (!hasChromium) {
-      if (!process.env.CI) context.skip(skipReason);
-      throw new Error(`${CHROMIUM} is missing and CI is set: the browser test cannot run (install Debian's chromium package)`);
-    }
-    const { chromium } = loadPackage<PlaywrightCore>("playwright-core");
+    requireChromium(context);
     const tree = await capturedTree();
     const htmlPath = join(scratch, "flamegraph.html");
     writeFileSync(
@@ -124,26 +80,7 @@ ${scriptSource(FLAMEGRAPH_RUNTIME)}
 `,
     );
 
-    const userDataDir = join(scratch, "profile");
-    mkdirSync(userDataDir);
-    const browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1400, height: 1000 },
-    });
-    try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
-      });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("request", (request) => {
-        if (!request.url().startsWith("file:") && !request.url().startsWith("data:")) problems.push(`network request: ${request.url()}`);
-      });
-
-      await page.goto(pathToFileURL(htmlPath).href);
+    await withPage(htmlPath, scratch, async (page, problems) => {
       await page.waitForFunction("window.__flamegraphsRendered !== undefined", undefined, { timeout: 15_000 });
       expect(await page.evaluate<number>("window.__flamegraphsRendered")).toBe(2);
 
@@ -201,8 +138,6 @@ ${scriptSource(FLAMEGRAPH_RUNTIME)}
 
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(problems).toEqual([]);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

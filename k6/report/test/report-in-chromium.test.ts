@@ -2,52 +2,17 @@
 // opens report.html in headless Chromium (Debian's, driven by playwright-core) and checks that every
 // chart and the flame graph rendered, with no console error, page error or network request. Leaves a
 // full-page screenshot in /tmp/report-screenshot.png for a human to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildChartSpecs } from "../charts.ts";
-import { loadPackage } from "../deps.ts";
 import { renderReport } from "../render-report.ts";
 import { captureExpressProfile } from "./captured-profile.ts";
+import { requireChromium, withPage } from "./chromium-page.ts";
 import { buildFixture, SEND_PROFILE } from "./fixture.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "/tmp/report-screenshot.png";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-// Only what this test uses of playwright-core's API (its types are not needed to run the test).
-interface Page {
-  on(event: "console", listener: (message: { type(): string; text(): string }) => void): void;
-  on(event: "pageerror", listener: (error: Error) => void): void;
-  on(event: "request", listener: (request: { url(): string }) => void): void;
-  goto(url: string): Promise<unknown>;
-  waitForFunction(fn: string, arg?: unknown, options?: { timeout: number }): Promise<unknown>;
-  evaluate<T>(fn: string): Promise<T>;
-  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface PlaywrightCore {
-  chromium: {
-    launchPersistentContext(
-      userDataDir: string,
-      options: { executablePath: string; headless: boolean; args: string[]; viewport: { width: number; height: number } },
-    ): Promise<BrowserContext>;
-  };
-}
 
 interface CanvasReport {
   id: string;
@@ -65,18 +30,12 @@ const INSPECT_CANVASES = `[...document.querySelectorAll("canvas")].map((canvas) 
   return { id: canvas.id, width: canvas.width, height: canvas.height, inkedPixels: inked, dataUrlLength: canvas.toDataURL().length };
 })`;
 
-const hasChromium = existsSync(CHROMIUM);
-const skipReason = `${CHROMIUM} is missing (apt-get install -y chromium); CI is not set, so the browser test is skipped. With CI set it fails instead.`;
 const scratch = mkdtempSync(join(tmpdir(), "report-chromium-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("report.html in headless Chromium", () => {
   it("renders every chart with no console error, page error or network request", async (context) => {
-    if (!hasChromium) {
-      if (!process.env.CI) context.skip(skipReason);
-      throw new Error(`${CHROMIUM} is missing and CI is set: the browser test cannot run (install Debian's chromium package)`);
-    }
-    const { chromium } = loadPackage<PlaywrightCore>("playwright-core");
+    requireChromium(context);
     const fixture = buildFixture();
     const expectedCharts = buildChartSpecs(fixture).length;
     const runDir = join(scratch, "run");
@@ -85,26 +44,7 @@ describe("report.html in headless Chromium", () => {
     writeFileSync(join(runDir, SEND_PROFILE.file), JSON.stringify(await captureExpressProfile()));
     const htmlPath = renderReport(runDir).html;
 
-    const userDataDir = join(scratch, "profile");
-    mkdirSync(userDataDir);
-    const browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1400, height: 1000 },
-    });
-    try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
-      });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("request", (request) => {
-        if (!request.url().startsWith("file:") && !request.url().startsWith("data:")) problems.push(`network request: ${request.url()}`);
-      });
-
-      await page.goto(pathToFileURL(htmlPath).href);
+    await withPage(htmlPath, scratch, async (page, problems) => {
       await page.waitForFunction("window.__chartsRendered !== undefined", undefined, { timeout: 15_000 });
       await page.waitForFunction("window.__flamegraphsRendered !== undefined", undefined, { timeout: 15_000 });
       const rendered = await page.evaluate<number>("window.__chartsRendered");
@@ -125,8 +65,6 @@ describe("report.html in headless Chromium", () => {
         expect(canvas.inkedPixels, canvas.id).toBeGreaterThan(2000);
         expect(canvas.dataUrlLength, canvas.id).toBeGreaterThan(5000);
       }
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });
