@@ -150,7 +150,8 @@ export function resourceBounds(cost: LayerCost, cores: number): ResourceBound[] 
 }
 
 export function buildCostModel(layers: LayerResult[], idle: IdleCores, cores: number): CostModel {
-  const costs = layers.map((layer) => layerCost(layer, idle));
+  // The bare node:http baseline is its own process, not the service: the service's idle use is not its.
+  const costs = layers.map((layer) => layerCost(layer, layer.layer === "baseline" ? { ...idle, service: 0 } : idle));
   const flows = (["full-send", "full-verify"] as const).map((flow) => flowCost(flow, costs)).filter((f): f is FlowCost => f !== null);
   const bounds: CostModel["bounds"] = {};
   for (const cost of costs) {

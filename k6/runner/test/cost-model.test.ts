@@ -130,3 +130,14 @@ describe("comparableCosts", () => {
     expect(b?.plateaus_rps).toEqual([750, 1000]);
   });
 });
+
+describe("buildCostModel and the bare node:http baseline", () => {
+  it("takes the service's idle use out of the service's layers only, not out of the baseline's own process", () => {
+    const model = buildCostModel(
+      [costedLayer("baseline", 4000, { service: 0.05 }), costedLayer("framework", 2000, { service: 0.25 }, { service: 0.05 })],
+      { service: 0.05 },
+      2,
+    );
+    expect(model.layers.map((c) => c.ms_per_request.service)).toEqual([0.05, 0.25]);
+  });
+});

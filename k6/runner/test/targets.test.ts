@@ -29,7 +29,11 @@ describe("checkTargets", () => {
       costedLayer("framework", 2400, { service: 0.25 }),
       costedLayer("full-send", 600, { service: 0.8 }),
     ]);
-    expect(byId(targets, "hello-vs-bare")).toMatchObject({ measured: 5, met: false, measured_text: "×5.00 (0.250 ms vs 0.050 ms)" });
+    expect(byId(targets, "hello-vs-bare")).toMatchObject({
+      measured: 5,
+      met: false,
+      measured_text: "×5.00 (0.250 ms at 1800/2400 vs 0.050 ms at 3750/5000 req/s)",
+    });
     expect(byId(targets, "send-whole-cpu")).toMatchObject({ measured: 0.8, met: true });
     // Only the comparison runs measure these two.
     expect(byId(targets, "send-api-cpu")).toMatchObject({
