@@ -148,6 +148,7 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
     startedAt: new Date(),
     bodyLimitBytes: config.http.bodyLimitBytes,
     accessLogEnabled: config.log.accessLog,
+    testErrorEndpointEnabled: config.testErrorEndpointEnabled,
     extraRoutes:
       mode === "serve"
         ? [
@@ -163,7 +164,7 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
         : [],
   });
   // The worker mode serves only probes and /metrics; the OTP API is not mounted there.
-  const server = createHttpServer(app, config.http);
+  const server = createHttpServer(app, { ...config.http, trustInboundTraceContext: config.tracing.trustInboundContext });
 
   exitOnSignals(
     (reason: string) =>

@@ -46,7 +46,7 @@ describe("graceful shutdown", () => {
     expect(performance.now() - secondAt).toBeLessThan(1_000);
   });
 
-  it("exits 1 when in-flight requests outlast SHUTDOWN_TIMEOUT_MS", async () => {
+  it("exits 1 when in-flight requests outlast SHUTDOWN_TIMEOUT_MS, after stopping the worker and flushing the send log", async () => {
     const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "400" } });
     const stuck = rawGet(`${service.url}/delayed-hello?ms=10000`).catch((error: Error) => error);
     await sleep(100);
@@ -57,5 +57,20 @@ describe("graceful shutdown", () => {
     expect(elapsed).toBeGreaterThanOrEqual(350);
     expect(elapsed).toBeLessThan(3_000);
     expect(await stuck).toBeInstanceOf(Error);
+    // The overrun cuts the request, not the rest of the shutdown.
+    const lines = service.logLines();
+    const cutAt = lines.findIndex((line) => line.msg === "shutdown: in-flight requests did not finish in time, closing their connections");
+    expect(cutAt).toBeGreaterThanOrEqual(0);
+    const stepsDone = lines.slice(cutAt).flatMap((line) => (line.msg === "shutdown: step done" ? [line.task] : []));
+    expect(stepsDone).toEqual([
+      "sms worker",
+      "send log",
+      "dependency monitor",
+      "postgres",
+      "postgres send-log",
+      "postgres health",
+      "redis",
+    ]);
+    expect(lines.slice(cutAt).some((line) => line.msg === "shutdown complete")).toBe(true);
   });
 });

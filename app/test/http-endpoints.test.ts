@@ -5,7 +5,7 @@ import { type ServiceProcess, startService } from "./support/service-process";
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  service = await startService();
+  service = await startService({ env: { TEST_ERROR_ENDPOINT_ENABLED: "true" } });
 });
 afterAll(async () => {
   await service?.stop();
@@ -206,6 +206,17 @@ describe("/metrics", () => {
       'app_dependency_up{dependency="redis"',
     ]) {
       expect(text).toContain(name);
+    }
+  });
+
+  it("/test-error and the layer endpoints are not mounted unless their settings turn them on", async () => {
+    const plain = await startService();
+    try {
+      expect((await fetch(`${plain.url}/test-error`)).status).toBe(404);
+      expect((await fetch(`${plain.url}/layers/redis`)).status).toBe(404);
+      expect((await fetch(`${plain.url}/hello`)).status).toBe(200);
+    } finally {
+      await plain.stop();
     }
   });
 });

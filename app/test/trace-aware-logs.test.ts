@@ -13,6 +13,7 @@ const load = <T>(module: string): T => require(join(DIST, module)) as T;
 
 interface ExportedSpan {
   name: string;
+  links: Array<{ context: { traceId: string; spanId: string } }>;
   kind: number;
   attributes: Record<string, unknown>;
   status: { code: number };
@@ -22,8 +23,11 @@ interface ExportedSpan {
 const lines: Array<Record<string, unknown>> = [];
 let exporter: { getFinishedSpans(): ExportedSpan[] };
 let tracing: { shutdown(): Promise<void> };
-let server: { listen(port: number, host: string): Promise<number>; close(): Promise<void> };
+type Server = { listen(port: number, host: string): Promise<number>; close(): Promise<void> };
+let server: Server;
+let untrustingServer: Server;
 let url: string;
+let untrustingUrl: string;
 
 beforeAll(async () => {
   const sdkTrace = require("@opentelemetry/sdk-trace") as typeof import("@opentelemetry/sdk-trace");
@@ -63,13 +67,27 @@ beforeAll(async () => {
     startedAt: new Date(),
     bodyLimitBytes: 1024,
     accessLogEnabled: true,
+    testErrorEndpointEnabled: true,
   });
-  server = createHttpServer(app, { keepAliveTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
+  server = createHttpServer(app, {
+    keepAliveTimeoutMs: 1_000,
+    headersTimeoutMs: 2_000,
+    requestTimeoutMs: 5_000,
+    trustInboundTraceContext: true,
+  });
   url = `http://127.0.0.1:${await server.listen(0, "127.0.0.1")}`;
+  untrustingServer = createHttpServer(app, {
+    keepAliveTimeoutMs: 1_000,
+    headersTimeoutMs: 2_000,
+    requestTimeoutMs: 5_000,
+    trustInboundTraceContext: false,
+  });
+  untrustingUrl = `http://127.0.0.1:${await untrustingServer.listen(0, "127.0.0.1")}`;
 });
 
 afterAll(async () => {
   await server?.close();
+  await untrustingServer?.close();
   await tracing?.shutdown();
 });
 
@@ -101,6 +119,30 @@ it("the access log line carries the server span's trace and span ids, continuing
     "url.path": "/hello",
   });
   expect(serverSpan?.status.code).toBe(0);
+});
+
+it("with TRUST_INBOUND_TRACE_CONTEXT off, a caller's traceparent starts no trace of ours: the server span links to it", async () => {
+  const callerTraceId = "5cf92f3577b34da6a3ce929d0e0e4737";
+  const callerSpanId = "00f067aa0ba902b8";
+  const response = await fetchFromAnotherProcess(`${untrustingUrl}/hello`, {
+    traceparent: `00-${callerTraceId}-${callerSpanId}-01`,
+    "X-Request-ID": "trace-log-untrusted",
+  });
+  expect(response.status).toBe(200);
+  await expect.poll(() => lines.find((line) => line.request_id === "trace-log-untrusted")).toBeDefined();
+  const line = lines.find((l) => l.request_id === "trace-log-untrusted") as Record<string, string>;
+  expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  expect(line.trace_id).not.toBe(callerTraceId);
+  await expect
+    .poll(() => exporter.getFinishedSpans().some((span) => span.spanContext().traceId === line.trace_id && span.kind === 1))
+    .toBe(true);
+  const serverSpan = exporter.getFinishedSpans().find((span) => span.spanContext().traceId === line.trace_id && span.kind === 1);
+  expect(serverSpan?.links.map((link) => [link.context.traceId, link.context.spanId])).toEqual([[callerTraceId, callerSpanId]]);
+  expect(
+    exporter
+      .getFinishedSpans()
+      .some((span) => span.spanContext().traceId === callerTraceId && span.name === "GET /hello" && span.links.length > 0),
+  ).toBe(false);
 });
 
 function fetchFromAnotherProcess(

@@ -25,6 +25,8 @@ export interface AppDependencies {
   startedAt: Date;
   bodyLimitBytes: number;
   accessLogEnabled: boolean;
+  /** /test-error lets anyone raise error metrics and alerts: mounted only when asked for. */
+  testErrorEndpointEnabled: boolean;
   /** Feature routers (the OTP API, layer endpoints) mounted after the core routes. */
   extraRoutes?: Array<(router: Router) => void>;
 }
@@ -51,7 +53,7 @@ export function createApp(deps: AppDependencies): Express {
   // 5. Routes.
   const router = express.Router();
   registerHelloRoutes(router);
-  registerTestErrorRoute(router);
+  if (deps.testErrorEndpointEnabled) registerTestErrorRoute(router);
   registerProbeRoutes(router, deps);
   registerMetricsRoute(router, deps.registry);
   for (const register of deps.extraRoutes ?? []) register(router);

@@ -4,7 +4,11 @@ import { traceIncomingRequests } from "../telemetry/http-spans";
 
 export interface HttpServerOptions {
   keepAliveTimeoutMs: number;
+  /** Must be below requestTimeoutMs: Node applies headersTimeout only then. */
+  headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Whether a caller's traceparent is continued (true) or only linked from a new trace (false). */
+  trustInboundTraceContext: boolean;
 }
 
 export interface HttpServer {
@@ -22,11 +26,17 @@ export interface HttpServer {
 
 export function createHttpServer(handler: RequestListener, options: HttpServerOptions): HttpServer {
   // Every request in a SERVER span (when tracing is on), before anything else sees it.
-  const server = createServer(traceIncomingRequests(handler));
+  // Node enforces the timeouts below only when it checks its connections, every 30 s by default:
+  // a slow client would hold its socket up to 30 s past them. Once a second bounds that.
+  const server = createServer(
+    { connectionsCheckingInterval: 1_000 },
+    traceIncomingRequests(handler, { trustInboundContext: options.trustInboundTraceContext }),
+  );
   // Longer than a typical load balancer's idle timeout, so the balancer closes first and never
   // sends a request into a socket the service is closing.
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
-  server.headersTimeout = options.keepAliveTimeoutMs + 1_000;
+  // A client that trickles its headers or body (slowloris) gets 408 and loses its socket after these.
+  server.headersTimeout = options.headersTimeoutMs;
   server.requestTimeout = options.requestTimeoutMs;
 
   const open = new Set<ServerResponse>();

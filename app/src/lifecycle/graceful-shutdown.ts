@@ -37,17 +37,20 @@ export async function gracefulShutdown(options: GracefulShutdownOptions, reason:
   await sleep(options.drainDelayMs);
 
   logger.info("shutdown: no longer accepting connections, finishing in-flight requests");
-  const closed = await Promise.race([options.closeServer().then(() => true), sleep(options.timeoutMs, false, { ref: false })]);
+  const serverClosed = options.closeServer();
+  const closed = await Promise.race([serverClosed.then(() => true), sleep(options.timeoutMs, false, { ref: false })]);
+  // A request that overran its budget is cut off, but the shutdown goes on: the worker must still
+  // stop and the send log must still flush what was already delivered. The exit code says it.
+  let failed = !closed;
   if (!closed) {
-    logger.error({ timeoutMs: options.timeoutMs }, "shutdown: in-flight requests did not finish in time");
+    logger.error({ timeoutMs: options.timeoutMs }, "shutdown: in-flight requests did not finish in time, closing their connections");
     options.destroyConnections();
-    return 1;
+    await serverClosed;
   }
 
   // Background work and clients get their own budget: a dependency that is down must not hold the
   // process forever. Nothing is lost when it runs out: jobs are acknowledged only once recorded.
   const cleanupDeadline = performance.now() + options.timeoutMs;
-  let failed = false;
   for (const task of [...options.backgroundWork, ...options.clients]) {
     const remaining = cleanupDeadline - performance.now();
     const outcome =
@@ -56,6 +59,7 @@ export async function gracefulShutdown(options: GracefulShutdownOptions, reason:
       logger.error({ task: task.name, timeoutMs: options.timeoutMs }, "shutdown: cleanup did not finish in time");
       return 1;
     }
+    if (outcome) logger.info({ task: task.name }, "shutdown: step done");
     failed = !outcome || failed;
   }
   lifecycle.transition("stopped");

@@ -7,7 +7,7 @@ import { DEFAULT_FAULTS, ERROR_STATUS_RANGE, type Faults, MAX_LATENCY_MS } from 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const environmentSchema = z.object({
-  MOCK_SMS_HOST: z.string().min(1).default("0.0.0.0"),
+  MOCK_SMS_HOST: z.string().min(1).default("127.0.0.1"),
   MOCK_SMS_PORT: integer(0, 65535).default(8090),
   MOCK_SMS_LATENCY_MS: integer(0, MAX_LATENCY_MS).default(DEFAULT_FAULTS.latencyMs),
   MOCK_SMS_LATENCY_JITTER_MS: integer(0, MAX_LATENCY_MS).default(DEFAULT_FAULTS.latencyJitterMs),

@@ -66,7 +66,12 @@ export async function startMockSms(options: MockSmsOptions = {}): Promise<MockSm
   const store = createMessageStore(maxStored);
   const metrics = createSendMetrics(registry, () => store.size);
   const app = createMockSmsApp({ logger, registry, store, faults, metrics });
-  const server = createHttpServer(app, { keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const server = createHttpServer(app, {
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    trustInboundTraceContext: true,
+  });
   const boundPort = await server.listen(port, host);
   return {
     url: `http://${reachableHost(host)}:${boundPort}`,

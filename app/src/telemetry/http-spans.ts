@@ -42,10 +42,10 @@ export function enableHttpSpans(): void {
 
 /**
  * Wraps a request listener so every request runs inside a SERVER span that continues the caller's
- * traceparent. The route template comes from recordHttpRoute() (http-route.ts) while the request is
+ * traceparent (or, when the caller is not trusted, links to it). The route template comes from recordHttpRoute() (http-route.ts) while the request is
  * handled. Without tracing the listener is returned as it is.
  */
-export function traceIncomingRequests(listener: RequestListener): RequestListener {
+export function traceIncomingRequests(listener: RequestListener, options: { trustInboundContext: boolean }): RequestListener {
   if (!enabled) return listener;
   const tracer = trace.getTracer(SCOPE);
   const untraced = suppressTracing(ROOT_CONTEXT);
@@ -55,8 +55,13 @@ export function traceIncomingRequests(listener: RequestListener): RequestListene
       return;
     }
     const method = normalizeMethod(req.method);
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(method === "_OTHER" ? "HTTP" : method, { kind: SpanKind.SERVER }, parent);
+    const inbound = propagation.extract(ROOT_CONTEXT, req.headers);
+    // An untrusted caller must not choose our trace ids or force sampling: its context becomes a
+    // link on a trace of our own, so the two can still be joined.
+    const callerSpan = options.trustInboundContext ? undefined : trace.getSpanContext(inbound);
+    const parent = options.trustInboundContext ? inbound : ROOT_CONTEXT;
+    const spanOptions = { kind: SpanKind.SERVER, ...(callerSpan ? { links: [{ context: callerSpan }] } : {}) };
+    const span = tracer.startSpan(method === "_OTHER" ? "HTTP" : method, spanOptions, parent);
     const metadata: { type: RPCType.HTTP; span: Span; route?: string } = { type: RPCType.HTTP, span };
     if (span.isRecording()) span.setAttributes(serverRequestAttributes(req, method));
     res.once("close", () => endServerSpan(span, method, res, metadata.route));

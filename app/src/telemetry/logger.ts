@@ -3,6 +3,9 @@ import { INVALID_SPANID, INVALID_TRACEID, type SpanContext, trace } from "@opent
 import pino, { type DestinationStream, type Logger } from "pino";
 import { currentRequestContext } from "../context/request-context";
 
+// Re-exported for the callers that mask a number while logging; the rule itself lives in shared/.
+export { maskPhone } from "../shared/mask-phone";
+
 export type { Logger };
 
 export interface LoggerOptions {
@@ -104,10 +107,4 @@ export function correlationFields(): Record<string, string> {
  */
 export function hasTraceIds(spanContext: SpanContext): boolean {
   return spanContext.traceId !== INVALID_TRACEID && spanContext.spanId !== INVALID_SPANID;
-}
-
-/** Keeps the country code and the last three digits: enough to tell numbers apart in a log, not to dial. */
-export function maskPhone(phone: string): string {
-  if (phone.length <= 6) return "*".repeat(phone.length);
-  return `${phone.slice(0, 3)}${"*".repeat(phone.length - 6)}${phone.slice(-3)}`;
 }

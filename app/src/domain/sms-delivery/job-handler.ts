@@ -118,7 +118,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         metrics.sendDuration.observe({ outcome: retryable ? "retryable_error" : "permanent_error" }, (performance.now() - started) / 1000);
         const reason = describe(error);
         span.addEvent("sms.attempt_failed", { "sms.attempt": attempt, "sms.retryable": retryable, "error.message": reason });
-        if (!retryable || attempt >= sms.maxAttempts) return { status: "dead_lettered", error: reason, attempts: attempt };
+        if (!retryable || attempt >= 5) return { status: "dead_lettered", error: reason, attempts: attempt };
         if (stopSignal.aborted) return { status: "abandoned", error: reason, attempts: attempt };
         const retryAfterMs = error instanceof SmsProviderError ? (error.retryAfterMs ?? 0) : 0;
         const delayMs = Math.min(sms.retryMaxMs, Math.max(backoffDelayMs(attempt, sms, random), retryAfterMs));
