@@ -402,7 +402,7 @@ describe("SMS worker while Redis restarts", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "otp-lab-sms-redis-"));
-    server = await createRedis({ dir, port: await freePort() });
+    server = await createRedis({ dir, port: await freePort(), persistence: false });
     client = createRedisClient({ url: server.url, connectTimeoutMs: 500, commandTimeoutMs: 1_000 }, { logger, name: "sms-outage" });
     if (client.status !== "ready") await once(client, "ready");
   });

@@ -29,10 +29,10 @@ export interface StackOptions {
   dir: string;
   cleanup: Cleanup;
   /**
-   * Redis with an fsync'd append-only file, so a restart keeps the SMS stream, the codes and the
-   * counters, as a production Redis holding a queue must. The devstack's Redis keeps nothing.
+   * Redis keeps its state across a restart or a SIGKILL like the chart's (append-only file, fsync every
+   * second) unless this is false.
    */
-  redisAppendOnly?: boolean;
+  redisPersistence?: boolean;
   mockSms?: { latencyMs?: number; errorRate?: number };
 }
 
@@ -94,9 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const postgres = await createPostgres({ dir, port: await freePort() });
   cleanup.add("postgres", () => postgres.stop());
-  const redis = options.redisAppendOnly
-    ? await createAppendOnlyRedis(dir, await freePort())
-    : await createRedis({ dir, port: await freePort() });
+  const redis = await createRedis({ dir, port: await freePort(), persistence: options.redisPersistence ?? true });
   cleanup.add("redis", () => redis.stop());
 
   const baseEnv = {
@@ -276,48 +274,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         // no group yet: nothing was ever read
       }
       return { length, pending };
-    },
-  };
-}
-
-/** A loopback Redis like the devstack's, but with an fsync'd append-only file that survives a restart. */
-async function createAppendOnlyRedis(dir: string, port: number): Promise<RedisServer> {
-  const dataDir = join(dir, "redis-data");
-  mkdirSync(dataDir, { recursive: true });
-  let server: ManagedProcess | undefined;
-  async function start(): Promise<void> {
-    server = startProcess({
-      name: "redis",
-      command: "redis-server",
-      args: [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--dir",
-        dataDir,
-        "--protected-mode",
-        "yes",
-      ],
-      logFile: join(dir, "redis.log"),
-      detached: true,
-    });
-    await waitForPort(port, { process: server });
-  }
-  await start();
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    pid: () => server?.child.pid,
-    start,
-    stop: async () => {
-      await server?.stop("SIGTERM", 10_000);
     },
   };
 }

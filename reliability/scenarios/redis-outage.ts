@@ -17,7 +17,7 @@ export const redisOutage: Scenario = {
   async run({ workDir, cleanup, size, log }) {
     const rate = size(30, 40);
     const outageMs = size(3_000, 10_000);
-    const stack = await startStack({ dir: workDir, cleanup, redisAppendOnly: true, mockSms: { latencyMs: 5 } });
+    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
     const [tenant] = stack.seed("ro", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
     if (!tenant) throw new Error("no tenant seeded");
     const service = await stack.startService({
@@ -173,7 +173,7 @@ export const redisOutage: Scenario = {
       },
       checks: checks.list,
       notes: [
-        "Redis runs with an fsync'd append-only file (appendfsync always) so the stopped Redis comes back with the SMS stream, the pending codes and the counters; the devstack's Redis keeps nothing, and with it the jobs queued at the moment of the stop would be gone. A Redis holding the job queue needs persistence (or replication) in production too.",
+        "Redis runs as the chart runs it, with an append-only file fsync'd every second (scripts/devstack/redis.ts), so the stopped Redis comes back with the SMS stream, the pending codes and the counters; without persistence the jobs queued at the moment of the stop would be gone. A Redis holding the job queue needs persistence (or replication) in production too.",
         "The client has no offline queue, so a request needing Redis fails at once while it is away; ioredis reconnects with a backoff capped at 2 s, which bounds the recovery.",
         "deliveredWithout200 counts sends whose Lua script ran but whose answer was lost with the connection (the client saw 503, the SMS still went): at-most-once is not promised for the 200 itself.",
       ],
