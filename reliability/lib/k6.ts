@@ -15,10 +15,18 @@ export interface K6Process {
   logFile: string;
 }
 
-export function startK6(options: { dir: string; cleanup: Cleanup; script: string; env: Record<string, string> }): K6Process {
-  const csvFile = join(options.dir, "k6-samples.csv");
-  const summaryFile = join(options.dir, "k6-summary.json");
-  const logFile = join(options.dir, "k6.log");
+export function startK6(options: {
+  dir: string;
+  cleanup: Cleanup;
+  script: string;
+  env: Record<string, string>;
+  /** Distinguishes the files of several k6 runs in one scenario (k6-<name>-samples.csv, …). */
+  name?: string;
+}): K6Process {
+  const stem = options.name ? `k6-${options.name}` : "k6";
+  const csvFile = join(options.dir, `${stem}-samples.csv`);
+  const summaryFile = join(options.dir, `${stem}-summary.json`);
+  const logFile = join(options.dir, `${stem}.log`);
   const env = { ...options.env, SUMMARY_PATH: summaryFile };
   const process_ = startProcess({
     name: "k6",
@@ -56,6 +64,8 @@ export interface K6Sample {
   name: string;
   status: string;
   expected: string;
+  /** The request's own tags (k6's extra_tags column), e.g. rid and phone. */
+  tags: Record<string, string>;
 }
 
 /** The samples of the given metrics from k6's CSV output. */
@@ -63,13 +73,14 @@ export function readK6Csv(file: string, metrics: string[]): K6Sample[] {
   const [header, ...lines] = readFileSync(file, "utf8").split("\n");
   const columns = (header ?? "").split(",");
   const at = (name: string) => columns.indexOf(name);
-  const [iMetric, iTime, iValue, iName, iStatus, iExpected] = [
+  const [iMetric, iTime, iValue, iName, iStatus, iExpected, iExtra] = [
     at("metric_name"),
     at("timestamp"),
     at("metric_value"),
     at("name"),
     at("status"),
     at("expected_response"),
+    at("extra_tags"),
   ];
   const wanted = new Set(metrics);
   const samples: K6Sample[] = [];
@@ -87,7 +98,44 @@ export function readK6Csv(file: string, metrics: string[]): K6Sample[] {
       name: cells[iName] ?? "",
       status: cells[iStatus] ?? "",
       expected: cells[iExpected] ?? "",
+      tags: parseExtraTags(iExtra < 0 ? "" : (cells[iExtra] ?? "")),
     });
   }
   return samples;
+}
+
+/** k6 writes a request's own tags as `key=value&key=value`. */
+function parseExtraTags(text: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const pair of text.split("&")) {
+    const equals = pair.indexOf("=");
+    if (equals > 0) tags[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return tags;
+}
+
+/** One HTTP request k6 made, from its CSV: when it started and ended, its answer and its tags. */
+export interface K6Request {
+  name: string;
+  status: number;
+  startedAt: number;
+  endedAt: number;
+  ms: number;
+  tags: Record<string, string>;
+}
+
+/** The requests named in `names` (k6's `name` tag), from their http_req_duration samples. */
+export function readK6Requests(file: string, names?: string[]): K6Request[] {
+  const wanted = names ? new Set(names) : undefined;
+  return readK6Csv(file, ["http_req_duration"])
+    .filter((sample) => !wanted || wanted.has(sample.name))
+    .map((sample) => ({
+      name: sample.name,
+      status: Number(sample.status) || 0,
+      // The sample's timestamp is taken when the answer is complete.
+      startedAt: sample.at - sample.value,
+      endedAt: sample.at,
+      ms: sample.value,
+      tags: sample.tags,
+    }));
 }

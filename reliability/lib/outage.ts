@@ -2,7 +2,6 @@
 // for a while and started again, and the timeline cut into before / during / after.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type CallResult, call, epochMs, json, type Sampled, sampleEvery } from "./http.ts";
-import type { LoadResult } from "./load.ts";
 
 export interface OutageTimeline {
   stopRequestedAt: number;
@@ -59,7 +58,11 @@ export function firstSampleAfter<T>(samples: Array<Sampled<T>>, from: number, te
  * Milliseconds from `from` until every later request succeeded: the start of the first request after
  * which no request failed. Null when the run ended with a failure.
  */
-export function sustainedRecoveryMs(results: LoadResult[], from: number, ok: (result: LoadResult) => boolean): number | null {
+export function sustainedRecoveryMs<T extends { startedAt: number }>(
+  results: T[],
+  from: number,
+  ok: (result: T) => boolean,
+): number | null {
   const after = results.filter((result) => result.startedAt >= from).sort((a, b) => a.startedAt - b.startedAt);
   if (after.length === 0) return null;
   let lastFailure = -1;
@@ -67,7 +70,7 @@ export function sustainedRecoveryMs(results: LoadResult[], from: number, ok: (re
     if (!ok(result)) lastFailure = index;
   });
   if (lastFailure === after.length - 1) return null;
-  const first = after[lastFailure + 1] as LoadResult;
+  const first = after[lastFailure + 1] as T;
   return Math.max(0, Math.round(first.startedAt - from));
 }
 

@@ -3,9 +3,19 @@ import type { Scenario } from "../lib/scenario.ts";
 import { abuseAndSecrets } from "./abuse-and-secrets.ts";
 import { badInput } from "./bad-input.ts";
 import { postgresOutage } from "./postgres-outage.ts";
+import { redisKilled } from "./redis-killed.ts";
 import { redisOutage } from "./redis-outage.ts";
 import { rollingRestart } from "./rolling-restart.ts";
 import { smsFaults } from "./sms-faults.ts";
 import { workerKilled } from "./worker-killed.ts";
 
-export const SCENARIOS: Scenario[] = [rollingRestart, redisOutage, postgresOutage, smsFaults, workerKilled, badInput, abuseAndSecrets];
+export const SCENARIOS: Scenario[] = [
+  rollingRestart,
+  redisOutage,
+  redisKilled,
+  postgresOutage,
+  smsFaults,
+  workerKilled,
+  badInput,
+  abuseAndSecrets,
+];

@@ -1,0 +1,81 @@
+// Steady send traffic for the failure scenarios (redis-killed, provider-outage, slowloris): a constant
+// arrival rate of OTP sends, each to a fresh number, straight to the service. Every request carries
+// X-Request-ID = <RID_PREFIX>-<iteration> and is tagged with that id and the number, so the orchestrator
+// can read from k6's per-request CSV which sends were accepted and find each one's send-log row (by
+// request id) and its message at the mock provider (by number).
+//
+// MIX=send (default): every iteration sends. MIX=send-verify: even iterations send, odd ones verify a
+// wrong code for a fresh number (422), as a login page's traffic would mix them.
+//
+// Env: BASE_URL, API_KEY, RATE (requests/s), DURATION_S, SUMMARY_PATH, PHONE_PREFIX (4 digits),
+// RID_PREFIX, MIX.
+import exec from "k6/execution";
+import http from "k6/http";
+import type { Options } from "k6/options";
+
+const BASE_URL = required("BASE_URL");
+const RATE = Number(__ENV.RATE ?? "20");
+const DURATION_S = Number(__ENV.DURATION_S ?? "20");
+const PHONE_PREFIX = __ENV.PHONE_PREFIX ?? "1553";
+const RID_PREFIX = __ENV.RID_PREFIX ?? "k6";
+const MIX = __ENV.MIX ?? "send";
+const authorization = `Bearer ${required("API_KEY")}`;
+const phoneBase = Math.floor(Math.random() * 50_000_000);
+
+export const options: Options = {
+  scenarios: {
+    sends: {
+      executor: "constant-arrival-rate",
+      rate: RATE,
+      timeUnit: "1s",
+      duration: `${DURATION_S}s`,
+      preAllocatedVUs: Math.max(10, Math.ceil(RATE * 1.5)),
+      maxVUs: Math.max(50, RATE * 20),
+      gracefulStop: "15s",
+    },
+  },
+  summaryTrendStats: ["avg", "med", "p(95)", "p(99)", "max", "count"],
+  // No thresholds: the orchestrator judges the run.
+};
+
+function required(name: string): string {
+  const value = __ENV[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+export default function send(): void {
+  const index = exec.scenario.iterationInTest;
+  const phone = `+${PHONE_PREFIX}${String((phoneBase + index) % 100_000_000).padStart(8, "0")}`;
+  const rid = `${RID_PREFIX}-${index}`;
+  const headers = { authorization, "content-type": "application/json", "x-request-id": rid };
+  if (MIX === "send-verify" && index % 2 === 1) {
+    http.post(`${BASE_URL}/v1/otp/verify`, JSON.stringify({ phone, code: "000000" }), {
+      headers,
+      tags: { name: "otp-verify", rid, phone },
+      responseCallback: http.expectedStatuses(422),
+      timeout: "10s",
+    });
+    return;
+  }
+  http.post(`${BASE_URL}/v1/otp/send`, JSON.stringify({ phone }), {
+    headers,
+    tags: { name: "otp-send", rid, phone },
+    responseCallback: http.expectedStatuses(200),
+    timeout: "10s",
+  });
+}
+
+export function handleSummary(data: { metrics: Record<string, { values: Record<string, number> }> }): Record<string, string> {
+  const value = (metric: string, stat: string) => data.metrics[metric]?.values[stat] ?? 0;
+  const summary = {
+    iterations: value("iterations", "count"),
+    droppedIterations: value("dropped_iterations", "count"),
+    requests: value("http_reqs", "count"),
+    p99Ms: value("http_req_duration", "p(99)"),
+  };
+  return {
+    stdout: `${JSON.stringify(summary)}\n`,
+    [required("SUMMARY_PATH")]: JSON.stringify(summary, null, 2),
+  };
+}

@@ -1,0 +1,110 @@
+// Did every accepted OTP reach the phone, once? An accepted send is known by its X-Request-ID and its
+// number; its send-log row is found by request id, its message at the mock provider by number and
+// reference (the OTP id). Used by the scenarios that break something under a steady send load.
+import { setTimeout as sleep } from "node:timers/promises";
+import { countBy } from "./load.ts";
+import type { Stack } from "./stack.ts";
+
+export interface AcceptedSend {
+  requestId: string;
+  phone: string;
+}
+
+export interface SendLogRow {
+  otpId: string;
+  requestId: string;
+  status: string;
+  attempts: number;
+  acceptedAt: number;
+  completedAt: number;
+}
+
+/** Every send-log row, by request id. */
+export async function sendLogByRequestId(stack: Stack): Promise<Map<string, SendLogRow>> {
+  const { rows } = await stack.db.query<{
+    otp_id: string;
+    request_id: string;
+    status: string;
+    attempts: number;
+    accepted_at: Date;
+    completed_at: Date;
+  }>("SELECT otp_id, request_id, status, attempts, accepted_at, completed_at FROM otp_send_log");
+  return new Map(
+    rows.map((row) => [
+      row.request_id,
+      {
+        otpId: row.otp_id,
+        requestId: row.request_id,
+        status: row.status,
+        attempts: row.attempts,
+        acceptedAt: row.accepted_at.getTime(),
+        completedAt: row.completed_at.getTime(),
+      },
+    ]),
+  );
+}
+
+/**
+ * Waits until every accepted send has a send-log row and the SMS stream is empty with nothing pending
+ * (or the timeout passes). Resolves with the rows and how long it took.
+ */
+export async function settle(
+  stack: Stack,
+  accepted: AcceptedSend[],
+  timeoutMs: number,
+): Promise<{ rows: Map<string, SendLogRow>; settledAfterMs: number | null }> {
+  const started = Date.now();
+  for (;;) {
+    const rows = await sendLogByRequestId(stack);
+    const backlog = await stack.streamBacklog().catch(() => ({ length: -1, pending: -1 }));
+    const missing = accepted.some((send) => !rows.has(send.requestId));
+    if (!missing && backlog.length === 0 && backlog.pending === 0) return { rows, settledAfterMs: Date.now() - started };
+    if (Date.now() - started > timeoutMs) return { rows, settledAfterMs: null };
+    await sleep(250);
+  }
+}
+
+export interface DeliveryReport {
+  accepted: number;
+  /** A `delivered` row and at least one message at the provider carrying the OTP id. */
+  delivered: number;
+  /** Delivered OTPs the provider holds more than one message for (a re-send it did not recognise). */
+  duplicated: number;
+  /** Accepted sends without a send-log row at all. */
+  withoutRow: number;
+  /** Final statuses of the accepted sends' rows. */
+  statuses: Record<string, number>;
+  /** How many messages the provider holds per accepted OTP (1 is right). */
+  messagesPerOtp: Record<string, number>;
+  /** The request ids of the accepted sends not delivered (the first few). */
+  notDelivered: string[];
+}
+
+/** Checks each accepted send against the send log and the mock provider's inbox of its number. */
+export async function deliveryReport(stack: Stack, accepted: AcceptedSend[], rows: Map<string, SendLogRow>): Promise<DeliveryReport> {
+  const phones = [...new Set(accepted.map((send) => send.phone))];
+  const inboxes = new Map<string, Array<{ reference: string | null }>>();
+  const queue = [...phones];
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let phone = queue.shift(); phone !== undefined; phone = queue.shift()) inboxes.set(phone, await stack.inbox(phone, 100));
+    }),
+  );
+  const perOtp: number[] = [];
+  const notDelivered: string[] = [];
+  for (const send of accepted) {
+    const row = rows.get(send.requestId);
+    const messages = row ? (inboxes.get(send.phone) ?? []).filter((message) => message.reference === row.otpId).length : 0;
+    perOtp.push(messages);
+    if (row?.status !== "delivered" || messages === 0) notDelivered.push(send.requestId);
+  }
+  return {
+    accepted: accepted.length,
+    delivered: accepted.length - notDelivered.length,
+    duplicated: perOtp.filter((count) => count > 1).length,
+    withoutRow: accepted.filter((send) => !rows.has(send.requestId)).length,
+    statuses: countBy(accepted, (send) => rows.get(send.requestId)?.status ?? "no row"),
+    messagesPerOtp: countBy(perOtp, (count) => count),
+    notDelivered: notDelivered.slice(0, 10),
+  };
+}
