@@ -270,7 +270,9 @@ export const valuesSchema = z
               .gt(0)
               .max(1)
               .default(0.5)
-              .describe("SMS_SHED_BACKLOG_AGE_RATIO: refuse sends (503) once the oldest waiting SMS is older than this share of the code TTL"),
+              .describe(
+                "SMS_SHED_BACKLOG_AGE_RATIO: refuse sends (503) once the oldest waiting SMS is older than this share of the code TTL",
+              ),
             maxBacklog: int(1, 10_000_000).default(100_000).describe("SMS_MAX_BACKLOG"),
             shedRetryAfterSeconds: int(1, 3_600).default(30).describe("SMS_SHED_RETRY_AFTER_SECONDS"),
             deadLetterMaxLength: int(100, 10_000_000).default(100_000).describe("SMS_DEAD_LETTER_MAX_LENGTH"),
