@@ -136,6 +136,12 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
     store: createRedisOtpStore(redis, config.sms.streamKey),
     keys,
     lockoutSeconds: config.otp.lockoutSeconds,
+    lockoutMaxSeconds: config.otp.lockoutMaxSeconds,
+    shedding: {
+      maxBacklog: config.sms.maxBacklog,
+      backlogAgeRatio: config.sms.shedBacklogAgeRatio,
+      retryAfterSeconds: config.sms.shedRetryAfterSeconds,
+    },
     outcomes: createOtpMetrics(registry),
   });
   const app = createApp({
