@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startLocalStack } from "./devstack/local-stack.ts";
+import { type LocalStack, startLocalStack } from "./devstack/local-stack.ts";
 
 const repoRoot = join(import.meta.dirname, "..");
 const stateDir = join(repoRoot, ".local", "run");
@@ -11,19 +11,30 @@ mkdirSync(stateDir, { recursive: true });
 // A stable key when DEMO_API_KEY is set; otherwise a fresh one per run, printed below.
 const demoApiKey = process.env.DEMO_API_KEY ?? `otp_demo_${randomBytes(24).toString("base64url")}`;
 
-const stack = await startLocalStack({
-  stateDir,
-  ports: {
-    service: Number(process.env.PORT ?? 8080),
-    mockSms: Number(process.env.MOCK_SMS_PORT ?? 8090),
-    postgres: Number(process.env.LOCAL_POSTGRES_PORT ?? 54329),
-    redis: Number(process.env.LOCAL_REDIS_PORT ?? 63799),
-  },
-  seedArgs: ["--tenants", "0"],
-  seedEnv: { DEMO_API_KEY: demoApiKey },
-  echoServiceLogs: true,
-  serviceEnv: { SHUTDOWN_DRAIN_DELAY_MS: "0", LOG_LEVEL: process.env.LOG_LEVEL ?? "info", LAYER_ENDPOINTS_ENABLED: "true" },
-});
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
+    stateDir,
+    ports: {
+      service: Number(process.env.PORT ?? 8080),
+      mockSms: Number(process.env.MOCK_SMS_PORT ?? 8090),
+      postgres: Number(process.env.LOCAL_POSTGRES_PORT ?? 54329),
+      redis: Number(process.env.LOCAL_REDIS_PORT ?? 63799),
+    },
+    seedArgs: ["--tenants", "0"],
+    seedEnv: { DEMO_API_KEY: demoApiKey },
+    echoServiceLogs: true,
+    serviceEnv: {
+      SHUTDOWN_DRAIN_DELAY_MS: "0",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      LAYER_ENDPOINTS_ENABLED: "true",
+      TEST_ERROR_ENDPOINT_ENABLED: "true",
+    },
+  });
+} catch (error) {
+  process.stderr.write(`make run: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 
 const phone = "+15551230001";
 process.stdout.write(`
@@ -33,6 +44,10 @@ process.stdout.write(`
   redis          ${stack.redisUrl}
   logs           ${stateDir}
   demo API key   ${demoApiKey}
+
+  ON for this local run only (never in production): the unauthenticated /layers/* endpoints
+  (LAYER_ENDPOINTS_ENABLED=true; they read and write PostgreSQL and Redis) and /test-error
+  (TEST_ERROR_ENDPOINT_ENABLED=true; it fires error metrics and alerts). Everything listens on 127.0.0.1.
 
   Send a code:
     curl -s -X POST ${stack.serviceUrl}/v1/otp/send -H 'Authorization: Bearer ${demoApiKey}' -H 'Content-Type: application/json' -d '{"phone":"${phone}"}'

@@ -10,7 +10,7 @@ const COMMANDS = {
   serve: "the HTTP service (and, unless SMS_WORKER_ENABLED=false, the SMS worker)",
   worker: "the SMS worker alone, to scale delivery separately",
   migrate: "apply the SQL migrations, then exit",
-  seed: "create demo tenants: [--tenants N] [--prefix P] [--phone-limit N] [--daily-cap N] [--output FILE]",
+  seed: "create demo tenants: [--tenants N] [--prefix P] [--phone-limit N] [--daily-cap N] [--max-verify-attempts N] [--max-consecutive-failures N] [--failure-window-seconds S] [--output FILE]",
   "mock-sms": "the mock SMS provider (MOCK_SMS_* settings)",
   openapi: "print the OpenAPI document",
 } as const;
@@ -136,6 +136,12 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
     store: createRedisOtpStore(redis, config.sms.streamKey),
     keys,
     lockoutSeconds: config.otp.lockoutSeconds,
+    lockoutMaxSeconds: config.otp.lockoutMaxSeconds,
+    shedding: {
+      maxBacklog: config.sms.maxBacklog,
+      backlogAgeRatio: config.sms.shedBacklogAgeRatio,
+      retryAfterSeconds: config.sms.shedRetryAfterSeconds,
+    },
     outcomes: createOtpMetrics(registry),
   });
   const app = createApp({
@@ -255,7 +261,13 @@ async function runSeed(config: Config, tracing: Tracing, argv: string[]): Promis
   // Logs go to stderr: stdout carries the seeded tenants as JSON for scripts.
   const logger = createLogger({ level: config.log.level, serviceName: config.serviceName, destination: pino.destination(2) });
   const pool = createPostgresPool(config.postgres, { logger, name: "seed", max: 1 });
-  const limits = { phoneSendLimit: args["phone-limit"], dailySendCap: args["daily-cap"] };
+  const limits = {
+    phoneSendLimit: args["phone-limit"],
+    dailySendCap: args["daily-cap"],
+    maxVerifyAttempts: args["max-verify-attempts"],
+    maxConsecutiveFailures: args["max-consecutive-failures"],
+    failureWindowSeconds: args["failure-window-seconds"],
+  };
   const wanted = demoTenants(config.otp.secret, args.prefix, args.tenants, limits);
   const demoKey = process.env.DEMO_API_KEY;
   if (demoKey) wanted.unshift({ name: "demo", apiKey: demoKey, ...limits });

@@ -47,9 +47,14 @@ describe("send and verify", () => {
     expect(verified.status).toBe(200);
     expect(await body(verified)).toEqual({ status: "approved", id: sendBody.id });
 
+    // A used code gets the answer a wrong code gets: nothing says whether a code is pending.
     const replay = await env.verify(tenant, phone, code);
     expect(replay.status).toBe(422);
-    expect(await body(replay)).toMatchObject({ type: "urn:otp-lab:problem:code-expired-or-unknown" });
+    expect(await body(replay)).toMatchObject({
+      type: "urn:otp-lab:problem:code-invalid",
+      detail: "The code is wrong, expired, already used, or was never sent.",
+      attemptsLeft: 4,
+    });
   });
 
   it("a code expires after the tenant's TTL", async () => {
@@ -63,13 +68,13 @@ describe("send and verify", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_600));
       const late = await env.verify(tenant, phone, code);
       expect(late.status).toBe(422);
-      expect(await body(late)).toMatchObject({ type: "urn:otp-lab:problem:code-expired-or-unknown" });
+      expect(await body(late)).toMatchObject({ type: "urn:otp-lab:problem:code-invalid", attemptsLeft: 4 });
     } finally {
       await setTenant(tenant.id, { code_ttl_seconds: 300 });
     }
   });
 
-  it("locks after the tenant's max attempts, and a new code does not unlock", async () => {
+  it("locks after the tenant's max attempts; the lock refuses even the right code and any new send", async () => {
     const [tenant] = env.tenants;
     if (!tenant) throw new Error("no tenant");
     await setTenant(tenant.id, { max_verify_attempts: 3 });
@@ -83,18 +88,19 @@ describe("send and verify", () => {
       expect(first.status).toBe(422);
       expect(await body(first)).toMatchObject({ type: "urn:otp-lab:problem:code-invalid", attemptsLeft: 2 });
       expect(await body(await env.verify(tenant, phone, wrong))).toMatchObject({ attemptsLeft: 1 });
+      // The first lockout lasts OTP_LOCKOUT_SECONDS (default 900).
       const third = await env.verify(tenant, phone, wrong);
       expect(third.status).toBe(429);
-      expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect(await body(third)).toMatchObject({ type: "urn:otp-lab:problem:verification-locked" });
+      expect(third.headers.get("retry-after")).toBe("900");
+      expect(await body(third)).toMatchObject({ type: "urn:otp-lab:problem:verification-locked", retryAfterSeconds: 900 });
       // Even the right code is refused now.
       expect((await env.verify(tenant, phone, code)).status).toBe(429);
 
-      expect((await env.send(tenant, phone)).status).toBe(200);
-      const fresh = await env.latestCode(phone, code);
-      const afterResend = await env.verify(tenant, phone, fresh);
-      expect(afterResend.status).toBe(429);
-      expect(await body(afterResend)).toMatchObject({ type: "urn:otp-lab:problem:verification-locked" });
+      // No new code is sent to a locked number, so none can unlock it either.
+      const resend = await env.send(tenant, phone);
+      expect(resend.status).toBe(429);
+      expect(await body(resend)).toMatchObject({ type: "urn:otp-lab:problem:verification-locked" });
+      expect(env.sms.messages(phone)).toHaveLength(1);
     } finally {
       await setTenant(tenant.id, { max_verify_attempts: 5 });
     }
@@ -165,7 +171,7 @@ describe("tenants and auth", () => {
     const code = await env.latestCode(phone);
     const crossTenant = await env.verify(b, phone, code);
     expect(crossTenant.status).toBe(422);
-    expect(await body(crossTenant)).toMatchObject({ type: "urn:otp-lab:problem:code-expired-or-unknown" });
+    expect(await body(crossTenant)).toMatchObject({ type: "urn:otp-lab:problem:code-invalid" });
     // B's attempt neither consumed nor locked A's code.
     expect((await env.verify(a, phone, code)).status).toBe(200);
   });

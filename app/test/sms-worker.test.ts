@@ -137,6 +137,7 @@ function newJob(overrides: Partial<SmsJob> = {}): SmsJob {
     requestId: randomUUID(),
     traceparent: "",
     acceptedAt: Date.now(),
+    expiresAt: Date.now() + 300_000,
     senderId: "OTPLAB",
     phoneHash: phoneHash(keys, tenantId, phone),
     phoneMasked: maskPhone(phone),

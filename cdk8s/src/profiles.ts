@@ -38,7 +38,13 @@ export const PROFILES: Record<"bench" | "production", Profile> = {
       autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12 },
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
       resources: { requests: { cpu: "500m", memory: "384Mi" }, limits: { memory: "768Mi" } },
-      config: { layerEndpointsEnabled: false, sms: { providerUrl: "https://sms-provider.example.com" } },
+      // The OTP API faces tenants' backends, not our own services: their traceparent is not trusted.
+      config: {
+        layerEndpointsEnabled: false,
+        testErrorEndpointEnabled: false,
+        otel: { trustInboundTraceContext: false },
+        sms: { providerUrl: "https://sms-provider.example.com" },
+      },
       secrets: { existingSecret: "otp-service-secrets" },
       mockSms: { enabled: false },
       postgresql: { enabled: false },

@@ -210,10 +210,15 @@ export const valuesSchema = z
           .boolean()
           .default(false)
           .describe("LAYER_ENDPOINTS_ENABLED: the benchmark's /layers/* endpoints. Never in production."),
+        testErrorEndpointEnabled: z
+          .boolean()
+          .default(false)
+          .describe("TEST_ERROR_ENDPOINT_ENABLED: /test-error, which anyone can call to fire error alerts. Never in production."),
         http: z
           .strictObject({
             keepAliveTimeoutMs: milliseconds(600_000).default(65_000).describe("HTTP_KEEP_ALIVE_TIMEOUT_MS"),
-            requestTimeoutMs: milliseconds(600_000).default(60_000).describe("HTTP_REQUEST_TIMEOUT_MS"),
+            headersTimeoutMs: int(100, 600_000).default(5_000).describe("HTTP_HEADERS_TIMEOUT_MS (below requestTimeoutMs)"),
+            requestTimeoutMs: int(100, 600_000).default(10_000).describe("HTTP_REQUEST_TIMEOUT_MS"),
             bodyLimitBytes: int(256, 1_048_576).default(16_384).describe("HTTP_BODY_LIMIT_BYTES"),
           })
           .prefault({}),
@@ -240,7 +245,8 @@ export const valuesSchema = z
           .prefault({}),
         otp: z
           .strictObject({
-            lockoutSeconds: int(60, 86_400).default(900).describe("OTP_LOCKOUT_SECONDS"),
+            lockoutSeconds: int(60, 86_400).default(900).describe("OTP_LOCKOUT_SECONDS (the first lockout; each further one doubles)"),
+            lockoutMaxSeconds: int(60, 604_800).default(86_400).describe("OTP_LOCKOUT_MAX_SECONDS"),
             tenantCacheTtlMs: milliseconds(3_600_000).default(0).describe("TENANT_CACHE_TTL_MS (0 = no cache)"),
           })
           .prefault({}),
@@ -251,7 +257,6 @@ export const valuesSchema = z
               .default("")
               .describe("SMS_PROVIDER_URL; empty = the in-chart mock (mockSms.enabled), required otherwise."),
             providerTimeoutMs: int(50, 60_000).default(3_000).describe("SMS_PROVIDER_TIMEOUT_MS"),
-            maxAttempts: int(1, 20).default(5).describe("SMS_MAX_ATTEMPTS"),
             retryBaseMs: int(1, 60_000).default(200).describe("SMS_RETRY_BASE_MS"),
             retryMaxMs: int(1, 300_000).default(5_000).describe("SMS_RETRY_MAX_MS"),
             workerConcurrency: int(1, 1_000).default(16).describe("SMS_WORKER_CONCURRENCY"),
@@ -260,6 +265,17 @@ export const valuesSchema = z
             consumerGroup: z.string().min(1).default("sms-workers").describe("SMS_CONSUMER_GROUP"),
             reclaimIdleMs: int(100, 3_600_000).default(30_000).describe("SMS_RECLAIM_IDLE_MS"),
             reclaimIntervalMs: int(50, 600_000).default(5_000).describe("SMS_RECLAIM_INTERVAL_MS"),
+            shedBacklogAgeRatio: z
+              .number()
+              .gt(0)
+              .max(1)
+              .default(0.5)
+              .describe(
+                "SMS_SHED_BACKLOG_AGE_RATIO: refuse sends (503) once the oldest waiting SMS is older than this share of the code TTL",
+              ),
+            maxBacklog: int(1, 10_000_000).default(100_000).describe("SMS_MAX_BACKLOG"),
+            shedRetryAfterSeconds: int(1, 3_600).default(30).describe("SMS_SHED_RETRY_AFTER_SECONDS"),
+            deadLetterMaxLength: int(100, 10_000_000).default(100_000).describe("SMS_DEAD_LETTER_MAX_LENGTH"),
           })
           .prefault({}),
         sendLog: z
@@ -281,6 +297,10 @@ export const valuesSchema = z
               .default("")
               .describe("OTEL_TRACES_SAMPLER; empty = the service's default, parentbased_traceidratio (head sampling)."),
             tracesSamplerArg: z.string().default("").describe("OTEL_TRACES_SAMPLER_ARG; empty = the service's default ratio, 0.1."),
+            trustInboundTraceContext: z
+              .boolean()
+              .default(true)
+              .describe("TRUST_INBOUND_TRACE_CONTEXT: continue callers' traceparent (true) or start own traces linked to it (false)."),
           })
           .prefault({}),
       })

@@ -335,10 +335,14 @@ describe("profile specifics", () => {
     expect(secret("otp-otp-service", "OTP_SECRET").length).toBeGreaterThanOrEqual(32);
   });
 
-  it("production: external databases via the existing Secret, no mock, no layer endpoints", async () => {
+  it("production: external databases via the existing Secret, no mock, no test endpoints, caller trace context not trusted", async () => {
     const objects = await render("production");
     const data = configData(objects);
     expect(data.LAYER_ENDPOINTS_ENABLED).toBe("false");
+    expect(data.TEST_ERROR_ENDPOINT_ENABLED).toBe("false");
+    expect(data.TRUST_INBOUND_TRACE_CONTEXT).toBe("false");
+    // Node ignores a headers timeout that is not below the request timeout.
+    expect(Number(data.HTTP_HEADERS_TIMEOUT_MS)).toBeLessThan(Number(data.HTTP_REQUEST_TIMEOUT_MS));
     expect(data.SMS_PROVIDER_URL).toBe("https://sms-provider.example.com");
     expect(findAll(objects, "StatefulSet")).toEqual([]);
     expect(findAll(objects, "Secret")).toEqual([]);
@@ -351,6 +355,7 @@ describe("profile specifics", () => {
   it("default: production-safe (no layer endpoints) yet self-contained", async () => {
     const objects = await render("default");
     expect(configData(objects).LAYER_ENDPOINTS_ENABLED).toBe("false");
+    expect(configData(objects).TEST_ERROR_ENDPOINT_ENABLED).toBe("false");
     expect(findAll(objects, "StatefulSet").map((object) => object.metadata.name)).toEqual([
       "otp-otp-service-postgresql",
       "otp-otp-service-redis",

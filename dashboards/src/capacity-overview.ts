@@ -295,7 +295,7 @@ export function capacityOverview(): Dashboard {
     .withPanel(
       series({
         title: "OTP sends by outcome",
-        description: "accepted, rate_limited_phone, rate_limited_tenant_daily.",
+        description: "accepted, locked (verification locked: no SMS), shed_backlog_length and shed_backlog_age (503: the SMS could not arrive in time), rate_limited_phone, rate_limited_tenant_daily.",
         unit: "ops",
         w: 12,
         queries: [{ expr: rate("otp_sends_total", SERVICE, ["outcome"]), legend: "{{outcome}}" }],
@@ -304,7 +304,7 @@ export function capacityOverview(): Dashboard {
     .withPanel(
       series({
         title: "OTP verifications by outcome",
-        description: "approved, invalid, expired_or_unknown, locked.",
+        description: "approved, invalid (a wrong code or none pending: the API does not tell them apart), locked.",
         unit: "ops",
         w: 12,
         queries: [{ expr: rate("otp_verifies_total", SERVICE, ["outcome"]), legend: "{{outcome}}" }],

@@ -50,7 +50,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stack = await startLocalStack({
     stateDir,
     ports,
-    serviceEnv: { LAYER_ENDPOINTS_ENABLED: "true", LOG_LEVEL: "warn", ACCESS_LOG_ENABLED: "false", SHUTDOWN_DRAIN_DELAY_MS: "0" },
+    serviceEnv: {
+      LAYER_ENDPOINTS_ENABLED: "true",
+      TEST_ERROR_ENDPOINT_ENABLED: "true",
+      LOG_LEVEL: "warn",
+      ACCESS_LOG_ENABLED: "false",
+      SHUTDOWN_DRAIN_DELAY_MS: "0",
+    },
     seedArgs: ["--tenants", "1", "--prefix", "dash", "--phone-limit", "1000000", "--daily-cap", "100000000"],
   });
   lap("stack ready");

@@ -54,7 +54,7 @@ export interface PgbenchTarget {
 /** The service's own queries, prepared, from 16 clients: the same SELECT and the same single-row INSERT. */
 export async function pgbench(target: PgbenchTarget, seconds: number): Promise<Baseline[]> {
   const scripts = {
-    "pgbench-select": `SELECT id, name, code_length, code_ttl_seconds, max_verify_attempts, phone_send_limit, phone_send_window_seconds, daily_send_cap, sender_id, message_template FROM tenants WHERE api_key_hash = '${target.apiKeyHash}';\n`,
+    "pgbench-select": `SELECT id, name, code_length, code_ttl_seconds, max_verify_attempts, max_consecutive_failures, failure_window_seconds, phone_send_limit, phone_send_window_seconds, daily_send_cap, sender_id, message_template FROM tenants WHERE api_key_hash = '${target.apiKeyHash}';\n`,
     "pgbench-insert":
       "INSERT INTO tenant_settings_for_insert_new (tenant_name, code_length, code_ttl_seconds, max_verify_attempts, sender_id, message_template) VALUES ('pgbench', 6, 300, 5, 'OTPLAB', 'Your verification code is {code}');\n",
   };

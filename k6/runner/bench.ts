@@ -148,6 +148,7 @@ try {
   stopBare = () => bare.stop();
   await waitForPort(bareHelloPort, { process: bare });
   progress.log(`stack up: service ${stack.serviceUrl}, PostgreSQL :${ports.postgres}, Redis :${ports.redis}, mock SMS :${ports.mockSms}`);
+  progress.log("LAYER_ENDPOINTS_ENABLED=true: the unauthenticated /layers/* endpoints are on for the ladder (never in production)");
 
   // Physical limits first, on a quiet host.
   progress.update("baselines: redis-benchmark SET/GET…");

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
-import { freePort } from "./ports.ts";
+import { assertPortsFree, freePort } from "./ports.ts";
 import { createPostgres, type PostgresServer } from "./postgres.ts";
 import { createRedis, type RedisServer } from "./redis.ts";
 
@@ -63,6 +63,7 @@ export interface ServiceVariant {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  await assertPortsFree(options.ports);
   chmodSync(options.stateDir, 0o755);
   const postgres = await createPostgres({
     dir: options.stateDir,

@@ -10,6 +10,10 @@ const schema = z.object({
     .default("demo-tenant"),
   "phone-limit": z.coerce.number().int().min(1).optional(),
   "daily-cap": z.coerce.number().int().min(1).optional(),
+  // The same bounds as the tenants table's CHECKs, so a bad value fails here with its flag's name.
+  "max-verify-attempts": z.coerce.number().int().min(1).max(20).optional(),
+  "max-consecutive-failures": z.coerce.number().int().min(1).max(100).optional(),
+  "failure-window-seconds": z.coerce.number().int().min(86_400).max(31_536_000).optional(),
   output: z.string().min(1).optional(),
 });
 
@@ -23,6 +27,9 @@ export function parseSeedArguments(argv: string[]): SeedArguments {
       prefix: { type: "string" },
       "phone-limit": { type: "string" },
       "daily-cap": { type: "string" },
+      "max-verify-attempts": { type: "string" },
+      "max-consecutive-failures": { type: "string" },
+      "failure-window-seconds": { type: "string" },
       output: { type: "string" },
     },
     strict: true,

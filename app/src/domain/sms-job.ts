@@ -12,6 +12,8 @@ export interface SmsJob {
   traceparent: string;
   /** Epoch milliseconds at which the send was accepted (the 200 to the caller). */
   acceptedAt: number;
+  /** Epoch milliseconds at which the code expires. */
+  expiresAt: number;
   senderId: string;
   phoneHash: string;
   phoneMasked: string;
@@ -52,6 +54,7 @@ export function sealJob(job: SmsJob, keys: SecretKeys): SmsJobFields {
     requestId: job.requestId,
     traceparent: job.traceparent,
     acceptedAt: String(job.acceptedAt),
+    expiresAt: String(job.expiresAt),
     senderId: job.senderId,
     phoneHash: job.phoneHash,
     phoneMasked: job.phoneMasked,
@@ -76,6 +79,7 @@ export function openJob(fields: SmsJobFields, keys: SecretKeys): SmsJob {
     requestId: fields.requestId as string,
     traceparent: fields.traceparent ?? "",
     acceptedAt: Number(fields.acceptedAt),
+    expiresAt: Number(fields.expiresAt),
     senderId: fields.senderId as string,
     phoneHash: fields.phoneHash as string,
     phoneMasked: fields.phoneMasked as string,

@@ -5,7 +5,12 @@ export interface Tenant {
   name: string;
   codeLength: number;
   codeTtlSeconds: number;
+  /** Failures that lock a number for an escalating lockout. */
   maxVerifyAttempts: number;
+  /** Consecutive failures (reset only by a success) that lock a number for the rest of the failure window. */
+  maxConsecutiveFailures: number;
+  /** How long a number's failure state lives after its last counted failure. */
+  failureWindowSeconds: number;
   phoneSendLimit: number;
   phoneSendWindowSeconds: number;
   dailySendCap: number;

@@ -36,4 +36,7 @@ export const problemSchema = z
     requestId: z.string().optional(),
     traceId: z.string().optional(),
   })
-  .meta({ id: "Problem", description: "RFC 9457 problem details; some types add members (errors, attemptsLeft, retryAfterSeconds)." });
+  .meta({
+    id: "Problem",
+    description: "RFC 9457 problem details; some types add members (errors, attemptsLeft, scope, retryAfterSeconds).",
+  });

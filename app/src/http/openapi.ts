@@ -38,7 +38,8 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           operationId: "sendOtp",
           summary: "Send a code to a phone number",
           description:
-            "Stores an HMAC of a fresh code with the tenant's TTL and queues the SMS; answers before the SMS is sent. The code is never returned.",
+            "Stores an HMAC of a fresh code with the tenant's TTL and queues the SMS; answers before the SMS is sent. The code is never returned. " +
+            "Refused without sending anything while the number is locked by failed verifications, and while the SMS backlog is too long or too old for a code sent now to arrive in time.",
           parameters: [headerRequestId],
           requestBody: { required: true, content: json("SendRequest") },
           responses: {
@@ -46,8 +47,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
             "400": problem("Malformed body or invalid phone number"),
             "401": problem("Missing or wrong API key"),
             "415": problem("Body is not application/json"),
-            "429": problem("Per-phone or daily tenant limit reached; see Retry-After"),
-            "503": problem("A dependency is unavailable; retry later"),
+            "429": problem(
+              "urn:otp-lab:problem:rate-limited: per-phone or daily tenant limit reached (scope); " +
+                "urn:otp-lab:problem:verification-locked: the number is locked after failed verifications, so no code is sent. See Retry-After",
+            ),
+            "503": problem(
+              "urn:otp-lab:problem:delivery-backlog: SMS delivery is backlogged, the send is shed rather than accepted late; " +
+                "or a dependency is unavailable. Retry after Retry-After",
+            ),
           },
         },
       },
@@ -55,7 +62,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         post: {
           operationId: "verifyOtp",
           summary: "Verify a code",
-          description: "Single use. Failed attempts count across codes; after the tenant's maximum the number is locked.",
+          description:
+            "Single use. A wrong code and a number with no pending code (expired, used or never sent) get the same answer and both count as a failure. " +
+            "Failures count per number across codes: after the tenant's max_verify_attempts the number is locked for an escalating time (doubling up to a cap), " +
+            "after max_consecutive_failures without a success (at most 100) for the tenant's failure window; a success resets the count. " +
+            "A caller learns whether the code it sent was right, how many attempts are left before the next lockout (attemptsLeft), " +
+            "and when a lockout ends (Retry-After); it cannot learn whether a code is pending for a number.",
           parameters: [headerRequestId],
           requestBody: { required: true, content: json("VerifyRequest") },
           responses: {
@@ -63,8 +75,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
             "400": problem("Malformed body, invalid phone number or code format"),
             "401": problem("Missing or wrong API key"),
             "415": problem("Body is not application/json"),
-            "422": problem("Wrong code (attemptsLeft), or no code pending (expired, used or never sent)"),
-            "429": problem("Locked after too many failed attempts; see Retry-After"),
+            "422": problem(
+              "urn:otp-lab:problem:code-invalid: the code is wrong, or none is pending; the two are indistinguishable. attemptsLeft: failures left before the next lockout",
+            ),
+            "429": problem(
+              "urn:otp-lab:problem:verification-locked: locked after too many failed attempts; the code is not compared and the attempt is not counted. See Retry-After",
+            ),
             "503": problem("A dependency is unavailable; retry later"),
           },
         },

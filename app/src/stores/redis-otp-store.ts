@@ -1,7 +1,7 @@
 // OtpStore on Redis: each flow is one Lua script, so checks and writes are atomic in one round trip.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { IssueRequest, IssueResult, OtpStore, RateLimitScope, VerifyRequest, VerifyResult } from "../domain/otp/otp-store";
+import type { IssueRequest, IssueResult, OtpStore, RateLimitScope, ShedReason, VerifyRequest, VerifyResult } from "../domain/otp/otp-store";
 import { type RedisClient, withRedis } from "./redis";
 
 /** Same depth from src/stores and dist/stores, so both find the scripts. */
@@ -18,7 +18,7 @@ declare module "ioredis" {
 
 export function createRedisOtpStore(redis: RedisClient, streamKey: string): OtpStore {
   // defineCommand sends EVALSHA and falls back to EVAL once when the script cache is empty.
-  redis.defineCommand("issueOtp", { numberOfKeys: 4, lua: readFileSync(join(LUA_DIR, "issue-otp.lua"), "utf8") });
+  redis.defineCommand("issueOtp", { numberOfKeys: 5, lua: readFileSync(join(LUA_DIR, "issue-otp.lua"), "utf8") });
   redis.defineCommand("verifyOtp", { numberOfKeys: 2, lua: readFileSync(join(LUA_DIR, "verify-otp.lua"), "utf8") });
 
   return {
@@ -29,6 +29,7 @@ export function createRedisOtpStore(redis: RedisClient, streamKey: string): OtpS
           request.phoneRateKey,
           request.tenantDailyKey,
           streamKey,
+          request.failuresKey,
           request.codeHmac,
           request.otpId,
           request.ttlSeconds,
@@ -36,26 +37,43 @@ export function createRedisOtpStore(redis: RedisClient, streamKey: string): OtpS
           request.phoneSendWindowSeconds,
           request.dailySendCap,
           request.dailyKeyTtlSeconds,
+          request.maxBacklog,
+          request.maxBacklogAgeMs,
           ...Object.entries(request.job).flat(),
         ),
       );
-      if (reply[0] === "accepted") return { outcome: "accepted" };
-      return { outcome: "rate_limited", scope: reply[1] as RateLimitScope, retryAfterSeconds: Number(reply[2]) };
+      switch (reply[0]) {
+        case "accepted":
+          return { outcome: "accepted" };
+        case "locked":
+          return { outcome: "locked", retryAfterSeconds: Number(reply[1]) };
+        case "shed":
+          return { outcome: "shed", reason: reply[1] as ShedReason };
+        default:
+          return { outcome: "rate_limited", scope: reply[1] as RateLimitScope, retryAfterSeconds: Number(reply[2]) };
+      }
     },
 
     async verify(request: VerifyRequest): Promise<VerifyResult> {
       const reply = await withRedis(() =>
-        redis.verifyOtp(request.otpKey, request.attemptsKey, request.codeHmac, request.maxAttempts, request.lockoutSeconds),
+        redis.verifyOtp(
+          request.otpKey,
+          request.failuresKey,
+          request.codeHmac,
+          request.failuresPerLockout,
+          request.maxConsecutiveFailures,
+          request.lockoutSeconds,
+          request.lockoutMaxSeconds,
+          request.failureWindowSeconds,
+        ),
       );
       switch (reply[0]) {
         case "approved":
           return { outcome: "approved", otpId: String(reply[1]) };
-        case "invalid":
-          return { outcome: "invalid", attemptsLeft: Number(reply[1]) };
         case "locked":
           return { outcome: "locked", retryAfterSeconds: Number(reply[1]) };
         default:
-          return { outcome: "expired_or_unknown" };
+          return { outcome: "invalid", attemptsLeft: Number(reply[1]) };
       }
     },
   };

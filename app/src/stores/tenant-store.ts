@@ -13,6 +13,8 @@ interface TenantRow {
   code_length: number;
   code_ttl_seconds: number;
   max_verify_attempts: number;
+  max_consecutive_failures: number;
+  failure_window_seconds: number;
   phone_send_limit: number;
   phone_send_window_seconds: number;
   daily_send_cap: number;
@@ -23,8 +25,8 @@ interface TenantRow {
 const SELECT_BY_KEY_HASH = {
   // Named, so PostgreSQL parses and plans it once per connection.
   name: "tenant-by-api-key-hash",
-  text: `SELECT id, name, code_length, code_ttl_seconds, max_verify_attempts, phone_send_limit,
-                phone_send_window_seconds, daily_send_cap, sender_id, message_template
+  text: `SELECT id, name, code_length, code_ttl_seconds, max_verify_attempts, max_consecutive_failures,
+                failure_window_seconds, phone_send_limit, phone_send_window_seconds, daily_send_cap, sender_id, message_template
            FROM tenants WHERE api_key_hash = $1`,
 };
 
@@ -46,6 +48,8 @@ function toTenant(row: TenantRow): Tenant {
     codeLength: row.code_length,
     codeTtlSeconds: row.code_ttl_seconds,
     maxVerifyAttempts: row.max_verify_attempts,
+    maxConsecutiveFailures: row.max_consecutive_failures,
+    failureWindowSeconds: row.failure_window_seconds,
     phoneSendLimit: row.phone_send_limit,
     phoneSendWindowSeconds: row.phone_send_window_seconds,
     dailySendCap: row.daily_send_cap,

@@ -4,13 +4,13 @@ import type { OtpOutcomeCounter } from "../domain/otp/otp-service";
 export function createOtpMetrics(registry: Registry): OtpOutcomeCounter {
   const sends = new Counter({
     name: "otp_sends_total",
-    help: "OTP send requests by outcome (accepted, rate_limited_phone, rate_limited_tenant_daily).",
+    help: "OTP send requests by outcome (accepted, locked, shed_backlog_length, shed_backlog_age, rate_limited_phone, rate_limited_tenant_daily).",
     labelNames: ["outcome"],
     registers: [registry],
   });
   const verifies = new Counter({
     name: "otp_verifies_total",
-    help: "OTP verifications by outcome (approved, invalid, expired_or_unknown, locked).",
+    help: "OTP verifications by outcome (approved, invalid: a wrong code or none pending, locked).",
     labelNames: ["outcome"],
     registers: [registry],
   });

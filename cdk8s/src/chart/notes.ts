@@ -29,6 +29,10 @@ WARNING: SMS go to the in-cluster MOCK provider ({{ $fullname }}-mock-sms); nobo
 
 WARNING: the benchmark's /layers/* endpoints are ON (config.layerEndpointsEnabled). Never in production.
 {{- end }}
+{{- if .Values.config.testErrorEndpointEnabled }}
+
+WARNING: /test-error is ON (config.testErrorEndpointEnabled): anyone reaching the service can fire error alerts.
+{{- end }}
 {{- if or .Values.postgresql.enabled .Values.redis.enabled }}
 
 NOTE: PostgreSQL and/or Redis run in-cluster as single-replica StatefulSets, meant for benchmarks.

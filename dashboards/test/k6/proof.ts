@@ -80,7 +80,7 @@ export function send(): void {
   expect(http.post(`${BASE_URL}/v1/otp/send`, body, { headers: auth, tags: { name: "otp-send" } }), 200);
 }
 export function verify(): void {
-  // A number with no code sent: 422 "expired or unknown", counted in otp_verifies_total.
+  // A number with no code sent: 422, answered like a wrong code and counted in otp_verifies_total as invalid.
   const body = JSON.stringify({ phone: phone(), code: "123456" });
   const response = http.post(`${BASE_URL}/v1/otp/verify`, body, { headers: auth, tags: { name: "otp-verify" }, ...ok(422) });
   expect(response, 422);

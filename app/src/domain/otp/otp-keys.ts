@@ -2,8 +2,8 @@
 
 export const otpKeys = {
   code: (tenantId: string, phoneHash: string) => `otp:code:${tenantId}:${phoneHash}`,
-  /** Failed attempts outlive any one code: a new code must not reset them (NIST SP 800-63B-4 §3.1.3.2). */
-  attempts: (tenantId: string, phoneHash: string) => `otp:attempts:${tenantId}:${phoneHash}`,
+  /** Failures outlive any one code: a new code must not reset them (NIST SP 800-63B-4 §3.1.3.2, §3.2.2). */
+  failures: (tenantId: string, phoneHash: string) => `otp:failures:${tenantId}:${phoneHash}`,
   phoneRate: (tenantId: string, phoneHash: string) => `otp:rate:phone:${tenantId}:${phoneHash}`,
   tenantDaily: (tenantId: string, day: string) => `otp:rate:day:${tenantId}:${day}`,
 };

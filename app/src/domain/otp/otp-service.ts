@@ -5,7 +5,7 @@ import { codeHmac, phoneHash, type SecretKeys } from "../secrets";
 import { sealJob } from "../sms-job";
 import type { Tenant } from "../tenant";
 import { generateCode, renderMessage } from "./codes";
-import { RateLimitedError } from "./otp-errors";
+import { DeliveryBacklogError, RateLimitedError, VerificationLockedError } from "./otp-errors";
 import { otpKeys, utcDay } from "./otp-keys";
 import type { OtpStore, VerifyResult } from "./otp-store";
 
@@ -24,10 +24,21 @@ export interface OtpOutcomeCounter {
   verify(outcome: string): void;
 }
 
+/** When a send is refused because its SMS would arrive too late (see SMS_SHED_* and SMS_MAX_BACKLOG). */
+export interface SheddingPolicy {
+  maxBacklog: number;
+  /** Share of the tenant's code TTL the oldest undelivered job may have waited. */
+  backlogAgeRatio: number;
+  retryAfterSeconds: number;
+}
+
 export interface OtpServiceOptions {
   store: OtpStore;
   keys: SecretKeys;
+  /** The first lockout; each further one of the same number doubles, up to lockoutMaxSeconds. */
   lockoutSeconds: number;
+  lockoutMaxSeconds: number;
+  shedding: SheddingPolicy;
   outcomes?: OtpOutcomeCounter;
   now?: () => Date;
 }
@@ -46,6 +57,7 @@ export function createOtpService(options: OtpServiceOptions): OtpService {
       const code = generateCode(tenant.codeLength);
       const hashedPhone = phoneHash(options.keys, tenant.id, phone);
       const { day, secondsLeft } = utcDay(acceptedAt);
+      const expiresAt = acceptedAt.getTime() + tenant.codeTtlSeconds * 1000;
       const job = sealJob(
         {
           otpId,
@@ -53,6 +65,7 @@ export function createOtpService(options: OtpServiceOptions): OtpService {
           requestId: context.requestId,
           traceparent: context.traceparent,
           acceptedAt: acceptedAt.getTime(),
+          expiresAt,
           senderId: tenant.senderId,
           phoneHash: hashedPhone,
           phoneMasked: maskPhone(phone),
@@ -66,31 +79,45 @@ export function createOtpService(options: OtpServiceOptions): OtpService {
         otpKey: otpKeys.code(tenant.id, hashedPhone),
         phoneRateKey: otpKeys.phoneRate(tenant.id, hashedPhone),
         tenantDailyKey: otpKeys.tenantDaily(tenant.id, day),
+        failuresKey: otpKeys.failures(tenant.id, hashedPhone),
         codeHmac: codeHmac(options.keys, tenant.id, phone, code),
         ttlSeconds: tenant.codeTtlSeconds,
         phoneSendLimit: tenant.phoneSendLimit,
         phoneSendWindowSeconds: tenant.phoneSendWindowSeconds,
         dailySendCap: tenant.dailySendCap,
         dailyKeyTtlSeconds: secondsLeft + 60,
+        maxBacklog: options.shedding.maxBacklog,
+        maxBacklogAgeMs: Math.floor(options.shedding.backlogAgeRatio * tenant.codeTtlSeconds * 1000),
         job,
       });
-      if (result.outcome === "rate_limited") {
-        options.outcomes?.send(`rate_limited_${result.scope}`);
-        throw new RateLimitedError(result.scope, result.retryAfterSeconds);
+      switch (result.outcome) {
+        case "locked":
+          options.outcomes?.send("locked");
+          throw new VerificationLockedError(result.retryAfterSeconds);
+        case "shed":
+          options.outcomes?.send(`shed_${result.reason}`);
+          throw new DeliveryBacklogError(result.reason, options.shedding.retryAfterSeconds);
+        case "rate_limited":
+          options.outcomes?.send(`rate_limited_${result.scope}`);
+          throw new RateLimitedError(result.scope, result.retryAfterSeconds);
       }
       options.outcomes?.send("accepted");
-      return { id: otpId, expiresAt: new Date(acceptedAt.getTime() + tenant.codeTtlSeconds * 1000) };
+      return { id: otpId, expiresAt: new Date(expiresAt) };
     },
 
     async verify(tenant, phone, code) {
       const hashedPhone = phoneHash(options.keys, tenant.id, phone);
       const result = await options.store.verify({
         otpKey: otpKeys.code(tenant.id, hashedPhone),
-        attemptsKey: otpKeys.attempts(tenant.id, hashedPhone),
-        // Only HMACs are compared, so how long a comparison takes says nothing about the code.
+        failuresKey: otpKeys.failures(tenant.id, hashedPhone),
+        // Only HMACs are compared, so how long a comparison takes says nothing about the code. The HMAC
+        // is computed whether or not a code is pending, so timing does not tell the two apart either.
         codeHmac: codeHmac(options.keys, tenant.id, phone, code),
-        maxAttempts: tenant.maxVerifyAttempts,
+        failuresPerLockout: tenant.maxVerifyAttempts,
+        maxConsecutiveFailures: tenant.maxConsecutiveFailures,
         lockoutSeconds: options.lockoutSeconds,
+        lockoutMaxSeconds: options.lockoutMaxSeconds,
+        failureWindowSeconds: tenant.failureWindowSeconds,
       });
       options.outcomes?.verify(result.outcome);
       return result;

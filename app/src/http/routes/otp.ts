@@ -1,7 +1,7 @@
 // The public OTP API: send a code, verify a code.
 import { context as otelContext, propagation } from "@opentelemetry/api";
 import type { Router } from "express";
-import { RateLimitedError } from "../../domain/otp/otp-errors";
+import { DeliveryBacklogError, RateLimitedError, VerificationLockedError } from "../../domain/otp/otp-errors";
 import type { OtpService } from "../../domain/otp/otp-service";
 import type { TenantDirectory } from "../../domain/tenant";
 import { sendRequestSchema, verifyRequestSchema } from "../api-schemas";
@@ -13,9 +13,12 @@ import { parseRequest } from "../validation";
 export const OtpProblemType = {
   rateLimited: "urn:otp-lab:problem:rate-limited",
   codeInvalid: "urn:otp-lab:problem:code-invalid",
-  codeExpired: "urn:otp-lab:problem:code-expired-or-unknown",
   locked: "urn:otp-lab:problem:verification-locked",
+  deliveryBacklog: "urn:otp-lab:problem:delivery-backlog",
 } as const;
+
+// One text for a wrong code and for no pending code: the answer must not say whether a code is pending.
+const CODE_INVALID_DETAIL = "The code is wrong, expired, already used, or was never sent.";
 
 export interface OtpRouteDependencies {
   tenants: TenantDirectory;
@@ -32,13 +35,7 @@ export function registerOtpRoutes(router: Router, deps: OtpRouteDependencies): v
         const sent = await deps.otp.send(tenant, phone, { requestId: res.locals.requestId as string, traceparent: currentTraceparent() });
         res.status(200).json({ id: sent.id, expiresAt: sent.expiresAt.toISOString() });
       } catch (error) {
-        if (!(error instanceof RateLimitedError)) throw error;
-        throw new HttpProblem(429, "Too Many Requests", {
-          type: OtpProblemType.rateLimited,
-          detail: error.message,
-          extensions: { scope: error.scope, retryAfterSeconds: error.retryAfterSeconds },
-          headers: { "Retry-After": String(error.retryAfterSeconds) },
-        });
+        throw sendProblem(error);
       }
     },
   });
@@ -56,23 +53,44 @@ export function registerOtpRoutes(router: Router, deps: OtpRouteDependencies): v
         case "invalid":
           throw new HttpProblem(422, "Invalid Code", {
             type: OtpProblemType.codeInvalid,
-            detail: `The code does not match. ${result.attemptsLeft} attempt(s) left.`,
+            detail: CODE_INVALID_DETAIL,
             extensions: { attemptsLeft: result.attemptsLeft },
           });
-        case "expired_or_unknown":
-          throw new HttpProblem(422, "Code Expired or Unknown", {
-            type: OtpProblemType.codeExpired,
-            detail: "No code is pending for this number: it expired, was already used, or was never sent.",
-          });
         case "locked":
-          throw new HttpProblem(429, "Verification Locked", {
-            type: OtpProblemType.locked,
-            detail: "Too many failed attempts for this number. A new code does not unlock it.",
-            extensions: { retryAfterSeconds: result.retryAfterSeconds },
-            headers: { "Retry-After": String(result.retryAfterSeconds) },
-          });
+          throw lockedProblem(result.retryAfterSeconds);
       }
     },
+  });
+}
+
+/** The problem for a refused send; anything else is not an expected failure and goes up unchanged. */
+function sendProblem(error: unknown): unknown {
+  if (error instanceof VerificationLockedError) return lockedProblem(error.retryAfterSeconds);
+  if (error instanceof DeliveryBacklogError) {
+    return new HttpProblem(503, "Service Unavailable", {
+      type: OtpProblemType.deliveryBacklog,
+      detail: "SMS delivery is backlogged; a code sent now could expire before it arrives. Retry later.",
+      extensions: { retryAfterSeconds: error.retryAfterSeconds },
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+    });
+  }
+  if (error instanceof RateLimitedError) {
+    return new HttpProblem(429, "Too Many Requests", {
+      type: OtpProblemType.rateLimited,
+      detail: error.message,
+      extensions: { scope: error.scope, retryAfterSeconds: error.retryAfterSeconds },
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+    });
+  }
+  return error;
+}
+
+function lockedProblem(retryAfterSeconds: number): HttpProblem {
+  return new HttpProblem(429, "Verification Locked", {
+    type: OtpProblemType.locked,
+    detail: "Too many failed attempts for this number. A new code does not unlock it, and no code is sent to it until the lock ends.",
+    extensions: { retryAfterSeconds },
+    headers: { "Retry-After": String(retryAfterSeconds) },
   });
 }
 
