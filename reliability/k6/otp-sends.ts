@@ -8,9 +8,11 @@
 // wrong code for a fresh number (422), as a login page's traffic would mix them.
 //
 // Env: BASE_URL, API_KEY, RATE (requests/s), DURATION_S, SUMMARY_PATH, PHONE_PREFIX (4 digits),
-// RID_PREFIX, MIX.
+// RID_PREFIX, MIX. A refused send also adds an otp_send_refused sample tagged with its problem type,
+// content type and Retry-After (the CSV holds no bodies or headers).
 import exec from "k6/execution";
 import http from "k6/http";
+import { Counter } from "k6/metrics";
 import type { Options } from "k6/options";
 
 const BASE_URL = required("BASE_URL");
@@ -21,6 +23,8 @@ const RID_PREFIX = __ENV.RID_PREFIX ?? "k6";
 const MIX = __ENV.MIX ?? "send";
 const authorization = `Bearer ${required("API_KEY")}`;
 const phoneBase = Math.floor(Math.random() * 50_000_000);
+/** One sample per refused send (any status but 200), tagged with its id, problem type and Retry-After. */
+const refused = new Counter("otp_send_refused");
 
 export const options: Options = {
   scenarios: {
@@ -58,12 +62,27 @@ export default function send(): void {
     });
     return;
   }
-  http.post(`${BASE_URL}/v1/otp/send`, JSON.stringify({ phone }), {
+  const answer = http.post(`${BASE_URL}/v1/otp/send`, JSON.stringify({ phone }), {
     headers,
     tags: { name: "otp-send", rid, phone },
     responseCallback: http.expectedStatuses(200),
     timeout: "10s",
   });
+  if (answer.status !== 200) {
+    let type = "none";
+    try {
+      type = String((answer.json() as { type?: string }).type ?? "none");
+    } catch {
+      // not JSON
+    }
+    refused.add(1, {
+      rid,
+      status: String(answer.status),
+      problem_type: type,
+      content_type: String(answer.headers["Content-Type"] ?? "none"),
+      retry_after: String(answer.headers["Retry-After"] ?? "none"),
+    });
+  }
 }
 
 export function handleSummary(data: { metrics: Record<string, { values: Record<string, number> }> }): Record<string, string> {

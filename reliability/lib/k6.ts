@@ -139,3 +139,23 @@ export function readK6Requests(file: string, names?: string[]): K6Request[] {
       tags: sample.tags,
     }));
 }
+
+/** A send the service refused, as k6's otp_send_refused samples describe it. */
+export interface K6Refusal {
+  rid: string;
+  status: number;
+  problemType: string;
+  contentType: string;
+  /** "none" when the answer had no Retry-After. */
+  retryAfter: string;
+}
+
+export function readK6Refusals(file: string): K6Refusal[] {
+  return readK6Csv(file, ["otp_send_refused"]).map((sample) => ({
+    rid: sample.tags.rid ?? "",
+    status: Number(sample.tags.status ?? sample.status) || 0,
+    problemType: sample.tags.problem_type ?? "",
+    contentType: sample.tags.content_type ?? "",
+    retryAfter: sample.tags.retry_after ?? "none",
+  }));
+}

@@ -3,6 +3,7 @@ import type { Scenario } from "../lib/scenario.ts";
 import { abuseAndSecrets } from "./abuse-and-secrets.ts";
 import { badInput } from "./bad-input.ts";
 import { postgresOutage } from "./postgres-outage.ts";
+import { providerOutage } from "./provider-outage.ts";
 import { redisKilled } from "./redis-killed.ts";
 import { redisOutage } from "./redis-outage.ts";
 import { rollingRestart } from "./rolling-restart.ts";
@@ -15,6 +16,7 @@ export const SCENARIOS: Scenario[] = [
   redisKilled,
   postgresOutage,
   smsFaults,
+  providerOutage,
   workerKilled,
   badInput,
   abuseAndSecrets,
