@@ -15,17 +15,24 @@ const MAX_ATTEMPTS = 5;
 const TIMING_MAX_ATTEMPTS = 20;
 /** Wrong attempts per number in the timing test: below the lock, so every attempt compares HMACs. */
 const TIMING_ATTEMPTS_PER_PHONE = 18;
+/** The old policy: 5 wrong codes, then 900 s locked, repeating. */
+const OLD_POLICY_PER_DAY = (5 * 86_400) / 900;
+/** The service's defaults (not overridden here): OTP_LOCKOUT_SECONDS, OTP_LOCKOUT_MAX_SECONDS. */
+const LOCKOUT_SECONDS = 900;
+const LOCKOUT_MAX_SECONDS = 86_400;
+const DAY_S = 86_400;
 
 export const abuseAndSecrets: Scenario = {
   name: "abuse-and-secrets",
   summary:
-    "brute force locks (resend does not unlock), per-phone and per-tenant limits exact under concurrency, tenants isolated, no code in logs, only HMACs at rest, verify timing independent of the code prefix",
+    "brute force locks with escalating lockouts (guesses per number per day), no SMS to a locked number, no pending-code oracle, per-phone and per-tenant limits exact under concurrency, tenants isolated, no code in logs, only HMACs at rest, verify timing independent of the code prefix",
   async run({ workDir, cleanup, size, log }) {
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 0 } });
     const [tenantA, tenantB] = stack.seed("ab", 2, { phoneLimit: PHONE_LIMIT });
     const [tenantCap] = stack.seed("abcap", 1, { phoneLimit: 1_000, dailyCap: DAILY_CAP });
     const [tenantTiming] = stack.seed("abt", 1, { phoneLimit: 1_000 });
-    if (!tenantA || !tenantB || !tenantCap || !tenantTiming) throw new Error("tenants not seeded");
+    const [tenantDay] = stack.seed("abday", 1, { phoneLimit: 1_000 });
+    if (!tenantA || !tenantB || !tenantCap || !tenantTiming || !tenantDay) throw new Error("tenants not seeded");
     await stack.setTenant(tenantTiming.id, { max_verify_attempts: TIMING_MAX_ATTEMPTS });
     // Debug logs and access logs on: the most a log could ever hold.
     const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "debug", ACCESS_LOG_ENABLED: "true" } });
@@ -48,16 +55,17 @@ export const abuseAndSecrets: Scenario = {
     const sequential: number[] = [];
     for (let i = 0; i < MAX_ATTEMPTS; i++) sequential.push((await verify(tenantA, p1, wrong(code1, i))).status);
     const rightAfterLock = (await verify(tenantA, p1, code1)).status;
-    const resend = (await send(tenantA, p1)).status;
-    const code1b = await codeFor(stack, p1, code1);
-    const freshAfterResend = await verify(tenantA, p1, code1b);
+    const resendAnswer = await send(tenantA, p1);
+    const resend = resendAnswer.status;
+    await sleep(300);
+    const smsToLocked = (await stack.inbox(p1, 10)).length - 1;
     checks.equal("wrong codes until the lock (422 × 4, then 429)", sequential.join(","), "422,422,422,422,429");
     checks.equal("the right code once locked", rightAfterLock, 429);
     checks.add(
-      "a resend is accepted but its fresh code stays locked",
-      "200, then 429 verification-locked",
-      `${resend}, then ${freshAfterResend.status} ${problemType(freshAfterResend)}`,
-      resend === 200 && freshAfterResend.status === 429 && problemType(freshAfterResend).endsWith("verification-locked"),
+      "a send to the locked number is refused and sends no SMS",
+      "429 verification-locked, 0 SMS",
+      `${resend} ${problemType(resendAnswer)}, ${smsToLocked} SMS`,
+      resend === 429 && problemType(resendAnswer).endsWith("verification-locked") && smsToLocked === 0,
     );
 
     // 2. Brute force in parallel: no race lets more wrong guesses through than the maximum.
@@ -118,15 +126,15 @@ export const abuseAndSecrets: Scenario = {
     const badKey = await sendWith(url, { authorization: "Bearer otp_not_a_key_000000000000000000" }, nextPhone());
     checks.add(
       "tenant B verifying A's code",
-      "422 code-expired-or-unknown",
+      "422 code-invalid (B has no code for the number)",
       `${crossRight.status} ${problemType(crossRight)}`,
-      crossRight.status === 422 && problemType(crossRight).endsWith("code-expired-or-unknown"),
+      crossRight.status === 422 && problemType(crossRight).endsWith("code-invalid"),
     );
     checks.add(
-      "B's wrong guesses neither lock B nor count for A",
-      "all 422; A then verifies 200",
+      "B's wrong guesses lock only B's failure state, none count for A",
+      "B: 422 × 3 more, then 429; A then verifies 200",
       `${crossWrong.join(",")}; A ${ownerAfter}`,
-      crossWrong.every((s) => s === 422) && ownerAfter === 200,
+      crossWrong.join(",") === "422,422,422,429,429,429" && ownerAfter === 200,
     );
     checks.equal("B sends to a number A has exhausted", otherTenantAtLimitedPhone, 200);
     checks.add(
@@ -176,6 +184,40 @@ export const abuseAndSecrets: Scenario = {
       robust !== null && Math.abs(robust.welchT) < 4,
     );
 
+    // 8. Guesses per number per day under the escalating lockouts: real verifies against one number, each
+    // lockout's Retry-After added to a simulated clock and the lock then expired by editing the failure
+    // state in Redis (locked_until), until the hard lock; then the state's own expiry (a new cycle).
+    const day = await guessesPerDay(stack, url, tenantDay, nextPhone());
+    checks.add(
+      "lockouts escalate as configured (Retry-After of each)",
+      day.expectedLockouts.join(","),
+      day.lockouts.join(","),
+      day.lockouts.join(",") === day.expectedLockouts.join(","),
+    );
+    checks.equal("guesses in the first day (simulated, escalating lockouts)", day.firstDay, day.expectedFirstDay);
+    checks.add(
+      "after the hard lock's state expires, a new cycle starts (422 again)",
+      "422",
+      `${day.afterStateExpiry}`,
+      day.afterStateExpiry === 422,
+    );
+    checks.atMost("guesses per number per day, steady state (average over a cycle)", round(day.steadyPerDay, 2), OLD_POLICY_PER_DAY);
+
+    // 9. No oracle: a number with no pending code answers exactly like a wrong code, and as fast.
+    const oracle = await noOracle(stack, url, tenantTiming, nextPhone, size(60, 200));
+    checks.add(
+      "verify answers for no pending code and a wrong code identical (status + body, request id aside)",
+      `${oracle.pairs} pairs identical`,
+      `${oracle.identical} identical${oracle.firstDifference ? `; e.g. ${oracle.firstDifference}` : ""}`,
+      oracle.identical === oracle.pairs && oracle.pairs > 0,
+    );
+    checks.add(
+      "verify latency medians, no code vs wrong code",
+      "|Δ median| < 2 ms",
+      `${round(oracle.medianNoCodeMs, 3)} vs ${round(oracle.medianWrongCodeMs, 3)} ms`,
+      oracle.medianNoCodeMs !== null && oracle.medianWrongCodeMs !== null && Math.abs(oracle.medianNoCodeMs - oracle.medianWrongCodeMs) < 2,
+    );
+
     // 7. Only HMACs and sealed jobs at rest: dump Redis while SMS jobs sit in the stream, then after.
     await stack.setSmsFaults({ latencyMs: 3_000 });
     const inFlightPhones = Array.from({ length: 5 }, () => nextPhone());
@@ -202,7 +244,11 @@ export const abuseAndSecrets: Scenario = {
     }
     await service.stop("SIGTERM", 15_000);
     const logText = service.logText();
-    const needles = { codes: [...codes], phones: [...phones], apiKeys: [tenantA, tenantB, tenantCap, tenantTiming].map((t) => t.apiKey) };
+    const needles = {
+      codes: [...codes],
+      phones: [...phones],
+      apiKeys: [tenantA, tenantB, tenantCap, tenantTiming, tenantDay].map((t) => t.apiKey),
+    };
     const leaks: Leak[] = [
       ...findLeaks("redis (jobs queued)", redisWhileQueued.text, needles),
       ...findLeaks("redis (end)", redisAfter.text, needles),
@@ -230,8 +276,8 @@ export const abuseAndSecrets: Scenario = {
         bruteForce: {
           sequential: sequential.join(","),
           rightCodeAfterLock: rightAfterLock,
-          resend,
-          freshCodeAfterResend: freshAfterResend.status,
+          sendToLockedNumber: resend,
+          smsToLockedNumber: smsToLocked,
           parallelGuesses,
           parallelOutcome: guessStatuses,
         },
@@ -241,6 +287,27 @@ export const abuseAndSecrets: Scenario = {
           limit: PHONE_LIMIT,
           acceptedPerNumber: acceptedPerPhone,
           limitedScopes,
+        },
+        guessesPerNumberPerDay: {
+          oldPolicy: OLD_POLICY_PER_DAY,
+          oldPolicyRule: "5 wrong codes per 900 s lock, repeating",
+          firstDay: day.firstDay,
+          steadyStateAveragePerDay: round(day.steadyPerDay, 2),
+          steadyStateMaxInOneDay: day.firstDay,
+          guessesPerCycle: day.guessesPerCycle,
+          cycleDays: round(day.cycleSeconds / 86_400, 1),
+          lockoutsS: day.lockouts,
+          settings: day.settings,
+        },
+        noOracle: {
+          attemptsPerClass: oracle.perClass,
+          identicalAnswers: `${oracle.identical}/${oracle.pairs}`,
+          example: oracle.example,
+          medianNoCodeMs: round(oracle.medianNoCodeMs, 3),
+          medianWrongCodeMs: round(oracle.medianWrongCodeMs, 3),
+          differenceOfMediansMs: round((oracle.medianNoCodeMs ?? 0) - (oracle.medianWrongCodeMs ?? 0), 3),
+          meanNoCodeMs: round(mean(oracle.noCodeMs), 3),
+          meanWrongCodeMs: round(mean(oracle.wrongCodeMs), 3),
         },
         tenantDailyCap: { concurrentSends: burst, cap: DAILY_CAP, statuses: capStatuses, scopes: capScopes },
         crossTenant: { verifyOthersCode: crossRight.status, othersWrongGuesses: crossWrong.join(","), ownerVerifiesAfter: ownerAfter },
@@ -277,7 +344,7 @@ export const abuseAndSecrets: Scenario = {
       },
       checks: checks.list,
       notes: [
-        "Brute force: failed attempts are counted per tenant and number, across codes, in the same Lua script that compares; the lock outlives any one code (OTP_LOCKOUT_SECONDS), so a resend does not reset it.",
+        "Brute force: failed attempts are counted per tenant and number, across codes, in the same Lua script that compares; only a success resets them. Every max_verify_attempts failures lock the number for OTP_LOCKOUT_SECONDS × 2^(n−1), capped at OTP_LOCKOUT_MAX_SECONDS; max_consecutive_failures lock it for the failure window. A send to a locked number is refused (429) and sends nothing.",
         "Limits: each send's limit checks and increments happen inside one Lua script, which Redis runs atomically, so concurrent sends cannot both see the last free slot.",
         "Constant time: the service never compares codes. verify computes HMAC-SHA256(server key, tenant ∥ phone ∥ code) and the Lua script compares it with the stored HMAC by string equality. Redis' string comparison may stop at the first differing byte, but the HMACs of two codes sharing 5 leading digits share no more prefix than those of unrelated codes, so the comparison time says nothing about the code. The latency figure is a coarse end-to-end check (HTTP, Express, Redis and noise on a shared 2-core machine, client-side timer): it can show the absence of a gross leak, not prove constant time.",
         "At rest: Redis keys hold a keyed hash of the number; code entries hold only the HMAC and the OTP id; SMS jobs carry the number and text sealed with AES-256-GCM. otp_send_log has the keyed hash and a masked number; tenants hold the SHA-256 of the API key. Logs run at debug level with access logs on during the scan.",
@@ -349,4 +416,156 @@ async function waitDrained(stack: Stack): Promise<void> {
     if (backlog.length === 0 && backlog.pending === 0) return;
     await sleep(100);
   }
+}
+
+interface GuessesPerDay {
+  lockouts: number[];
+  expectedLockouts: number[];
+  firstDay: number;
+  expectedFirstDay: number;
+  guessesPerCycle: number;
+  cycleSeconds: number;
+  steadyPerDay: number;
+  afterStateExpiry: number;
+  settings: Record<string, number>;
+}
+
+/** Real verifies until the hard lock; each lockout is skipped by editing the failure state, its time counted. */
+async function guessesPerDay(stack: Stack, url: string, tenant: SeededTenant, phone: string): Promise<GuessesPerDay> {
+  const { rows } = await stack.db.query<{ max_verify_attempts: number; max_consecutive_failures: number; failure_window_seconds: number }>(
+    "SELECT max_verify_attempts, max_consecutive_failures, failure_window_seconds FROM tenants WHERE id = $1",
+    [tenant.id],
+  );
+  const settings = rows[0];
+  if (!settings) throw new Error("tenant not found");
+  const perLockout = settings.max_verify_attempts;
+  const maxConsecutive = settings.max_consecutive_failures;
+  const window = settings.failure_window_seconds;
+
+  // What the policy says: a lockout after every perLockout failures, the hard lock at maxConsecutive.
+  const expectedLockouts: number[] = [];
+  for (let failures = perLockout, n = 1; failures <= maxConsecutive; failures += perLockout, n++) {
+    expectedLockouts.push(failures === maxConsecutive ? window : Math.min(LOCKOUT_SECONDS * 2 ** (n - 1), LOCKOUT_MAX_SECONDS));
+  }
+  if (maxConsecutive % perLockout !== 0) expectedLockouts.push(window);
+  const firstDayOf = (lockouts: number[], per: number[]) => {
+    let clock = 0;
+    let guesses = 0;
+    lockouts.forEach((lockout, i) => {
+      if (clock < DAY_S) guesses += per[i] as number;
+      clock += lockout;
+    });
+    return guesses;
+  };
+  const expectedPer = expectedLockouts.map((_, i) => Math.min(perLockout, maxConsecutive - i * perLockout));
+
+  await sendOtp(url, tenant, phone);
+  const code = await codeFor(stack, phone);
+  const guess = sharingNone(code);
+  const lockouts: number[] = [];
+  const perLock: number[] = [];
+  let sinceLock = 0;
+  let key: string | undefined;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const answer = await verifyOtp(url, tenant, phone, guess);
+    sinceLock += 1;
+    key ??= (await stack.redisClient.keys(`otp:failures:${tenant.id}:*`))[0];
+    if (answer.status === 422) continue;
+    if (answer.status !== 429 || !key) throw new Error(`guess ${attempt + 1} answered ${answer.status}`);
+    const retryAfter = Number(answer.headers["retry-after"]);
+    lockouts.push(retryAfter);
+    perLock.push(sinceLock);
+    sinceLock = 0;
+    if (retryAfter >= window) break;
+    // Instead of waiting out the lock: it ends now.
+    await stack.redisClient.hset(key, "locked_until", "0");
+  }
+  const guessesPerCycle = perLock.reduce((sum, n) => sum + n, 0);
+  const cycleSeconds = lockouts.reduce((sum, s) => sum + s, 0);
+  // The failure state expires one window after the last failure: simulate that, and a new cycle begins.
+  if (key) await stack.redisClient.del(key);
+  const afterStateExpiry = (await verifyOtp(url, tenant, phone, guess)).status;
+  return {
+    lockouts,
+    expectedLockouts,
+    firstDay: firstDayOf(lockouts, perLock),
+    expectedFirstDay: firstDayOf(expectedLockouts, expectedPer),
+    guessesPerCycle,
+    cycleSeconds,
+    steadyPerDay: (guessesPerCycle * DAY_S) / cycleSeconds,
+    afterStateExpiry,
+    settings: {
+      maxVerifyAttempts: perLockout,
+      maxConsecutiveFailures: maxConsecutive,
+      failureWindowSeconds: window,
+      lockoutSeconds: LOCKOUT_SECONDS,
+      lockoutMaxSeconds: LOCKOUT_MAX_SECONDS,
+    },
+  };
+}
+
+interface NoOracle {
+  perClass: number;
+  pairs: number;
+  identical: number;
+  firstDifference: string | undefined;
+  example: string;
+  noCodeMs: number[];
+  wrongCodeMs: number[];
+  medianNoCodeMs: number | null;
+  medianWrongCodeMs: number | null;
+}
+
+/**
+ * Numbers with a pending code (wrong guesses) and numbers without one, verified in random pairs at the
+ * same attempt count: the answers must be identical apart from the request id, and the latencies alike.
+ */
+async function noOracle(stack: Stack, url: string, tenant: SeededTenant, nextPhone: () => string, perClass: number): Promise<NoOracle> {
+  const numbers = Math.ceil(perClass / TIMING_ATTEMPTS_PER_PHONE);
+  const withCode: Array<{ phone: string; code: string }> = [];
+  for (let i = 0; i < numbers; i++) {
+    const phone = nextPhone();
+    await sendOtp(url, tenant, phone);
+    withCode.push({ phone, code: "" });
+  }
+  for (const target of withCode) target.code = await codeFor(stack, target.phone);
+  const withoutCode = Array.from({ length: numbers }, () => nextPhone());
+  const comparable = (result: CallResult) => {
+    const { requestId: _r, traceId: _t, ...rest } = json(result) ?? {};
+    return `${result.status} ${JSON.stringify(rest)}`;
+  };
+  const noCodeMs: number[] = [];
+  const wrongCodeMs: number[] = [];
+  let pairs = 0;
+  let identical = 0;
+  let firstDifference: string | undefined;
+  let example = "";
+  for (let attempt = 0; attempt < TIMING_ATTEMPTS_PER_PHONE && pairs < perClass; attempt++) {
+    for (let i = 0; i < numbers && pairs < perClass; i++) {
+      const target = withCode[i] as { phone: string; code: string };
+      const wrongGuess = () => verifyOtp(url, tenant, target.phone, sharingNone(target.code));
+      const noCodeGuess = () => verifyOtp(url, tenant, withoutCode[i] as string, sharingNone(target.code));
+      const noCodeFirst = Math.random() < 0.5;
+      const first = await (noCodeFirst ? noCodeGuess() : wrongGuess());
+      const second = await (noCodeFirst ? wrongGuess() : noCodeGuess());
+      const [noCode, wrongCode] = noCodeFirst ? [first, second] : [second, first];
+      noCodeMs.push(noCode.ms);
+      wrongCodeMs.push(wrongCode.ms);
+      pairs += 1;
+      if (comparable(noCode) === comparable(wrongCode)) identical += 1;
+      else firstDifference ??= `${comparable(noCode)} ≠ ${comparable(wrongCode)}`;
+      if (!example) example = comparable(wrongCode);
+    }
+  }
+  return {
+    perClass,
+    pairs,
+    identical,
+    firstDifference,
+    example,
+    noCodeMs,
+    wrongCodeMs,
+    medianNoCodeMs: percentile(noCodeMs, 50),
+    medianWrongCodeMs: percentile(wrongCodeMs, 50),
+  };
 }
