@@ -53,6 +53,7 @@ export function createOtpService(options: OtpServiceOptions): OtpService {
           requestId: context.requestId,
           traceparent: context.traceparent,
           acceptedAt: acceptedAt.getTime(),
+          expiresAt: acceptedAt.getTime() + tenant.codeTtlSeconds * 1000,
           senderId: tenant.senderId,
           phoneHash: hashedPhone,
           phoneMasked: maskPhone(phone),

@@ -4,7 +4,7 @@ import { LATENCY_BUCKETS_SECONDS } from "../../telemetry/metrics";
 import type { StreamStats } from "./stream-stats";
 
 export type SendOutcome = "ok" | "retryable_error" | "permanent_error";
-export type JobOutcome = "delivered" | "dead_lettered" | "retried" | "reclaimed";
+export type JobOutcome = "delivered" | "rejected" | "expired_undelivered" | "dead_lettered" | "retried" | "reclaimed";
 
 export interface SmsWorkerMetrics {
   sendDuration: Histogram<"outcome">;
@@ -41,7 +41,7 @@ export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Pr
     }),
     jobs: new Counter({
       name: "sms_jobs_total",
-      help: "SMS jobs by event: delivered and dead_lettered once recorded and acknowledged, retried per extra attempt, reclaimed when taken over from an idle consumer.",
+      help: "SMS jobs by event: delivered, rejected (provider refused), expired_undelivered (provider unavailable until the code expired) and dead_lettered (corrupt job) once recorded and acknowledged; retried per extra attempt; reclaimed when taken over from an idle consumer.",
       labelNames: ["outcome"],
       registers: [registry],
     }),
