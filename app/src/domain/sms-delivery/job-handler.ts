@@ -100,7 +100,10 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         logger().debug({ attempts: delivery.attempts, providerMessageId: delivery.messageId }, "sms: delivered");
       }
     } else {
-      logger().warn({ outcome: delivery.status, attempts: delivery.attempts, lastError: delivery.error }, "sms: not delivered, dead-lettered");
+      logger().warn(
+        { outcome: delivery.status, attempts: delivery.attempts, lastError: delivery.error },
+        "sms: not delivered, dead-lettered",
+      );
     }
   }
 
