@@ -13,24 +13,34 @@ export interface SmsWorkerMetrics {
 }
 
 export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Promise<StreamStats | undefined>): SmsWorkerMetrics {
-  new Gauge({
-    name: "sms_stream_lag",
-    help: "SMS jobs in the stream not yet read by any worker (XINFO GROUPS lag).",
-    registers: [registry],
-    async collect() {
-      const stats = await streamStats();
-      if (stats?.lag !== undefined) this.set(stats.lag);
-    },
-  });
-  new Gauge({
-    name: "sms_stream_pending",
-    help: "SMS jobs read by a worker and not yet acknowledged (XINFO GROUPS pending).",
-    registers: [registry],
-    async collect() {
-      const stats = await streamStats();
-      if (stats) this.set(stats.pending);
-    },
-  });
+  const streamGauge = (name: string, help: string, pick: (stats: StreamStats) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const stats = await streamStats();
+        const value = stats && pick(stats);
+        if (value !== undefined) this.set(value);
+      },
+    });
+  streamGauge("sms_stream_lag", "SMS jobs in the stream not yet read by any worker (XINFO GROUPS lag).", (stats) => stats.lag);
+  streamGauge("sms_stream_pending", "SMS jobs read by a worker and not yet acknowledged (XINFO GROUPS pending).", (stats) => stats.pending);
+  streamGauge(
+    "sms_stream_length",
+    "SMS jobs not yet finished (read or not): the backlog. Never trimmed; bounded by load shedding on the send side.",
+    (stats) => stats.length,
+  );
+  streamGauge(
+    "sms_stream_oldest_job_age_seconds",
+    "Age of the oldest SMS job not yet finished, from its stream entry id; 0 when the stream is empty.",
+    (stats) => stats.oldestAgeSeconds,
+  );
+  streamGauge(
+    "sms_dead_letter_length",
+    "Entries in the SMS dead-letter stream (rejected, expired_undelivered and corrupt jobs), trimmed to about SMS_DEAD_LETTER_MAX_LENGTH.",
+    (stats) => stats.deadLetters,
+  );
   return {
     sendDuration: new Histogram({
       name: "sms_send_duration_seconds",
