@@ -42,6 +42,20 @@ function randomIv(): Buffer {
   return iv;
 }
 
+/** The fields sealJob writes; a dead-letter entry adds its own (outcome, error, …) to these. */
+export const SMS_JOB_FIELDS = [
+  "otpId",
+  "tenantId",
+  "requestId",
+  "traceparent",
+  "acceptedAt",
+  "expiresAt",
+  "senderId",
+  "phoneHash",
+  "phoneMasked",
+  "sealed",
+] as const;
+
 export function sealJob(job: SmsJob, keys: SecretKeys): SmsJobFields {
   const iv = randomIv();
   const cipher = createCipheriv("aes-256-gcm", keys.sealKey, iv);
