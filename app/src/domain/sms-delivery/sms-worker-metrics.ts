@@ -4,7 +4,8 @@ import { LATENCY_BUCKETS_SECONDS } from "../../telemetry/metrics";
 import type { StreamStats } from "./stream-stats";
 
 export type SendOutcome = "ok" | "retryable_error" | "permanent_error";
-export type JobOutcome = "delivered" | "rejected" | "expired_undelivered" | "dead_lettered" | "retried" | "reclaimed";
+const JOB_OUTCOMES = ["delivered", "rejected", "expired_undelivered", "dead_lettered", "retried", "reclaimed"] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 export interface SmsWorkerMetrics {
   sendDuration: Histogram<"outcome">;
@@ -41,6 +42,15 @@ export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Pr
     "Entries in the SMS dead-letter stream (rejected, expired_undelivered and corrupt jobs), trimmed to about SMS_DEAD_LETTER_MAX_LENGTH.",
     (stats) => stats.deadLetters,
   );
+  const jobs = new Counter({
+    name: "sms_jobs_total",
+    help: "SMS jobs by event: delivered, rejected (provider refused), expired_undelivered (provider unavailable until the code expired) and dead_lettered (corrupt job) once recorded and acknowledged; retried per extra attempt; reclaimed when taken over from an idle consumer.",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  // Zero-valued series from the start: increase() cannot see a series' first sample as a rise, so
+  // the first dead letter after a restart would otherwise never alert.
+  for (const outcome of JOB_OUTCOMES) jobs.inc({ outcome }, 0);
   return {
     sendDuration: new Histogram({
       name: "sms_send_duration_seconds",
@@ -49,12 +59,7 @@ export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Pr
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [registry],
     }),
-    jobs: new Counter({
-      name: "sms_jobs_total",
-      help: "SMS jobs by event: delivered, rejected (provider refused), expired_undelivered (provider unavailable until the code expired) and dead_lettered (corrupt job) once recorded and acknowledged; retried per extra attempt; reclaimed when taken over from an idle consumer.",
-      labelNames: ["outcome"],
-      registers: [registry],
-    }),
+    jobs,
     inFlight: new Gauge({
       name: "sms_jobs_in_flight",
       help: "SMS jobs this worker is processing now.",
