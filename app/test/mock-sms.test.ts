@@ -404,7 +404,7 @@ describe("observability", () => {
 describe("configuration", () => {
   it("reads defaults, treating empty variables as unset", () => {
     expect(loadMockSmsConfig({ MOCK_SMS_LATENCY_MS: "" })).toEqual({
-      host: "0.0.0.0",
+      host: "127.0.0.1",
       port: 8090,
       faults: { latencyMs: 0, latencyJitterMs: 0, errorRate: 0, errorStatus: 503 },
       maxStored: 100_000,
