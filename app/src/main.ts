@@ -11,6 +11,7 @@ const COMMANDS = {
   worker: "the SMS worker alone, to scale delivery separately",
   migrate: "apply the SQL migrations, then exit",
   seed: "create demo tenants: [--tenants N] [--prefix P] [--phone-limit N] [--daily-cap N] [--max-verify-attempts N] [--max-consecutive-failures N] [--failure-window-seconds S] [--output FILE]",
+  "redrive-dead-letters": "move dead-lettered SMS jobs back onto the job stream: [--limit N] [--dry-run]",
   "mock-sms": "the mock SMS provider (MOCK_SMS_* settings)",
   openapi: "print the OpenAPI document",
 } as const;
@@ -60,6 +61,10 @@ async function main(argv: string[]): Promise<void> {
       return runMigrate(config, tracing);
     case "seed":
       return runSeed(config, tracing, argv.slice(1));
+    case "redrive-dead-letters": {
+      const { runRedriveDeadLetters } = await import("./commands/redrive-dead-letters.js");
+      return runRedriveDeadLetters(config, tracing, argv.slice(1));
+    }
     default:
       return runService(config, tracing, command === "worker" ? "worker" : "serve");
   }

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/load-config";
-import { loadMockSmsConfig } from "../src/mock-sms/config";
 import { MAIN_JS } from "./support/paths";
 
 describe("loadConfig", () => {
@@ -18,11 +17,6 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "test", HTTP_HEADERS_TIMEOUT_MS: "10000", HTTP_REQUEST_TIMEOUT_MS: "10000" })).toThrow(
       "invalid configuration: HTTP_HEADERS_TIMEOUT_MS: must be below HTTP_REQUEST_TIMEOUT_MS",
     );
-  });
-
-  it("the mock SMS provider listens on loopback unless told otherwise", () => {
-    expect(loadMockSmsConfig({}).host).toBe("127.0.0.1");
-    expect(loadMockSmsConfig({ MOCK_SMS_HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
   });
 
   it("parses types once: numbers, flags and URLs", () => {

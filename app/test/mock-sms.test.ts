@@ -30,10 +30,11 @@ interface SendInput {
   reference?: string;
 }
 
-function send(mock: MockSms, body: SendInput = {}, headers: Record<string, string> = {}): Promise<Response> {
+function send(mock: MockSms, body: SendInput = {}, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${mock.url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
+    ...(signal ? { signal } : {}),
     body: JSON.stringify({ to: ALICE, from: "OTPLab", text: "Your code is 123456", ...body }),
   });
 }
@@ -273,19 +274,42 @@ describe("fault injection", () => {
 });
 
 describe("duplicates and storage bounds", () => {
-  it("counts re-sent references, from the body or the Idempotency-Key header", async () => {
+  it("answers a re-sent reference (body or Idempotency-Key header) with the original message, delivering it once", async () => {
     const mock = await start();
-    await send(mock, { reference: "otp-1" });
-    await send(mock, { reference: "otp-1" });
+    const first = await send(mock, { reference: "otp-1" });
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const { id } = (await first.json()) as { id: string };
+    const again = await send(mock, { reference: "otp-1", text: "a retry" });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.json()).toEqual({ id, status: "accepted" });
     await send(mock, {}, { "Idempotency-Key": "otp-2" });
     await send(mock, {}, { "Idempotency-Key": "otp-2" });
     await send(mock, { reference: "otp-2" });
     await send(mock);
     await send(mock);
-    expect(mock.stats()).toEqual({ received: 7, accepted: 7, failed: 0, duplicates: 3, stored: 7 });
-    expect(mock.messages().map((message) => message.reference)).toEqual([null, null, "otp-2", "otp-2", "otp-2", "otp-1", "otp-1"]);
+    expect(mock.stats()).toEqual({ received: 7, accepted: 7, failed: 0, duplicates: 3, stored: 4 });
+    expect(mock.messages().map((message) => message.reference)).toEqual([null, null, "otp-2", "otp-1"]);
+    expect(mock.messages().find((message) => message.reference === "otp-1")).toMatchObject({ id, text: "Your code is 123456" });
     const stats = await fetch(`${mock.url}/stats`);
     expect(await stats.json()).toEqual(mock.stats());
+  });
+
+  it("remembers a message accepted after the client gave up waiting: the client's retry gets its id", async () => {
+    const mock = await start();
+    const gaveUp = await send(mock, { reference: "otp-7" }, { "X-Mock-Latency-Ms": "300" }, AbortSignal.timeout(50)).then(
+      () => "answered",
+      (error: unknown) => (error as Error).name,
+    );
+    expect(gaveUp).toBe("TimeoutError");
+    // The mock still accepts the message once its injected latency is over, as a real provider would.
+    await vi.waitFor(() => expect(mock.stats().accepted).toBe(1), { timeout: 2_000, interval: 10 });
+    const [delivered] = mock.messages();
+    const retry = await send(mock, { reference: "otp-7" });
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toEqual({ id: delivered?.id, status: "accepted" });
+    expect(mock.messages()).toHaveLength(1);
+    expect(mock.stats()).toMatchObject({ accepted: 2, duplicates: 1, stored: 1 });
   });
 
   it("does not count a re-send after an injected failure as a duplicate", async () => {
@@ -330,7 +354,8 @@ describe("message store", () => {
     }
     expect(store.newestFirst({ to: BOB, limit: 2 })).toEqual(perRecipient[1]?.slice(0, 2));
     // References are remembered as far back as messages are kept, not forever.
-    expect(store.accept({ to: ALICE, from: "OTPLab", text: "again", reference: "ref-4999" }).duplicate).toBe(true);
+    expect(store.accept({ to: ALICE, from: "OTPLab", text: "again", reference: "ref-4999" })).toEqual({ message: all[0], duplicate: true });
+    expect(store.size).toBe(1500);
     expect(store.accept({ to: ALICE, from: "OTPLab", text: "again", reference: "ref-0" }).duplicate).toBe(false);
   });
 });
@@ -358,7 +383,8 @@ describe("observability", () => {
     expect(sample(text, "mock_sms_requests_total", { outcome: "failed" })).toBe(1);
     expect(sample(text, "mock_sms_requests_total", { outcome: "rejected" })).toBe(1);
     expect(sample(text, "mock_sms_duplicate_references_total")).toBe(1);
-    expect(sample(text, "mock_sms_stored_messages")).toBe(2);
+    // The second send re-used the first one's reference: one message stored.
+    expect(sample(text, "mock_sms_stored_messages")).toBe(1);
     expect(sample(text, "mock_sms_injected_latency_seconds_count")).toBe(3);
     expect(sample(text, "mock_sms_injected_latency_seconds_sum")).toBeCloseTo(0.02, 5);
     expect(sample(text, "mock_sms_injected_latency_seconds_bucket", { le: "0.01" })).toBe(2);
@@ -378,7 +404,7 @@ describe("observability", () => {
 describe("configuration", () => {
   it("reads defaults, treating empty variables as unset", () => {
     expect(loadMockSmsConfig({ MOCK_SMS_LATENCY_MS: "" })).toEqual({
-      host: "0.0.0.0",
+      host: "127.0.0.1",
       port: 8090,
       faults: { latencyMs: 0, latencyJitterMs: 0, errorRate: 0, errorStatus: 503 },
       maxStored: 100_000,

@@ -1,5 +1,7 @@
 // The SMS worker end to end: real Redis stream, real PostgreSQL send log, real mock provider over HTTP.
-// Every job must end delivered or dead-lettered, recorded once, and gone from the stream; none lost.
+// Every job must end with one outcome (delivered, rejected, expired_undelivered or, when it cannot be
+// opened, dead_lettered), recorded once, and gone from the stream; none lost.
+import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +19,7 @@ import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
 import type { Config } from "../src/config/schema";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
 import { backoffDelayMs } from "../src/domain/sms-delivery/backoff";
+import { redriveDeadLetters } from "../src/domain/sms-delivery/dead-letter-redrive";
 import { createSmsProviderClient } from "../src/domain/sms-delivery/sms-provider-client";
 import { SmsProviderError } from "../src/domain/sms-delivery/sms-provider-error";
 import { createSmsWorker, type SmsWorker } from "../src/domain/sms-delivery/sms-worker";
@@ -27,6 +30,7 @@ import { createRedisClient, type RedisClient } from "../src/stores/redis";
 import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
 import { enableHttpSpans } from "../src/telemetry/http-spans";
 import { createLogger, maskPhone } from "../src/telemetry/logger";
+import { MAIN_JS } from "./support/paths";
 
 const logger = createLogger({ level: "silent", serviceName: "sms-worker-test" });
 const keys = deriveKeys("sms-worker-test-secret-of-at-least-32-characters");
@@ -89,7 +93,6 @@ function harness(
   const sms: Config["sms"] = {
     providerUrl: mock.url,
     timeoutMs: 2_000,
-    maxAttempts: 3,
     retryBaseMs: 1,
     retryMaxMs: 20,
     workerEnabled: true,
@@ -99,6 +102,10 @@ function harness(
     consumerGroup: "sms-workers",
     reclaimIdleMs: 30_000,
     reclaimIntervalMs: 5_000,
+    shedBacklogAgeRatio: 0.5,
+    maxBacklog: 100_000,
+    shedRetryAfterSeconds: 30,
+    deadLetterMaxLength: 100_000,
     ...overrides,
   };
   const registry = new Registry();
@@ -225,8 +232,8 @@ describe("SMS worker", () => {
     expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "ok" })).toBe(1);
   });
 
-  it("with the provider failing half the time, every one of 40 jobs ends delivered or dead-lettered, recorded exactly once", async () => {
-    const { sms, worker, registry } = harness({ maxAttempts: 8, concurrency: 16 });
+  it("with the provider failing half the time, every one of 40 jobs ends delivered, once, recorded exactly once", async () => {
+    const { sms, worker, registry } = harness({ concurrency: 16 });
     mock.setFaults({ errorRate: 0.5 });
     const jobs = Array.from({ length: 40 }, () => newJob());
     await enqueue(sms, ...jobs);
@@ -239,48 +246,107 @@ describe("SMS worker", () => {
 
     const rows = await sendLogRows(ids);
     expect(new Set(rows.map((row) => row.otp_id)).size).toBe(40);
-    const deadIds = new Set((await deadLetters(sms)).map((fields) => fields.otpId));
     for (const job of jobs) {
-      const row = rows.find((r) => r.otp_id === job.otpId);
-      if (row?.status === "delivered") {
-        expect(mock.messages(job.phone).map((m) => m.text)).toContain(job.text);
-        expect(deadIds.has(job.otpId)).toBe(false);
-      } else {
-        expect(row).toMatchObject({ status: "dead_lettered", attempts: 8 });
-        expect(deadIds.has(job.otpId)).toBe(true);
-      }
+      const [message, ...more] = mock.messages(job.phone);
+      expect(more).toEqual([]);
+      expect(rows.find((r) => r.otp_id === job.otpId)).toMatchObject({ status: "delivered", provider_message_id: message?.id });
     }
-    const delivered = rows.filter((row) => row.status === "delivered").length;
-    expect(await metric(registry, "sms_jobs_total", { outcome: "delivered" })).toBe(delivered);
-    expect(await metric(registry, "sms_jobs_total", { outcome: "dead_lettered" })).toBe(40 - delivered);
-    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBeGreaterThan(0);
-    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" })).toBeGreaterThan(0);
+    expect(await deadLetters(sms)).toEqual([]);
+    const attempts = rows.reduce((sum, row) => sum + Number(row.attempts), 0);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "delivered" })).toBe(40);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBe(attempts - 40);
+    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" })).toBe(attempts - 40);
+    expect(attempts).toBeGreaterThan(40);
   });
 
-  it("dead-letters a job after maxAttempts when the provider always fails; the dead-letter entry holds the error", async () => {
-    const { sms, worker, registry } = harness({ maxAttempts: 3 });
+  it("a provider outage longer than the old attempt budget: every job sent during it is delivered once the provider returns", async () => {
+    // The old budget was 5 attempts within about 2.6 s. This outage lasts at least 3 s, and until 8
+    // attempts per job have failed; with a slot per job, every one is attempted during it.
+    const { sms, worker, registry } = harness({ retryBaseMs: 100, retryMaxMs: 400, concurrency: 20 });
+    mock.setFaults({ errorRate: 1, errorStatus: 503 });
+    const jobs = Array.from({ length: 20 }, () => newJob());
+    const outageStarted = performance.now();
+    await worker.start();
+    await enqueue(sms, ...jobs);
+    const ids = jobs.map((job) => job.otpId);
+    await expect
+      .poll(
+        async () =>
+          (await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" })) >= 20 * 8 &&
+          performance.now() - outageStarted >= 3_000,
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe(true);
+    expect(await sendLogRows(ids)).toEqual([]);
+    expect(await deadLetters(sms)).toEqual([]);
+    expect(mock.messages()).toEqual([]);
+
+    mock.setFaults({ errorRate: 0 });
+    await expect.poll(() => sendLogRows(ids), { timeout: 10_000 }).toHaveLength(20);
+    const rows = await sendLogRows(ids);
+    for (const job of jobs) {
+      const messages = mock.messages(job.phone);
+      expect(messages).toHaveLength(1);
+      const row = rows.find((r) => r.otp_id === job.otpId);
+      expect(row).toMatchObject({ status: "delivered", provider_message_id: messages[0]?.id, last_error: null });
+      expect(Number(row?.attempts)).toBeGreaterThan(1);
+    }
+    expect(await deadLetters(sms)).toEqual([]);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "delivered" })).toBe(20);
+  });
+
+  it("a job whose code expires during an outage ends expired_undelivered, dead-lettered with the last error", async () => {
+    const { sms, worker, registry } = harness({ retryBaseMs: 20, retryMaxMs: 100 });
     mock.setFaults({ errorRate: 1 });
-    const job = newJob();
+    const job = newJob({ expiresAt: Date.now() + 1_000 });
     await enqueue(sms, job);
     await worker.start();
 
     await expect.poll(() => deadLetters(sms), { timeout: 5_000 }).toHaveLength(1);
     const [dead] = await deadLetters(sms);
-    expect(dead).toMatchObject({ otpId: job.otpId, tenantId, attempts: "3", phoneMasked: job.phoneMasked });
+    const failures = await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" });
+    expect(failures).toBeGreaterThan(1);
+    expect(dead).toMatchObject({
+      otpId: job.otpId,
+      tenantId,
+      outcome: "expired_undelivered",
+      attempts: String(failures),
+      phoneMasked: job.phoneMasked,
+    });
     expect(dead?.error).toMatch(/^provider answered 503/);
     // Still sealed: the dead-letter stream holds neither the number nor the code in clear.
     expect(JSON.stringify(dead)).not.toContain(job.phone);
     expect(JSON.stringify(dead)).not.toContain(job.text);
-    await expect.poll(() => sendLogRows([job.otpId])).toEqual([expect.objectContaining({ status: "dead_lettered", attempts: 3 })]);
+    await expect
+      .poll(() => sendLogRows([job.otpId]))
+      .toEqual([expect.objectContaining({ status: "expired_undelivered", attempts: failures, provider_message_id: null })]);
     expect((await sendLogRows([job.otpId]))[0]?.last_error).toMatch(/^provider answered 503/);
     await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
     expect(mock.messages(job.phone)).toEqual([]);
-    expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "retryable_error" })).toBe(3);
-    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBe(2);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBe(failures - 1);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "expired_undelivered" })).toBe(1);
   });
 
-  it("does not retry a permanent (4xx) refusal", async () => {
-    const { sms, worker, registry } = harness({ maxAttempts: 5 });
+  it("a job read after its code expired is finished as expired_undelivered without calling the provider", async () => {
+    const { sms, worker, registry } = harness();
+    const job = newJob({ acceptedAt: Date.now() - 301_000, expiresAt: Date.now() - 1_000 });
+    const received = mock.stats().received;
+    await enqueue(sms, job);
+    await worker.start();
+
+    await expect
+      .poll(() => sendLogRows([job.otpId]), { timeout: 5_000 })
+      .toEqual([
+        expect.objectContaining({ status: "expired_undelivered", attempts: 0, last_error: "the code expired before the first attempt" }),
+      ]);
+    expect(await deadLetters(sms)).toEqual([expect.objectContaining({ otpId: job.otpId, outcome: "expired_undelivered", attempts: "0" })]);
+    expect(mock.stats().received).toBe(received);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "expired_undelivered" })).toBe(1);
+  });
+
+  it("a permanent (4xx) refusal ends rejected at once, without a retry", async () => {
+    const { sms, worker, registry } = harness();
     mock.setFaults({ errorRate: 1, errorStatus: 400 });
     const job = newJob();
     await enqueue(sms, job);
@@ -288,10 +354,45 @@ describe("SMS worker", () => {
 
     await expect
       .poll(() => sendLogRows([job.otpId]), { timeout: 5_000 })
-      .toEqual([expect.objectContaining({ status: "dead_lettered", attempts: 1 })]);
-    expect((await deadLetters(sms))[0]).toMatchObject({ attempts: "1", error: expect.stringMatching(/^provider answered 400/) });
+      .toEqual([expect.objectContaining({ status: "rejected", attempts: 1 })]);
+    expect(await deadLetters(sms)).toEqual([
+      expect.objectContaining({ outcome: "rejected", attempts: "1", error: expect.stringMatching(/^provider answered 400/) }),
+    ]);
     expect(await metric(registry, "sms_send_duration_seconds_count", { outcome: "permanent_error" })).toBe(1);
     expect(await metric(registry, "sms_jobs_total", { outcome: "retried" })).toBe(0);
+    expect(await metric(registry, "sms_jobs_total", { outcome: "rejected" })).toBe(1);
+  });
+
+  it("a send the provider accepted after the client timed out ends delivered, with one message and its original id", async () => {
+    const { sms, worker } = harness({ timeoutMs: 300 });
+    // The mock's counters run across this file's tests.
+    const before = mock.stats();
+    const since = () => {
+      const now = mock.stats();
+      return {
+        received: now.received - before.received,
+        accepted: now.accepted - before.accepted,
+        duplicates: now.duplicates - before.duplicates,
+      };
+    };
+    mock.setFaults({ latencyMs: 600 });
+    const job = newJob();
+    await enqueue(sms, job);
+    await worker.start();
+
+    // The first attempt timed out at the client, and the provider accepted it afterwards.
+    await expect.poll(() => since().accepted, { timeout: 5_000, interval: 10 }).toBeGreaterThanOrEqual(1);
+    mock.setFaults({ latencyMs: 0 });
+    await expect.poll(() => sendLogRows([job.otpId]), { timeout: 5_000 }).toHaveLength(1);
+    // Every attempt still held at the provider has been answered.
+    const { received } = since();
+    await expect.poll(() => since().accepted, { timeout: 5_000 }).toBe(received);
+    const messages = mock.messages(job.phone);
+    expect(messages).toHaveLength(1);
+    const [row] = await sendLogRows([job.otpId]);
+    expect(row).toMatchObject({ status: "delivered", provider_message_id: messages[0]?.id, last_error: null });
+    expect(Number(row?.attempts)).toBeGreaterThanOrEqual(2);
+    expect(since().duplicates).toBe(received - 1);
   });
 
   it("parks a job that cannot be opened in the dead-letter stream with the reason, and acknowledges it", async () => {
@@ -305,6 +406,7 @@ describe("SMS worker", () => {
 
     await expect.poll(() => deadLetters(sms), { timeout: 5_000 }).toHaveLength(2);
     const dead = await deadLetters(sms);
+    expect(dead.map((fields) => fields.outcome)).toEqual(["dead_lettered", "dead_lettered"]);
     expect(dead.map((fields) => fields.error).sort()).toEqual([
       "corrupt job: SMS job is missing field otpId",
       "corrupt job: sealed payload cannot be opened",
@@ -361,7 +463,7 @@ describe("SMS worker", () => {
   });
 
   it("a job waiting to retry when the worker stops stays pending, and another worker takes it over and delivers it", async () => {
-    const stopping = harness({ maxAttempts: 5, retryBaseMs: 10_000, retryMaxMs: 10_000 }, { random: () => 0.99 });
+    const stopping = harness({ retryBaseMs: 10_000, retryMaxMs: 10_000 }, { random: () => 0.99 });
     mock.setFaults({ errorRate: 1 });
     const job = newJob();
     await enqueue(stopping.sms, job);
@@ -393,6 +495,123 @@ describe("SMS worker", () => {
     const started = performance.now();
     await worker.stop();
     expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe("dead letters", () => {
+  /** A dead-letter entry the way the worker writes it for a rejected job. */
+  async function deadLetterRejected(sms: Config["sms"], job: SmsJob): Promise<void> {
+    const fields = { ...sealJob(job, keys), outcome: "rejected", error: "provider answered 400", attempts: "1", sourceId: "1-1" };
+    await redis.xadd(sms.deadLetterKey, "*", ...Object.entries(fields).flat());
+  }
+
+  it("are trimmed to about deadLetterMaxLength", async () => {
+    const { sms, worker, registry } = harness({ deadLetterMaxLength: 100 });
+    const corrupt = { ...sealJob(newJob(), keys) } as Record<string, string>;
+    delete corrupt.otpId;
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 300; i += 1) pipeline.xadd(sms.streamKey, "*", ...Object.entries(corrupt).flat());
+    await pipeline.exec();
+    await worker.start();
+
+    await expect.poll(() => metric(registry, "sms_jobs_total", { outcome: "dead_lettered" }), { timeout: 10_000 }).toBe(300);
+    // MAXLEN ~ drops whole stream nodes (100 entries each by default): between the bound and one node more.
+    const length = await redis.xlen(sms.deadLetterKey);
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThanOrEqual(200);
+    expect(await metric(registry, "sms_dead_letter_length")).toBe(length);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+  });
+
+  it("re-drive moves intact ones back onto the job stream, where they are delivered and the send log says so; corrupt ones stay", async () => {
+    const { sms, worker } = harness();
+    mock.setFaults({ errorRate: 1, errorStatus: 400 });
+    const job = newJob();
+    await enqueue(sms, job);
+    await worker.start();
+    await expect.poll(() => sendLogRows([job.otpId]), { timeout: 5_000 }).toEqual([expect.objectContaining({ status: "rejected" })]);
+    const corrupt: Record<string, string> = {
+      ...sealJob(newJob(), deriveKeys("some-other-secret-of-at-least-32-characters!")),
+      outcome: "dead_lettered",
+    };
+    await redis.xadd(sms.deadLetterKey, "*", ...Object.entries(corrupt).flat());
+    expect(await deadLetters(sms)).toHaveLength(2);
+
+    // The provider-side cause is fixed; a dry run changes nothing.
+    mock.setFaults({ errorRate: 0 });
+    expect(await redriveDeadLetters({ redis, sms, keys, dryRun: true })).toEqual({ moved: 1, expired: 0, skipped: 1 });
+    expect(await deadLetters(sms)).toHaveLength(2);
+    expect(await redriveDeadLetters({ redis, sms, keys })).toEqual({ moved: 1, expired: 0, skipped: 1 });
+
+    await expect
+      .poll(() => sendLogRows([job.otpId]), { timeout: 5_000 })
+      .toEqual([expect.objectContaining({ status: "delivered", attempts: 2, last_error: null })]);
+    const messages = mock.messages(job.phone);
+    expect(messages).toHaveLength(1);
+    expect((await sendLogRows([job.otpId]))[0]?.provider_message_id).toBe(messages[0]?.id);
+    expect((await deadLetters(sms)).map((fields) => fields.otpId)).toEqual([corrupt.otpId]);
+    await expect.poll(() => redis.xlen(sms.streamKey)).toBe(0);
+  });
+
+  it("re-drive honours --limit and moves each entry once, also when two runs race", async () => {
+    const { sms } = harness();
+    const jobs = Array.from({ length: 5 }, () => newJob());
+    for (const job of jobs) await deadLetterRejected(sms, job);
+
+    expect(await redriveDeadLetters({ redis, sms, keys, limit: 2 })).toEqual({ moved: 2, expired: 0, skipped: 0 });
+    const [first, second] = await Promise.all([redriveDeadLetters({ redis, sms, keys }), redriveDeadLetters({ redis, sms, keys })]);
+    expect((first?.moved ?? 0) + (second?.moved ?? 0)).toBe(3);
+    expect(await redis.xlen(sms.deadLetterKey)).toBe(0);
+    const moved = (await redis.xrange(sms.streamKey, "-", "+")) as Array<[string, string[]]>;
+    const fields = moved.map(([, flat]) => fieldsFromFlat(flat));
+    expect(fields.map((f) => f.otpId)).toEqual(jobs.map((job) => job.otpId));
+    // Only the job's own fields go back: the worker would otherwise carry a stale outcome along.
+    expect(Object.keys(fields[0] ?? {})).toEqual(Object.keys(sealJob(jobs[0] as SmsJob, keys)));
+  });
+
+  it("the redrive-dead-letters command prints what it moved, and a job whose code expired meanwhile is finished as expired_undelivered", async () => {
+    const { sms, worker } = harness();
+    const expired = newJob({ acceptedAt: Date.now() - 400_000, expiresAt: Date.now() - 100_000 });
+    await deadLetterRejected(sms, expired);
+    const env = {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      LOG_LEVEL: "silent",
+      OTEL_TRACES_SAMPLER: "always_off",
+      OTP_SECRET: "sms-worker-test-secret-of-at-least-32-characters",
+      REDIS_URL: inject("redisUrl"),
+      SMS_STREAM_KEY: sms.streamKey,
+      SMS_DEAD_LETTER_KEY: sms.deadLetterKey,
+    };
+    const run = (...args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [MAIN_JS, "redrive-dead-letters", ...args], { env, encoding: "utf8" })) as unknown;
+    expect(run("--dry-run")).toEqual({ moved: 1, expired: 1, skipped: 0, dryRun: true });
+    expect(run("--limit", "10")).toEqual({ moved: 1, expired: 1, skipped: 0, dryRun: false });
+    expect(await redis.xlen(sms.deadLetterKey)).toBe(0);
+
+    await worker.start();
+    await expect
+      .poll(() => sendLogRows([expired.otpId]), { timeout: 5_000 })
+      .toEqual([expect.objectContaining({ status: "expired_undelivered", attempts: 0 })]);
+    expect(await deadLetters(sms)).toEqual([expect.objectContaining({ otpId: expired.otpId, outcome: "expired_undelivered" })]);
+    expect(mock.messages(expired.phone)).toEqual([]);
+  });
+});
+
+describe("SMS backlog metrics", () => {
+  it("report the backlog length, the age of the oldest waiting job and the dead-letter length", async () => {
+    const { sms, registry } = harness();
+    expect(await metric(registry, "sms_stream_oldest_job_age_seconds")).toBe(0);
+    const appended = Date.now() - 90_000;
+    await redis.xadd(sms.streamKey, `${appended}-0`, ...Object.entries(sealJob(newJob(), keys)).flat());
+    await enqueue(sms, newJob(), newJob());
+    await redis.xadd(sms.deadLetterKey, "*", "otpId", "x");
+
+    expect(await metric(registry, "sms_stream_length")).toBe(3);
+    const age = await metric(registry, "sms_stream_oldest_job_age_seconds");
+    expect(age).toBeGreaterThanOrEqual(90);
+    expect(age).toBeLessThan(95);
+    expect(await metric(registry, "sms_dead_letter_length")).toBe(1);
   });
 });
 
@@ -528,8 +747,9 @@ describe("SMS provider client", () => {
     const { messageId } = await client.send(sent);
     expect(mock.messages(sent.to)[0]).toMatchObject({ id: messageId, reference: sent.reference, text: sent.text });
     const before = mock.stats().duplicates;
-    await client.send(sent);
+    expect(await client.send(sent)).toEqual({ messageId });
     expect(mock.stats().duplicates).toBe(before + 1);
+    expect(mock.messages(sent.to)).toHaveLength(1);
   });
 
   it("classifies 5xx, 429, timeouts and refused connections as retryable, other 4xx as permanent", async () => {

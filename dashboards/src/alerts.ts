@@ -66,6 +66,14 @@ export const DEFAULT_THRESHOLDS = {
   podRestarts: 0,
 } as const;
 
+/**
+ * SMS delivery: a code is typically valid for minutes, so a job that has waited a minute is already
+ * late for the person waiting for it. Fixed here rather than chart values: they follow from the TTL.
+ */
+export const SMS_BACKLOG_AGE_SECONDS = 60;
+/** The outcomes that leave a job in the dead-letter stream. */
+export const SMS_DEAD_LETTER_OUTCOMES = "rejected|expired_undelivered|dead_lettered";
+
 /** Where the runbooks live, relative to the repository root. */
 export const RUNBOOK_DOC = "dashboards/README.md";
 /** GitHub's anchor for a `### <Alert>` heading. */
@@ -216,6 +224,22 @@ export function ruleGroups(context: RuleContext): RuleGroup[] {
           ].join("\n"),
           "SMS jobs pile up unread in the stream: the workers or the SMS provider cannot keep up.",
           `${t("$value")} jobs not yet read by any worker in ${t("$labels.namespace")}: above ${context.smsStreamLag}, or growing, for 10m.`,
+        ),
+        alert(
+          "OtpServiceSmsBacklogOld",
+          "critical",
+          "2m",
+          `max by (namespace) (sms_stream_oldest_job_age_seconds{${context.processes}}) > ${SMS_BACKLOG_AGE_SECONDS}`,
+          "The oldest SMS job has waited over a minute: codes expire before their SMS arrives (provider outage, or too few workers).",
+          `The oldest unfinished SMS job in ${t("$labels.namespace")} has waited ${t('printf "%.0f" $value')} s (more than ${SMS_BACKLOG_AGE_SECONDS} s) for 2m.`,
+        ),
+        alert(
+          "OtpServiceSmsDeadLetters",
+          "warning",
+          "0m",
+          `sum by (namespace) (increase(sms_jobs_total{${context.processes},outcome=~"${SMS_DEAD_LETTER_OUTCOMES}"}[10m])) > 0`,
+          "SMS jobs were dead-lettered: rejected by the provider, undelivered until their code expired, or corrupt.",
+          `${t('printf "%.0f" $value')} SMS job(s) dead-lettered in ${t("$labels.namespace")} in 10m.`,
         ),
         alert(
           "OtpServicePodRestarts",

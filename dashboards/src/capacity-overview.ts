@@ -1,7 +1,7 @@
 // Capacity overview: traffic, SLOs, saturation, dependencies, SMS delivery, send log, OTP outcomes and
 // logs of the service, per namespace, pod and route.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { DEFAULT_THRESHOLDS, RECORDED } from "./alerts.ts";
+import { DEFAULT_THRESHOLDS, RECORDED, SMS_BACKLOG_AGE_SECONDS } from "./alerts.ts";
 import {
   CONTAINER,
   dashboard,
@@ -247,7 +247,8 @@ export function capacityOverview(): Dashboard {
     .withPanel(
       series({
         title: "SMS jobs by outcome",
-        description: "Jobs per second: delivered, dead_lettered, retried (extra attempts), reclaimed (taken over from an idle worker).",
+        description:
+          "Jobs per second: delivered; rejected (provider refused), expired_undelivered (provider unavailable until the code expired), dead_lettered (corrupt job); retried (extra attempts), reclaimed (taken over from an idle worker).",
         unit: "ops",
         queries: [{ expr: rate("sms_jobs_total", SERVICE, ["outcome"]), legend: "{{outcome}}" }],
       }),
@@ -262,6 +263,31 @@ export function capacityOverview(): Dashboard {
           legend: `p${Math.round(q * 100)} {{outcome}}`,
           exemplar: true,
         })),
+      }),
+    )
+    .withPanel(
+      series({
+        title: "SMS backlog age",
+        description: `How long the oldest unfinished SMS job has waited. Retries go on until the code expires, so during a provider outage this grows; above ${SMS_BACKLOG_AGE_SECONDS} s for 2m alerts.`,
+        unit: "s",
+        min: 0,
+        w: 12,
+        queries: [{ expr: `max (sms_stream_oldest_job_age_seconds{${NS}})`, legend: "oldest job" }],
+        thresholds: [{ value: SMS_BACKLOG_AGE_SECONDS, color: "red" }],
+      }),
+    )
+    .withPanel(
+      series({
+        title: "SMS backlog and dead letters",
+        description:
+          "Jobs not yet finished (the job stream is never trimmed; the send side sheds load instead) and entries in the dead-letter stream (trimmed to about SMS_DEAD_LETTER_MAX_LENGTH; re-drive with `otp-service redrive-dead-letters`).",
+        unit: "short",
+        min: 0,
+        w: 12,
+        queries: [
+          { expr: `max (sms_stream_length{${NS}})`, legend: "backlog" },
+          { expr: `max (sms_dead_letter_length{${NS}})`, legend: "dead letters" },
+        ],
       }),
     )
 
@@ -295,7 +321,8 @@ export function capacityOverview(): Dashboard {
     .withPanel(
       series({
         title: "OTP sends by outcome",
-        description: "accepted, locked (verification locked: no SMS), shed_backlog_length and shed_backlog_age (503: the SMS could not arrive in time), rate_limited_phone, rate_limited_tenant_daily.",
+        description:
+          "accepted, locked (verification locked: no SMS), shed_backlog_length and shed_backlog_age (503: the SMS could not arrive in time), rate_limited_phone, rate_limited_tenant_daily.",
         unit: "ops",
         w: 12,
         queries: [{ expr: rate("otp_sends_total", SERVICE, ["outcome"]), legend: "{{outcome}}" }],

@@ -12,7 +12,7 @@ export interface SmsJob {
   traceparent: string;
   /** Epoch milliseconds at which the send was accepted (the 200 to the caller). */
   acceptedAt: number;
-  /** Epoch milliseconds at which the code expires. */
+  /** Epoch milliseconds at which the code expires: delivering the SMS after it is useless. */
   expiresAt: number;
   senderId: string;
   phoneHash: string;
@@ -42,6 +42,20 @@ function randomIv(): Buffer {
   return iv;
 }
 
+/** The fields sealJob writes; a dead-letter entry adds its own (outcome, error, …) to these. */
+export const SMS_JOB_FIELDS = [
+  "otpId",
+  "tenantId",
+  "requestId",
+  "traceparent",
+  "acceptedAt",
+  "expiresAt",
+  "senderId",
+  "phoneHash",
+  "phoneMasked",
+  "sealed",
+] as const;
+
 export function sealJob(job: SmsJob, keys: SecretKeys): SmsJobFields {
   const iv = randomIv();
   const cipher = createCipheriv("aes-256-gcm", keys.sealKey, iv);
@@ -69,6 +83,7 @@ export function openJob(fields: SmsJobFields, keys: SecretKeys): SmsJob {
   const decipher = createDecipheriv("aes-256-gcm", keys.sealKey, sealed.subarray(0, 12));
   decipher.setAAD(Buffer.from(fields.otpId as string));
   decipher.setAuthTag(sealed.subarray(12, 28));
+  const acceptedAt = Number(fields.acceptedAt);
   const opened = JSON.parse(Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString("utf8")) as {
     phone: string;
     text: string;
@@ -78,14 +93,26 @@ export function openJob(fields: SmsJobFields, keys: SecretKeys): SmsJob {
     tenantId: fields.tenantId as string,
     requestId: fields.requestId as string,
     traceparent: fields.traceparent ?? "",
-    acceptedAt: Number(fields.acceptedAt),
-    expiresAt: Number(fields.expiresAt),
+    acceptedAt,
+    expiresAt: expiresAtOf(fields, acceptedAt),
     senderId: fields.senderId as string,
     phoneHash: fields.phoneHash as string,
     phoneMasked: fields.phoneMasked as string,
     phone: opened.phone,
     text: opened.text,
   };
+}
+
+/**
+ * Jobs appended before expiresAt existed do not carry it. Their code lived at most the longest TTL
+ * a tenant can have (600 s, see tenants.code_ttl_seconds), so that bound never gives up on a code
+ * that might still be valid.
+ */
+const LEGACY_MAX_TTL_MS = 600_000;
+
+function expiresAtOf(fields: SmsJobFields, acceptedAt: number): number {
+  const expiresAt = Number(fields.expiresAt);
+  return fields.expiresAt && Number.isFinite(expiresAt) ? expiresAt : acceptedAt + LEGACY_MAX_TTL_MS;
 }
 
 /** Converts XREADGROUP's flat [k1, v1, k2, v2, …] into fields. */

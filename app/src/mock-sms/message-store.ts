@@ -17,13 +17,15 @@ export interface StoredMessage {
 export type IncomingMessage = Pick<StoredMessage, "to" | "from" | "text" | "reference">;
 
 export interface AcceptedMessage {
+  /** For a duplicate, the message accepted first (its id is what the provider answered then). */
   message: StoredMessage;
-  /** True when an earlier accepted message carried the same reference. */
+  /** True when an earlier accepted message carried the same reference: nothing new was stored or delivered. */
   duplicate: boolean;
 }
 
 export interface MessageStore {
   readonly size: number;
+  /** Stores the message, unless its reference was accepted before: a provider honours its idempotency key. */
   accept(incoming: IncomingMessage): AcceptedMessage;
   /** Newest first; all recipients when `to` is omitted. */
   newestFirst(query?: { to?: string | undefined; limit?: number | undefined }): StoredMessage[];
@@ -35,10 +37,13 @@ export function createMessageStore(maxStored: number): MessageStore {
   let all = createFifo<StoredMessage>();
   const byRecipient = new Map<string, Fifo<StoredMessage>>();
   const references = createSeenReferences(maxStored);
+  /** Messages by id, for answering a re-send; entries leave with the message they index. */
+  const byId = new Map<string, StoredMessage>();
 
   function evictOldest(): void {
     const oldest = all.shift();
     if (!oldest) return;
+    byId.delete(oldest.id);
     const inbox = byRecipient.get(oldest.to);
     // Both queues grow in the same order, so the globally oldest is also the oldest in its inbox.
     inbox?.shift();
@@ -50,6 +55,9 @@ export function createMessageStore(maxStored: number): MessageStore {
       return all.size;
     },
     accept(incoming) {
+      const firstId = incoming.reference === null ? undefined : references.get(incoming.reference);
+      const first = firstId === undefined ? undefined : byId.get(firstId);
+      if (first) return { message: first, duplicate: true };
       const message: StoredMessage = {
         id: randomUUID(),
         to: incoming.to,
@@ -58,7 +66,8 @@ export function createMessageStore(maxStored: number): MessageStore {
         reference: incoming.reference,
         receivedAt: new Date().toISOString(),
       };
-      const duplicate = message.reference !== null && references.remember(message.reference);
+      if (message.reference !== null) references.remember(message.reference, message.id);
+      byId.set(message.id, message);
       all.push(message);
       let inbox = byRecipient.get(message.to);
       if (!inbox) {
@@ -67,7 +76,7 @@ export function createMessageStore(maxStored: number): MessageStore {
       }
       inbox.push(message);
       while (all.size > maxStored) evictOldest();
-      return { message, duplicate };
+      return { message, duplicate: false };
     },
     newestFirst(query = {}) {
       const source = query.to === undefined ? all : byRecipient.get(query.to);
@@ -76,6 +85,7 @@ export function createMessageStore(maxStored: number): MessageStore {
     clear() {
       all = createFifo<StoredMessage>();
       byRecipient.clear();
+      byId.clear();
       references.clear();
     },
   };

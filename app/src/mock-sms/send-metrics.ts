@@ -9,7 +9,7 @@ export interface MockSmsStats {
   accepted: number;
   /** Answered with an injected failure. */
   failed: number;
-  /** Accepted messages whose reference had already been accepted: an at-least-once sender re-sending. */
+  /** Sends whose reference had already been accepted (an at-least-once sender re-sending): answered with the original message, not delivered again. */
   duplicates: number;
   /** Messages held now (at most maxStored). */
   stored: number;
@@ -47,7 +47,7 @@ export function createSendMetrics(registry: Registry, storedMessages: () => numb
   });
   const duplicateReferences = new Counter({
     name: "mock_sms_duplicate_references_total",
-    help: "Accepted messages whose reference had already been accepted (re-sends).",
+    help: "Sends whose reference had already been accepted (re-sends), answered with the original message id and not delivered again.",
     registers: [registry],
   });
   // Zero-valued series from the start, so rate() and absent() behave before the first failure.

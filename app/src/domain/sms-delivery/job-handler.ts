@@ -1,13 +1,15 @@
 // One SMS job from read to acknowledgement: open it, send it (with retries), record the outcome
 // durably, and only then remove it from the stream. Any failure before the record is durable
 // leaves the entry pending, so another pass (reclaim) delivers it: at least once, never zero.
+// Retries go on for as long as the code can still be used, not for a fixed number of attempts:
+// a provider outage of a few seconds must not cost every OTP accepted during it.
 import { setTimeout as sleep } from "node:timers/promises";
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/schema";
 import type { Logger } from "../../telemetry/logger";
 import type { SecretKeys } from "../secrets";
-import type { SendLogRecord, SendLogSink } from "../send-log";
+import type { DeliveryStatus, SendLogRecord, SendLogSink } from "../send-log";
 import { openJob, type SmsJob } from "../sms-job";
 import { backoffDelayMs } from "./backoff";
 import type { SmsProvider } from "./sms-provider-client";
@@ -30,8 +32,10 @@ export interface JobHandlerOptions {
 
 type Delivery =
   | { status: "delivered"; messageId: string; attempts: number; latencyMs: number }
-  | { status: "dead_lettered"; error: string; attempts: number }
+  | { status: "rejected" | "expired_undelivered"; error: string; attempts: number }
   | { status: "abandoned"; error: string; attempts: number };
+
+type Undelivered = Extract<Delivery, { status: "rejected" | "expired_undelivered" }>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -77,9 +81,10 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       logger().info({ attempts: delivery.attempts, lastError: delivery.error }, "sms: worker stopping, job left pending for reclaim");
       return;
     }
-    if (delivery.status === "dead_lettered") {
+    if (delivery.status !== "delivered") {
       span.setStatus({ code: SpanStatusCode.ERROR, message: delivery.error });
-      await redis.xadd(sms.deadLetterKey, "*", ...deadLetterFields(entry, delivery.error, delivery.attempts));
+      // Parked with the reason before the outcome is recorded, so that a re-drive can still send it.
+      await deadLetter(entry, delivery.status, delivery.error, delivery.attempts);
     }
     try {
       await sendLog.record(sendLogRecord(job, delivery));
@@ -95,11 +100,16 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         logger().debug({ attempts: delivery.attempts, providerMessageId: delivery.messageId }, "sms: delivered");
       }
     } else {
-      logger().warn({ attempts: delivery.attempts, lastError: delivery.error }, "sms: dead-lettered");
+      logger().warn(
+        { outcome: delivery.status, attempts: delivery.attempts, lastError: delivery.error },
+        "sms: not delivered, dead-lettered",
+      );
     }
   }
 
   async function deliver(job: SmsJob, span: Span, logger: () => Logger): Promise<Delivery> {
+    // Read late (a long backlog, or re-driven after the TTL): the code is useless, the SMS is not sent.
+    if (Date.now() >= job.expiresAt) return expired("the code expired before the first attempt", 0);
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
@@ -118,10 +128,11 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         metrics.sendDuration.observe({ outcome: retryable ? "retryable_error" : "permanent_error" }, (performance.now() - started) / 1000);
         const reason = describe(error);
         span.addEvent("sms.attempt_failed", { "sms.attempt": attempt, "sms.retryable": retryable, "error.message": reason });
-        if (!retryable || attempt >= 5) return { status: "dead_lettered", error: reason, attempts: attempt };
+        if (!retryable) return { status: "rejected", error: reason, attempts: attempt };
         if (stopSignal.aborted) return { status: "abandoned", error: reason, attempts: attempt };
         const retryAfterMs = error instanceof SmsProviderError ? (error.retryAfterMs ?? 0) : 0;
         const delayMs = Math.min(sms.retryMaxMs, Math.max(backoffDelayMs(attempt, sms, random), retryAfterMs));
+        if (Date.now() + delayMs > job.expiresAt) return expired(reason, attempt);
         logger().debug({ attempt, delayMs, error: reason }, "sms: attempt failed, retrying");
         metrics.jobs.inc({ outcome: "retried" });
         try {
@@ -133,13 +144,23 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     }
   }
 
+  function expired(reason: string, attempts: number): Undelivered {
+    return { status: "expired_undelivered", error: reason, attempts };
+  }
+
+  /** Trimmed to about deadLetterMaxLength (whole stream nodes, cheap); the send log keeps every outcome. */
+  async function deadLetter(entry: StreamEntry, outcome: DeliveryStatus, error: string, attempts: number): Promise<void> {
+    const fields = deadLetterFields(entry, outcome, error, attempts);
+    await redis.xadd(sms.deadLetterKey, "MAXLEN", "~", sms.deadLetterMaxLength, "*", ...fields);
+  }
+
   /** A job that cannot be opened will never send: park it with the reason and take it off the stream. */
   async function deadLetterCorrupt(entry: StreamEntry, error: unknown, span: Span): Promise<void> {
     const reason = `corrupt job: ${corruptionReason(error)}`;
     const { otpId, tenantId } = entry.fields;
     const logger = options.logger.child({ streamId: entry.id, otpId, tenantId });
     span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-    await redis.xadd(sms.deadLetterKey, "*", ...deadLetterFields(entry, reason, 0));
+    await deadLetter(entry, "dead_lettered", reason, 0);
     logger.error({ reason }, "sms: corrupt job dead-lettered");
     if (otpId && tenantId && UUID.test(otpId) && UUID.test(tenantId)) {
       try {
@@ -260,9 +281,10 @@ function corruptRecord(entry: StreamEntry, reason: string): SendLogRecord {
   };
 }
 
-function deadLetterFields(entry: StreamEntry, error: string, attempts: number): string[] {
-  // The job stays sealed in the dead-letter stream; the reason and the source id are for operators.
-  const fields = { ...entry.fields, error, attempts: String(attempts), sourceId: entry.id };
+function deadLetterFields(entry: StreamEntry, outcome: DeliveryStatus, error: string, attempts: number): string[] {
+  // The job stays sealed in the dead-letter stream; the outcome, the reason and the source id are for
+  // operators (and the re-drive command, which keeps only the job's own fields).
+  const fields = { ...entry.fields, outcome, error, attempts: String(attempts), sourceId: entry.id };
   return Object.entries(fields).flat();
 }
 

@@ -4,7 +4,8 @@ import { LATENCY_BUCKETS_SECONDS } from "../../telemetry/metrics";
 import type { StreamStats } from "./stream-stats";
 
 export type SendOutcome = "ok" | "retryable_error" | "permanent_error";
-export type JobOutcome = "delivered" | "dead_lettered" | "retried" | "reclaimed";
+const JOB_OUTCOMES = ["delivered", "rejected", "expired_undelivered", "dead_lettered", "retried", "reclaimed"] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 export interface SmsWorkerMetrics {
   sendDuration: Histogram<"outcome">;
@@ -13,24 +14,43 @@ export interface SmsWorkerMetrics {
 }
 
 export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Promise<StreamStats | undefined>): SmsWorkerMetrics {
-  new Gauge({
-    name: "sms_stream_lag",
-    help: "SMS jobs in the stream not yet read by any worker (XINFO GROUPS lag).",
+  const streamGauge = (name: string, help: string, pick: (stats: StreamStats) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const stats = await streamStats();
+        const value = stats && pick(stats);
+        if (value !== undefined) this.set(value);
+      },
+    });
+  streamGauge("sms_stream_lag", "SMS jobs in the stream not yet read by any worker (XINFO GROUPS lag).", (stats) => stats.lag);
+  streamGauge("sms_stream_pending", "SMS jobs read by a worker and not yet acknowledged (XINFO GROUPS pending).", (stats) => stats.pending);
+  streamGauge(
+    "sms_stream_length",
+    "SMS jobs not yet finished (read or not): the backlog. Never trimmed; bounded by load shedding on the send side.",
+    (stats) => stats.length,
+  );
+  streamGauge(
+    "sms_stream_oldest_job_age_seconds",
+    "Age of the oldest SMS job not yet finished, from its stream entry id; 0 when the stream is empty.",
+    (stats) => stats.oldestAgeSeconds,
+  );
+  streamGauge(
+    "sms_dead_letter_length",
+    "Entries in the SMS dead-letter stream (rejected, expired_undelivered and corrupt jobs), trimmed to about SMS_DEAD_LETTER_MAX_LENGTH.",
+    (stats) => stats.deadLetters,
+  );
+  const jobs = new Counter({
+    name: "sms_jobs_total",
+    help: "SMS jobs by event: delivered, rejected (provider refused), expired_undelivered (provider unavailable until the code expired) and dead_lettered (corrupt job) once recorded and acknowledged; retried per extra attempt; reclaimed when taken over from an idle consumer.",
+    labelNames: ["outcome"],
     registers: [registry],
-    async collect() {
-      const stats = await streamStats();
-      if (stats?.lag !== undefined) this.set(stats.lag);
-    },
   });
-  new Gauge({
-    name: "sms_stream_pending",
-    help: "SMS jobs read by a worker and not yet acknowledged (XINFO GROUPS pending).",
-    registers: [registry],
-    async collect() {
-      const stats = await streamStats();
-      if (stats) this.set(stats.pending);
-    },
-  });
+  // Zero-valued series from the start: increase() cannot see a series' first sample as a rise, so
+  // the first dead letter after a restart would otherwise never alert.
+  for (const outcome of JOB_OUTCOMES) jobs.inc({ outcome }, 0);
   return {
     sendDuration: new Histogram({
       name: "sms_send_duration_seconds",
@@ -39,12 +59,7 @@ export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Pr
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [registry],
     }),
-    jobs: new Counter({
-      name: "sms_jobs_total",
-      help: "SMS jobs by event: delivered and dead_lettered once recorded and acknowledged, retried per extra attempt, reclaimed when taken over from an idle consumer.",
-      labelNames: ["outcome"],
-      registers: [registry],
-    }),
+    jobs,
     inFlight: new Gauge({
       name: "sms_jobs_in_flight",
       help: "SMS jobs this worker is processing now.",

@@ -57,7 +57,12 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
   const logger = options.logger.child({ component: "sms-worker", consumer });
   const metrics = createSmsWorkerMetrics(
     options.registry,
-    createStreamStatsReader(redis, { streamKey: sms.streamKey, consumerGroup: sms.consumerGroup, timeoutMs: STATS_TIMEOUT_MS }),
+    createStreamStatsReader(redis, {
+      streamKey: sms.streamKey,
+      deadLetterKey: sms.deadLetterKey,
+      consumerGroup: sms.consumerGroup,
+      timeoutMs: STATS_TIMEOUT_MS,
+    }),
   );
   const stopController = new AbortController();
   const handle = createJobHandler({

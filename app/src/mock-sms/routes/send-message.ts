@@ -1,5 +1,6 @@
 // POST /v1/messages: the gateway endpoint. Validates, waits the injected latency, then either fails
-// as injected or stores the message the way a phone would receive it.
+// as injected or stores the message the way a phone would receive it. The reference (body, or the
+// Idempotency-Key header) is an idempotency key: a message is delivered once per key.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
@@ -60,9 +61,13 @@ export function registerSendMessageRoute(router: Router, deps: SendMessageDepend
           detail: `The mock SMS provider failed this request on purpose (error rate ${faults.errorRate}).`,
         });
       }
+      // Accepted even when the client gave up waiting (its timeout was shorter than the injected
+      // latency): as with a real provider, the message went out, and the idempotency key remembers it.
       const { message, duplicate } = deps.store.accept(incoming);
       deps.metrics.outcome("accepted", { duplicate });
       deps.logger.debug({ id: message.id, to: maskPhone(message.to), duplicate }, "message accepted");
+      // A re-send with a known key gets the original answer, marked as a replay (as Stripe-style APIs do).
+      if (duplicate) res.set("Idempotent-Replayed", "true");
       res.status(202).json({ id: message.id, status: "accepted" });
     },
   });
