@@ -7,6 +7,7 @@ import { providerOutage } from "./provider-outage.ts";
 import { redisKilled } from "./redis-killed.ts";
 import { redisOutage } from "./redis-outage.ts";
 import { rollingRestart } from "./rolling-restart.ts";
+import { slowloris } from "./slowloris.ts";
 import { smsFaults } from "./sms-faults.ts";
 import { workerKilled } from "./worker-killed.ts";
 
@@ -19,5 +20,6 @@ export const SCENARIOS: Scenario[] = [
   providerOutage,
   workerKilled,
   badInput,
+  slowloris,
   abuseAndSecrets,
 ];
