@@ -1,6 +1,10 @@
 // The pure helpers the scenarios' verdicts rest on.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { haproxyConfig } from "../lib/haproxy.ts";
+import { readK6Refusals, readK6Requests } from "../lib/k6.ts";
 import type { LoadResult } from "../lib/load.ts";
 import { sustainedRecoveryMs } from "../lib/outage.ts";
 import { Checks } from "../lib/scenario.ts";
@@ -83,5 +87,40 @@ describe("checks", () => {
       { name: "p99", goal: "≤ 50 ms", measured: "12 ms", passed: true },
       { name: "lost", goal: "= 0", measured: "1", passed: false },
     ]);
+  });
+});
+
+describe("k6 CSV", () => {
+  it("reads each request's timing, status and own tags (request id, number), and the refusals", () => {
+    const dir = mkdtempSync(join(tmpdir(), "k6-csv-test-"));
+    const file = join(dir, "samples.csv");
+    writeFileSync(
+      file,
+      [
+        "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata",
+        "http_reqs,1796422683938,1.000000,,,,true,,POST,otp-send,HTTP/1.1,sends,,200,,,otp-send,rid=po2-0&phone=+154949408115,",
+        "http_req_duration,1796422683938,25.500000,,,,true,,POST,otp-send,HTTP/1.1,sends,,200,,,otp-send,rid=po2-0&phone=+154949408115,",
+        "http_req_duration,1796422684000,3.000000,,,,false,,POST,otp-send,HTTP/1.1,sends,,503,,,otp-send,rid=po2-1&phone=+154949408116,",
+        "otp_send_refused,1796422684000,1.000000,,,,,,,,,sends,,,,,,content_type=application/problem+json&problem_type=urn:otp-lab:problem:delivery-backlog&retry_after=30&rid=po2-1&status=503,",
+        "",
+      ].join("\n"),
+    );
+    try {
+      const requests = readK6Requests(file, ["otp-send"]);
+      expect(requests).toHaveLength(2);
+      expect(requests[0]).toMatchObject({ status: 200, ms: 25.5, endedAt: 1796422683938, tags: { rid: "po2-0", phone: "+154949408115" } });
+      expect(requests[0]?.startedAt).toBeCloseTo(1796422683912.5);
+      expect(readK6Refusals(file)).toEqual([
+        {
+          rid: "po2-1",
+          status: 503,
+          problemType: "urn:otp-lab:problem:delivery-backlog",
+          contentType: "application/problem+json",
+          retryAfter: "30",
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
