@@ -95,7 +95,7 @@ test-kube: setup test-tools ## Static kind/image/third-party checks; the k6-oper
 	vitest run --config kind/vitest.config.mts
 	vitest run --config k6-operator/vitest.config.mts
 
-test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~2 min)
+test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
 
 test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube test-reliability ## Everything CI checks
@@ -117,7 +117,7 @@ report: deps ## Re-render reports/$(RUN)/report.{md,html} from its results.json
 	@test -n "$(RUN)" || { echo "usage: make report RUN=<run-id>  (one of: $$(ls reports 2>/dev/null | tr '\n' ' '))" >&2; exit 2; }
 	node k6/report/render-report.ts reports/$(RUN)
 
-reliability: setup build ## Reliability and security scenarios under load, full size (~5 min); reports in reports/reliability/ (SCENARIOS=… to pick)
+reliability: setup build ## Reliability and security scenarios under load, full size (~8 min); reports in reports/reliability/ (SCENARIOS=… to pick)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" node reliability/run.ts $(SCENARIOS)
 
 kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl, helm)
