@@ -438,6 +438,8 @@ describe("network policy and monitoring", () => {
       "OtpServiceEventLoopLagHigh",
       "OtpServicePostgresPoolWaiting",
       "OtpServiceSmsStreamLag",
+      "OtpServiceSmsBacklogOld",
+      "OtpServiceSmsDeadLetters",
       "OtpServicePodRestarts",
     ]);
     expect(exprOf("OtpServiceErrorBudgetBurnFast")).toContain(
