@@ -24,7 +24,7 @@ $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 # `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
 # platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
 # `npm ci` then refuses it. The lock still pins every package that is installed.
-node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json dashboards/package.json | $(NODE_DIR)/bin/node
+node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json dashboards/package.json scripts/package.json k6-operator/package.json | $(NODE_DIR)/bin/node
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -130,7 +130,8 @@ bench-cluster: deps ## One ladder step as a distributed k6 TestRun on kind (STEP
 	@test -n "$(STEP)" || { echo "usage: make bench-cluster STEP=<$$(node k6-operator/generate.ts --list | paste -sd'|')>" >&2; exit 2; }
 	scripts/bench-cluster.sh $(STEP)
 
-k6-operator-generate: deps ## Regenerate k6-operator/generated/ (a test fails when it is stale)
+k6-operator-generate: deps ## Regenerate k6-operator/imports/ (cdk8s import of the real TestRun CRD) and k6-operator/generated/ (tests fail when stale)
+	node k6-operator/import-crd.ts
 	node k6-operator/generate.ts
 
 clean: ## Remove build output and local state (not the tool cache)

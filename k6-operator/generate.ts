@@ -3,6 +3,8 @@
 //     ConfigMap (keys cannot hold "/", so "lib/env.ts" is stored as "lib__env.ts");
 //   - generated/testrun-<script>.yaml: one k6.io/v1alpha1 TestRun per ladder step that targets the service
 //     (all but 01, the bare node:http baseline), runners pinned to the kind cluster's load-generator node.
+//     Each is built by testrun.ts from the typed constructs of the real k6-operator CRD (imports/k6.io.ts, from
+//     `cdk8s import`; node k6-operator/import-crd.ts), so a field the CRD does not have does not compile.
 //
 //   node k6-operator/generate.ts                      rewrite k6-operator/generated/ (committed; a test checks it is fresh)
 //   node k6-operator/generate.ts --out DIR            write the same files into DIR
@@ -26,6 +28,15 @@ import { join, posix } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { LADDER, type LadderStep, PROFILE_TIMING, type Profile } from "../k6/runner/ladder.ts";
+import {
+  buildTestRun,
+  type TestRunManifest,
+  TestRunSpecCleanup,
+  TestRunSpecRunnerResourcesLimits,
+  TestRunSpecRunnerResourcesRequests,
+  type TestRunSpecRunnerVolumeMounts,
+  type TestRunSpecRunnerVolumes,
+} from "./testrun.ts";
 
 export const REPO_ROOT = join(import.meta.dirname, "..");
 /** The k6 tree: scripts/ and lib/ under it, mounted at BENCH_MOUNT in the runners. */
@@ -125,55 +136,25 @@ export interface ConfigMap {
   data: Record<string, string>;
 }
 
-export interface EnvVar {
-  name: string;
-  value: string;
-}
-
-export interface Volume {
-  name: string;
-  configMap?: { name: string; items: { key: string; path: string }[] };
-  secret?: { secretName: string; items: { key: string; path: string }[] };
-}
-
-export interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-}
-
-export interface Toleration {
-  key: string;
-  operator: "Equal" | "Exists";
-  value: string;
-  effect: string;
-}
-
-/** The part of k6-operator's TestRun (k6.io/v1alpha1) these manifests use. */
-export interface TestRun {
-  apiVersion: "k6.io/v1alpha1";
-  kind: "TestRun";
-  metadata: ObjectMeta;
-  spec: {
-    parallelism: number;
-    separate: boolean;
-    cleanup?: "post";
-    arguments: string;
-    script: { localFile?: string; configMap?: { name: string; file: string } };
-    runner: {
+type Runner = NonNullable<TestRunManifest["spec"]["runner"]>;
+/**
+ * A TestRun as this generator makes it (from the typed constructs of the real CRD, testrun.ts): the same type,
+ * with the fields it always sets no longer optional.
+ */
+export type TestRun = Omit<TestRunManifest, "spec"> & {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  spec: Omit<TestRunManifest["spec"], "runner"> & {
+    runner: Omit<Runner, "env"> & {
       image: string;
-      metadata: { labels: Record<string, string> };
       nodeSelector: Record<string, string>;
-      tolerations: Toleration[];
-      env: EnvVar[];
-      resources: { requests: Record<string, string>; limits: Record<string, string> };
-      securityContext: Record<string, unknown>;
-      containerSecurityContext: Record<string, unknown>;
-      volumes: Volume[];
-      volumeMounts: VolumeMount[];
+      tolerations: NonNullable<Runner["tolerations"]>;
+      env: { name: string; value: string }[];
+      resources: { requests: Record<string, number | string>; limits: Record<string, number | string> };
+      volumes: NonNullable<Runner["volumes"]>;
+      volumeMounts: NonNullable<Runner["volumeMounts"]>;
     };
   };
-}
+};
 
 export function buildConfigMap(k6Dir = K6_DIR): ConfigMap {
   const data: Record<string, string> = {};
@@ -198,7 +179,7 @@ export function k6Image(): string {
   return `grafana/k6:${version}`;
 }
 
-export interface TestRunOptions {
+export interface LadderTestRunOptions {
   runId?: string;
   parallelism?: number;
   profile?: Profile;
@@ -220,7 +201,8 @@ export function mainDurationSeconds(step: LadderStep, profile: Profile): number 
   return timing.warmupSeconds + step.rates[profile].length * timing.plateauSeconds;
 }
 
-export function buildTestRun(step: LadderStep, options: TestRunOptions = {}): TestRun {
+/** The TestRun of one ladder step (the committed files, scripts/bench-cluster.sh). */
+export function buildLadderTestRun(step: LadderStep, options: LadderTestRunOptions = {}): TestRun {
   const runId = options.runId ?? MANUAL_RUN_ID;
   const parallelism = options.parallelism ?? DEFAULT_PARALLELISM;
   const profile = options.profile ?? DEFAULT_PROFILE;
@@ -255,36 +237,33 @@ export function buildTestRun(step: LadderStep, options: TestRunOptions = {}): Te
     K6_NO_USAGE_REPORT: "true",
   };
 
-  const volumes: Volume[] = [
+  const volumes: TestRunSpecRunnerVolumes[] = [
     {
       name: "bench",
       configMap: { name: CONFIGMAP_NAME, items: files.map((file) => ({ key: configMapKey(file), path: file })) },
     },
   ];
-  const volumeMounts: VolumeMount[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
+  const volumeMounts: TestRunSpecRunnerVolumeMounts[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
   if (needsTenants) {
     volumes.push({ name: "tenants", secret: { secretName: TENANTS_SECRET, items: [{ key: "tenants.json", path: "tenants.json" }] } });
     volumeMounts.push({ name: "tenants", mountPath: TENANTS_MOUNT, readOnly: true });
   }
 
-  return {
-    apiVersion: "k6.io/v1alpha1",
-    kind: "TestRun",
-    metadata: {
-      name,
-      namespace: NAMESPACE,
-      labels,
-      annotations: {
-        "otp-lab/profile": profile,
-        "otp-lab/offered-rates": `${env.RATES} req/s in total, split between ${parallelism} runners`,
-        "otp-lab/main-seconds": String(mainDurationSeconds(step, profile)),
-      },
+  // As TestRun: every field that type makes required is set here.
+  return buildTestRun({
+    name,
+    namespace: NAMESPACE,
+    labels,
+    annotations: {
+      "otp-lab/profile": profile,
+      "otp-lab/offered-rates": `${env.RATES} req/s in total, split between ${parallelism} runners`,
+      "otp-lab/main-seconds": String(mainDurationSeconds(step, profile)),
     },
     spec: {
       parallelism,
       // Every runner on the one load-generator node: no anti-affinity.
       separate: false,
-      ...(options.cleanup === false ? {} : { cleanup: "post" as const }),
+      ...(options.cleanup === false ? {} : { cleanup: TestRunSpecCleanup.POST }),
       arguments: `-o experimental-prometheus-rw --tag testid=${id}`,
       script: { localFile: `${BENCH_MOUNT}/${entry}` },
       runner: {
@@ -296,7 +275,13 @@ export function buildTestRun(step: LadderStep, options: TestRunOptions = {}): Te
         ],
         env: Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
         // No CPU limit: a throttled load generator would report its own stalls as the service's latency.
-        resources: { requests: { cpu: "500m", memory: "256Mi" }, limits: { memory: "2Gi" } },
+        resources: {
+          requests: {
+            cpu: TestRunSpecRunnerResourcesRequests.fromString("500m"),
+            memory: TestRunSpecRunnerResourcesRequests.fromString("256Mi"),
+          },
+          limits: { memory: TestRunSpecRunnerResourcesLimits.fromString("2Gi") },
+        },
         // The image's own user (k6, uid 12345), stated numerically so runAsNonRoot can be verified.
         securityContext: { runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
@@ -304,7 +289,7 @@ export function buildTestRun(step: LadderStep, options: TestRunOptions = {}): Te
         volumeMounts,
       },
     },
-  };
+  }) as TestRun;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -326,7 +311,7 @@ export function renderAll(): Map<string, string> {
       `# main phase ${mainDurationSeconds(step, profile)} s (profile ${profile}). Apply with the ConfigMap, or run it with`,
       `# scripts/bench-cluster.sh ${step.script} (a unique name and testid per run, waits, links Grafana, cleans up).`,
     ].join("\n");
-    files.set(`testrun-${step.script}.yaml`, `${comment}\n${toYaml(buildTestRun(step))}`);
+    files.set(`testrun-${step.script}.yaml`, `${comment}\n${toYaml(buildLadderTestRun(step))}`);
   }
   return files;
 }
@@ -364,7 +349,7 @@ function main(argv: string[]): void {
   if (values.print !== undefined) {
     const step = clusterSteps().find((candidate) => candidate.script === values.print);
     if (!step) throw new Error(`no TestRun for "${values.print}"; one of: ${scripts.join(", ")}`);
-    const testRun = buildTestRun(step, {
+    const testRun = buildLadderTestRun(step, {
       runId: values["run-id"],
       parallelism: values.parallelism === undefined ? undefined : Number(values.parallelism),
       profile: values.profile as Profile | undefined,

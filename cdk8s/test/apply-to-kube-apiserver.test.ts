@@ -1,13 +1,18 @@
 // Every profile's rendered chart, server-side applied to a real kube-apiserver (with etcd) that
-// knows the prometheus-operator CRDs: all objects must be accepted with strict field validation,
+// knows the prometheus-operator and (upstream, unchanged) k6-operator CRDs: all objects must be accepted with strict field validation,
 // and what matters is read back from the API, after defaulting, not from helm's text.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { field, type KubeApiServer, startKubeApiServer } from "../../scripts/devstack/kube-apiserver.ts";
-import { type KubeObject, type Profile, REPO_ROOT, renderChart } from "./render.ts";
+import {
+  field,
+  type KubeApiServer,
+  k6OperatorCrdFiles,
+  prometheusOperatorCrdFiles,
+  startKubeApiServer,
+} from "../../scripts/devstack/kube-apiserver.ts";
+import { type KubeObject, type Profile, renderChart } from "./render.ts";
 
 const PROFILES: Profile[] = ["default", "bench", "production"];
 let dir: string;
@@ -17,9 +22,8 @@ const applied = new Map<Profile, KubeObject[]>();
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "otp-lab-apiserver-"));
   api = await startKubeApiServer({ dir });
-  const crdDir = join(dir, "crds");
-  execFileSync(resolve(REPO_ROOT, "scripts/fetch-crds.sh"), [crdDir], { stdio: ["ignore", "ignore", "inherit"] });
-  for (const file of readdirSync(crdDir).filter((f) => f.endsWith(".yaml"))) await api.apply(readFileSync(join(crdDir, file), "utf8"));
+  const k6 = k6OperatorCrdFiles();
+  for (const file of [...prometheusOperatorCrdFiles(), k6.testRuns, k6.privateLoadZones]) await api.apply(readFileSync(file, "utf8"));
   for (const profile of PROFILES) {
     const namespace = `otp-${profile}`;
     await api.createNamespace(namespace);

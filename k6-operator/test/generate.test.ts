@@ -9,7 +9,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { LADDER, PROFILE_TIMING } from "../../k6/runner/ladder.ts";
 import {
   buildConfigMap,
-  buildTestRun,
+  buildLadderTestRun,
   CONFIGMAP_NAME,
   type ConfigMap,
   clusterSteps,
@@ -108,7 +108,7 @@ describe("the generator", () => {
     expect(envOf(testRun).RATES).toBe(step?.rates.full.join(","));
     expect(envOf(testRun).PLATEAU_SECONDS).toBe(String(PROFILE_TIMING.full.plateauSeconds));
     expect(() => node(["--print", "01-bare-node-hello"])).toThrow();
-    expect(() => buildTestRun(clusterSteps()[0] as (typeof LADDER)[number], { runId: "Bad_Id" })).toThrow(/run id/);
+    expect(() => buildLadderTestRun(clusterSteps()[0] as (typeof LADDER)[number], { runId: "Bad_Id" })).toThrow(/run id/);
   });
 });
 

@@ -12,14 +12,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type ApplyOptions, createKubeClient, type KubeClient, type KubeObject } from "./kube/api.ts";
 import { type KubeBinaries, kubeBinaries } from "./kube/binaries.ts";
-import { type ApplyOptions, createKubeClient, type KubeClient, type KubeObject } from "./kube/client.ts";
 import { createKubePki } from "./kube/pki.ts";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
 import { freePort } from "./ports.ts";
 
+export { type ApplyOptions, field, KubeApiError, type KubeClient, type KubeObject, parseManifests } from "./kube/api.ts";
 export { helmBinary, kubeBinaries } from "./kube/binaries.ts";
-export { type ApplyOptions, field, KubeApiError, type KubeObject, parseManifests } from "./kube/client.ts";
+export { k6OperatorCrdDir, k6OperatorCrdFiles, prometheusOperatorCrdFiles } from "./kube/crds.ts";
 
 export interface KubeApiServerOptions {
   /** Holds the certificates, etcd's data, both logs and the kubeconfig; must exist. */
@@ -35,8 +36,9 @@ export interface KubeApiServerOptions {
 export interface KubeApiServer {
   /** https://127.0.0.1:<port> */
   readonly url: string;
-  /** A kubeconfig for the admin (system:masters) client, for kubectl/helm/anything else. */
+  /** A kubeconfig for the admin (system:masters) client, for kubectl/helm/@kubernetes/client-node (KubeConfig.loadFromFile). */
   readonly kubeconfigPath: string;
+  /** The harness's own client (@kubernetes/client-node): `client.kubeConfig`, `client.objects` for anything else. */
   readonly client: KubeClient;
   /** Warning headers the API sent back (deprecated APIs, …), in order. */
   readonly warnings: string[];
@@ -111,14 +113,21 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     detached: true,
   });
   let apiServer: ManagedProcess | undefined;
-  const client = createKubeClient({
-    url: `https://127.0.0.1:${apiPort}`,
-    ca: readFileSync(pki.caCert),
-    cert: readFileSync(pki.adminCert),
-    key: readFileSync(pki.adminKey),
-  });
+  const url = `https://127.0.0.1:${apiPort}`;
+  const kubeconfigPath = join(dir, "kubeconfig");
+  const base64 = (path: string) => readFileSync(path).toString("base64");
+  // JSON is YAML: kubectl, helm and client libraries read this as a kubeconfig.
+  const kubeconfig = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "devstack", cluster: { server: url, "certificate-authority-data": base64(pki.caCert) } }],
+    users: [{ name: "admin", user: { "client-certificate-data": base64(pki.adminCert), "client-key-data": base64(pki.adminKey) } }],
+    contexts: [{ name: "devstack", context: { cluster: "devstack", user: "admin", namespace: "default" } }],
+    "current-context": "devstack",
+  };
+  writeFileSync(kubeconfigPath, `${JSON.stringify(kubeconfig, null, 2)}\n`, { mode: 0o600 });
+  const client = createKubeClient(kubeconfigPath);
   const stop = async () => {
-    client.close();
     await apiServer?.stop("SIGTERM", 15_000);
     await etcd.stop("SIGTERM", 10_000);
   };
@@ -160,26 +169,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     });
     const running = apiServer;
     await waitForPort(apiPort, { process: running, timeoutMs });
-    await waitUntil("kube-apiserver answered /readyz", timeoutMs, running, async () => (await client.call("GET", "/readyz")) === "ok");
+    await waitUntil("kube-apiserver answered /readyz", timeoutMs, running, () => client.ready());
   } catch (error) {
     await stop();
     const logs = [`--- ${etcdLog}`, logTail(etcdLog), `--- ${apiLog}`, logTail(apiLog)].join("\n");
     throw new Error(`${(error as Error).message}\n${logs}`);
   }
-
-  const url = `https://127.0.0.1:${apiPort}`;
-  const kubeconfigPath = join(dir, "kubeconfig");
-  const base64 = (path: string) => readFileSync(path).toString("base64");
-  // JSON is YAML: kubectl, helm and client libraries read this as a kubeconfig.
-  const kubeconfig = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "devstack", cluster: { server: url, "certificate-authority-data": base64(pki.caCert) } }],
-    users: [{ name: "admin", user: { "client-certificate-data": base64(pki.adminCert), "client-key-data": base64(pki.adminKey) } }],
-    contexts: [{ name: "devstack", context: { cluster: "devstack", user: "admin", namespace: "default" } }],
-    "current-context": "devstack",
-  };
-  writeFileSync(kubeconfigPath, `${JSON.stringify(kubeconfig, null, 2)}\n`, { mode: 0o600 });
 
   return {
     url,

@@ -4,12 +4,20 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { field, helmBinary, KubeApiError, type KubeApiServer, type KubeObject, startKubeApiServer } from "../kube-apiserver.ts";
+import {
+  field,
+  helmBinary,
+  KubeApiError,
+  type KubeApiServer,
+  type KubeObject,
+  k6OperatorCrdFiles,
+  prometheusOperatorCrdFiles,
+  startKubeApiServer,
+} from "../kube-apiserver.ts";
 
-const FETCH_CRDS = join(import.meta.dirname, "..", "..", "fetch-crds.sh");
 const run = promisify(execFile);
 
 let dir: string;
@@ -161,12 +169,12 @@ describe("core objects", () => {
 
 describe("third-party CRDs", () => {
   it("applies the k6-operator and prometheus-operator CRDs and enforces their schemas", async () => {
-    const crdDir = join(dir, "crds");
-    const { stdout } = await run("bash", [FETCH_CRDS, crdDir]);
-    const files = stdout.trim().split("\n");
-    expect(files.map((f) => f.slice(crdDir.length + 1))).toEqual(
+    const k6 = k6OperatorCrdFiles();
+    const files = [k6.testRuns, k6.privateLoadZones, ...prometheusOperatorCrdFiles()];
+    expect(files.map((f) => basename(f))).toEqual(
       expect.arrayContaining([
         "k6.io_testruns.yaml",
+        "k6.io_privateloadzones.yaml",
         "monitoring.coreos.com_servicemonitors.yaml",
         "monitoring.coreos.com_podmonitors.yaml",
         "monitoring.coreos.com_prometheusrules.yaml",
