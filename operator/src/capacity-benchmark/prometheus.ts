@@ -8,6 +8,7 @@ export interface Sample {
   value?: [number, string];
   histogram?: [number, unknown];
   values?: [number, string][];
+  histograms?: [number, unknown][];
 }
 
 export interface PrometheusQuery {

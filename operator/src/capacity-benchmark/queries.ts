@@ -6,7 +6,10 @@
 // `scenario` separates plateaus without any clock arithmetic; the raw samples give each plateau's window,
 // which the cluster-side series (cAdvisor, kube-state-metrics) are then read over.
 // k6's series are cumulative per runner for the whole run: totals are the last value of each runner's
-// series (last_over_time / max_over_time), summed — no rate() extrapolation at the run's edges.
+// series, summed — no rate() extrapolation at the run's edges (rate() would also drop each runner's first
+// push, a fifth of a 5 s plateau). Counters: max_over_time. Histograms: each runner's series read at its own
+// last push with the @ modifier (last_over_time does not take native histograms before Prometheus 2.5x, and
+// with stale markers a plain selector after the run finds nothing), then summed.
 import type { PlateauFigures } from "./figures.ts";
 import { type PrometheusQuery, type Sample, scalarOf } from "./prometheus.ts";
 
@@ -21,16 +24,28 @@ export interface FigureSources {
 
 const q = (value: string) => JSON.stringify(value);
 
+/** When each runner (instance_id) last pushed a plateau's series, seconds since the epoch. */
+export type LastPush = Map<string, number>;
+
 export function promql(src: FigureSources, rangeS: number) {
   const main = `testid=${q(src.testId)},phase="main"`;
   const r = `[${rangeS}s]`;
-  const hist = `sum by (scenario) (last_over_time(k6_http_req_duration_seconds{${main}}${r}))`;
+  /** The plateau's latency histogram of all runners: each runner's series at its last push, summed. */
+  const hist = (scenario: string, lastPush: LastPush) =>
+    `sum(${[...lastPush]
+      .map(
+        ([instance, at]) => `k6_http_req_duration_seconds{${main},scenario=${q(scenario)},instance_id=${q(instance)}} @ ${at.toFixed(3)}`,
+      )
+      .join(" or ")})`;
   return {
     requestsRaw: `k6_http_reqs_total{${main}}${r}`,
     failed: `sum by (scenario) (max_over_time(k6_http_reqs_total{${main},expected_response="false"}${r}))`,
     dropped: `sum by (scenario) (max_over_time(k6_dropped_iterations_total{testid=${q(src.testId)}}${r}))`,
-    quantile: (quantile: number) => `histogram_quantile(${quantile}, ${hist})`,
-    avg: `histogram_avg(${hist})`,
+    histogram: hist,
+    quantile: (quantile: number, scenario: string, lastPush: LastPush) => `histogram_quantile(${quantile}, ${hist(scenario, lastPush)})`,
+    // histogram_sum/histogram_count, not histogram_avg: the lab's Prometheus (2.42) predates histogram_avg.
+    avg: (scenario: string, lastPush: LastPush) =>
+      `histogram_sum(${hist(scenario, lastPush)}) / histogram_count(${hist(scenario, lastPush)})`,
   };
 }
 
@@ -57,36 +72,40 @@ const byScenario = (samples: Sample[]) => new Map(samples.map((s) => [s.metric.s
 export async function plateauFigures(prom: PrometheusQuery, src: FigureSources, atS: number, rangeS: number): Promise<PlateauFigures[]> {
   const queries = promql(src, rangeS);
   const raw = await prom.query(queries.requestsRaw, atS);
-  const plateaus = new Map<string, { offered: number; requests: number; first: number; last: number }>();
+  const plateaus = new Map<string, { offered: number; requests: number; first: number; last: number; lastPush: LastPush }>();
   for (const series of raw) {
     const name = series.metric.scenario ?? "";
     const values = series.values ?? [];
     if (values.length === 0) continue;
-    const entry = plateaus.get(name) ?? { offered: Number(series.metric.offered_rps ?? 0), requests: 0, first: Infinity, last: 0 };
+    const entry = plateaus.get(name) ?? {
+      offered: Number(series.metric.offered_rps ?? 0),
+      requests: 0,
+      first: Infinity,
+      last: 0,
+      lastPush: new Map(),
+    };
+    const instance = series.metric.instance_id ?? "";
+    entry.lastPush.set(instance, Math.max(entry.lastPush.get(instance) ?? 0, values.at(-1)?.[0] ?? 0));
     entry.requests += Number(values.at(-1)?.[1] ?? 0);
     // A runner pushes every second what it counted in the second before: the window opens one push earlier.
     entry.first = Math.min(entry.first, (values[0]?.[0] ?? 0) - 1);
     entry.last = Math.max(entry.last, values.at(-1)?.[0] ?? 0);
     plateaus.set(name, entry);
   }
-  const [failed, dropped, p50, p95, p99, max, avg] = await Promise.all(
-    [
-      queries.failed,
-      queries.dropped,
-      queries.quantile(0.5),
-      queries.quantile(0.95),
-      queries.quantile(0.99),
-      queries.quantile(1),
-      queries.avg,
-    ].map(async (expr) => byScenario(await prom.query(expr, atS))),
+  const [failed, dropped] = await Promise.all(
+    [queries.failed, queries.dropped].map(async (expr) => byScenario(await prom.query(expr, atS))),
   );
-  const ms = (map: Map<string, number> | undefined, name: string) => {
-    const value = map?.get(name);
-    return value !== undefined && Number.isFinite(value) ? value * 1000 : 0;
-  };
   const figures: PlateauFigures[] = [];
   for (const [name, p] of [...plateaus].sort((a, b) => a[1].offered - b[1].offered)) {
     const durationS = Math.max(1, Math.round(p.last - p.first));
+    const ms = async (expr: string) => {
+      const value = scalarOf(await prom.query(expr, atS));
+      return value === null ? 0 : value * 1000;
+    };
+    const [p50, p95, p99, max, avg] = await Promise.all([
+      ...[0.5, 0.95, 0.99, 1].map((quantile) => ms(queries.quantile(quantile, name, p.lastPush))),
+      ms(queries.avg(name, p.lastPush)),
+    ]);
     const cluster = await clusterFigures(prom, src, p.last, durationS);
     figures.push({
       offeredRps: p.offered,
@@ -96,7 +115,8 @@ export async function plateauFigures(prom: PrometheusQuery, src: FigureSources, 
       requests: Math.round(p.requests),
       failedRequests: Math.round(failed?.get(name) ?? 0),
       droppedIterations: Math.round(dropped?.get(name) ?? 0),
-      latencyMs: { avg: ms(avg, name), p50: ms(p50, name), p95: ms(p95, name), p99: ms(p99, name), max: ms(max, name) },
+      // max: the upper bound of the highest bucket (a histogram keeps no exact maximum).
+      latencyMs: { avg: avg as number, p50: p50 as number, p95: p95 as number, p99: p99 as number, max: max as number },
       ...cluster,
     });
   }
