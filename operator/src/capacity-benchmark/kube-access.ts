@@ -17,6 +17,7 @@ import { type CapacityBenchmark, GROUP, PLURAL, VERSION } from "./schema.ts";
 const K6 = { group: "k6.io", version: "v1alpha1", plural: "testruns" } as const;
 const CB = { group: GROUP, version: VERSION, plural: PLURAL } as const;
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
 export const FIELD_MANAGER = "otp-operator";
 
 const code = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
@@ -81,14 +82,21 @@ export function kubeAccess(kc: KubeConfig): KubeAccess {
     },
     async createTestRun(testRun) {
       const namespace = (testRun.metadata as { namespace: string }).namespace;
-      await ignore(custom.createNamespacedCustomObject({ ...K6, namespace, body: testRun, fieldManager: FIELD_MANAGER }), 409);
+      await ignore(
+        custom.createNamespacedCustomObject({ ...K6, namespace, body: testRun, fieldManager: FIELD_MANAGER, fieldValidation: "Strict" }),
+        409,
+      );
     },
     async deleteTestRun(namespace, name) {
       await ignore(custom.deleteNamespacedCustomObject({ ...K6, namespace, name, propagationPolicy: "Background" }), 404);
     },
     async patchStatus(namespace, name, status) {
-      // Merge patch replaces lists whole (conditions, steps): status is always written complete.
-      await custom.patchNamespacedCustomObjectStatus({ ...CB, namespace, name, body: { status }, fieldManager: FIELD_MANAGER }, merge);
+      // The whole status, as a JSON Patch: a merge patch would read the figures' nulls (no capacity, no knee)
+      // as "delete this field", which the schema then rejects as a missing required value.
+      await custom.patchNamespacedCustomObjectStatus(
+        { ...CB, namespace, name, body: [{ op: "add", path: "/status", value: status }], fieldManager: FIELD_MANAGER },
+        jsonPatch,
+      );
     },
     async setFinalizers(namespace, name, finalizers) {
       await custom.patchNamespacedCustomObject(
