@@ -1,5 +1,6 @@
 // report.html: the same report as report.md, self-contained (inline CSS, the Chart.js bundle, the data
 // as JSON), with charts. It makes no network request: a Content-Security-Policy forbids any.
+
 import { readFileSync } from "node:fs";
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
 import { buildChartSpecs, type ChartSpec } from "./charts.ts";
@@ -28,6 +29,7 @@ import {
 } from "./format.ts";
 import { type Content, h, jsonForScript, type Raw, render, scriptSource } from "./html.ts";
 import { PLATEAU_HEADERS, plateauCells } from "./render-markdown.ts";
+import { replicasView } from "./replicas-view.ts";
 import {
   baselineRatioText,
   bottleneckLabels,
@@ -127,7 +129,7 @@ function header(results: BenchResults): Raw {
           `✗ ${validity.failing.length} of ${validity.total} validity checks failed (${validity.failing.join(", ")}): read the figures with them in mind.`,
         )
       : [],
-    nav(),
+    nav(results),
   );
 }
 
@@ -141,18 +143,21 @@ const SECTIONS: [string, string][] = [
   ["profiles", "CPU profiles"],
   ["comparison", "Comparison"],
   ["behaviour", "Behaviour under load"],
+  ["replicas", "Replicas over time"],
   ["recommendations", "Recommendations"],
   ["validity", "Validity checks"],
 ];
 
-function nav(): Raw {
+function nav(results: BenchResults): Raw {
   return h(
     "nav",
     null,
     h(
       "ul",
       null,
-      SECTIONS.map(([id, label]) => h("li", null, h("a", { href: `#${id}` }, label))),
+      SECTIONS.filter(([id]) => id !== "replicas" || results.cluster).map(([id, label]) =>
+        h("li", null, h("a", { href: `#${id}` }, label)),
+      ),
     ),
   );
 }
@@ -417,6 +422,19 @@ function behaviour(results: BenchResults, specs: ChartSpec[]): Raw {
   );
 }
 
+/** Only for CapacityBenchmark runs (results.cluster): replicas, offered rate and p99 over time. */
+function replicas(results: BenchResults): Raw[] {
+  const found = replicasView(results);
+  if (!found) return [];
+  return [
+    section(
+      "replicas",
+      h("p", null, found.intro),
+      ...found.steps.flatMap((step) => [h("h3", null, step.script), h("p", null, step.summary), viewTable(step.table)]),
+    ),
+  ];
+}
+
 function recommendations(results: BenchResults): Raw {
   const sorted = sortedRecommendations(results);
   if (sorted.length === 0) return section("recommendations", h("p", null, "None from this run."));
@@ -481,6 +499,7 @@ export function renderHtml(results: BenchResults, assets: HtmlAssets): string {
       profiles(results, assets.flameTrees ?? {}),
       comparison(results),
       behaviour(results, specs),
+      ...replicas(results),
       recommendations(results),
       validity(results),
     ),

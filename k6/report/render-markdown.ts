@@ -1,4 +1,5 @@
 // report.md: the capacity report as Markdown, readable in a terminal, a pull request or a wiki.
+
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
 import {
   COST_MODEL_NOTE,
@@ -24,6 +25,7 @@ import {
   formatRps,
   formatTimestamp,
 } from "./format.ts";
+import { replicasView } from "./replicas-view.ts";
 import {
   baselineRatioText,
   bottleneckLabels,
@@ -329,6 +331,14 @@ function validity(results: BenchResults): string {
   ].join("\n");
 }
 
+function replicas(results: BenchResults): string[] {
+  const found = replicasView(results);
+  if (!found) return [];
+  const lines = ["## Replicas over time", "", text(found.intro)];
+  for (const step of found.steps) lines.push("", `### ${text(step.script)}`, "", text(step.summary), "", view(step.table));
+  return [lines.join("\n")];
+}
+
 export function renderMarkdown(results: BenchResults): string {
   return `${[
     header(results),
@@ -341,6 +351,7 @@ export function renderMarkdown(results: BenchResults): string {
     profiles(results),
     ...(results.comparison ? [comparison(results)] : []),
     behaviour(results),
+    ...replicas(results),
     recommendations(results),
     validity(results),
     `---\n\nGenerated from results.json (schema v${results.schema_version}) by k6/report/render-report.ts.`,

@@ -8,7 +8,7 @@ import { startProcess, waitForPort } from "../../scripts/devstack/managed-proces
 import { freePort } from "../../scripts/devstack/ports.ts";
 import { findBottleneck, recommend, validityChecks } from "./analysis.ts";
 import { pgbench, redisBenchmark } from "./baselines.ts";
-import { refinementRates } from "./capacity.ts";
+import { mergePasses, refinementRates, ruleForStep } from "./capacity.ts";
 import { type ComparisonPlan, parseComparison, type Variant } from "./comparisons.ts";
 import { buildCostModel, comparableCosts, type IdleCores, layerCost } from "./cost-model.ts";
 import { describeEnvironment } from "./environment.ts";
@@ -233,13 +233,13 @@ try {
       const measure = async (rates: number[], pass: string) => {
         const { summary, snapshots } = await runStep(rates, pass);
         if (!summary) return [];
-        return plateauResults(summary, snapshots, { ...rule, sloP99Ms: rule.sloP99Ms + (step.sloAllowanceMs ?? 0) });
+        return plateauResults(summary, snapshots, ruleForStep(rule, step));
       };
       let plateaus = await measure(step.rates[profile], "");
       if (interrupted) break;
       const refine = refinementRates(plateaus, timing.refinementSteps);
       if (refine.length > 0) {
-        plateaus = [...plateaus, ...(await measure(refine, "refine"))].sort((a, b) => a.offeredRps - b.offeredRps);
+        plateaus = mergePasses(plateaus, await measure(refine, "refine"));
       }
       if (step.layer === "baseline") {
         const layer = layerResult(step, plateaus, []);

@@ -1,12 +1,25 @@
 // Capacity search on measured plateaus: which plateaus meet the SLO, the capacity, what limited it,
 // and where the latency curve has its knee. Pure functions, unit-tested on synthetic results.
-import type { LimitedBy, PlateauResult } from "./results.ts";
+// The ONE capacity rule: `make bench` (bench.ts) and the CapacityBenchmark controller
+// (operator/src/capacity-benchmark) both judge plateaus and build layers with these functions.
+import type { LadderStep } from "./ladder.ts";
+import type { Baseline, LayerResult, LimitedBy, PlateauResult } from "./results.ts";
 
 export interface CapacityRule {
   sloP99Ms: number;
   sloErrorRate: number;
   /** Cores the load generator may use before its own figures are suspect. */
   generatorCpuLimit: number;
+}
+
+/** The rule for one ladder step: latency the endpoint adds on purpose (delayed-hello's sleep) is added to the p99. */
+export function ruleForStep(rule: CapacityRule, step: Pick<LadderStep, "sloAllowanceMs">): CapacityRule {
+  return { ...rule, sloP99Ms: rule.sloP99Ms + (step.sloAllowanceMs ?? 0) };
+}
+
+/** One step's plateaus from its passes (ladder, then refinement), in offered-rate order. */
+export function mergePasses(...passes: PlateauResult[][]): PlateauResult[] {
+  return passes.flat().sort((a, b) => a.offeredRps - b.offeredRps);
 }
 
 export type MeasuredPlateau = Omit<PlateauResult, "meetsSlo" | "failedBecause" | "generatorSaturated">;
@@ -86,4 +99,32 @@ export function refinementRates(plateaus: PlateauResult[], steps: number): numbe
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/** One step's LayerResult (results.json) from its judged plateaus: capacity, what limited it, the knee. */
+export function layerResult(
+  step: Pick<LadderStep, "script" | "name" | "layer" | "endpoint" | "baseline">,
+  plateaus: PlateauResult[],
+  baselines: Baseline[],
+): LayerResult {
+  const { capacityIndex, limitedBy, generatorLimited } = findCapacity(plateaus);
+  const atCapacity = capacityIndex === null ? undefined : plateaus[capacityIndex];
+  const baseline = step.baseline ? baselines.find((b) => b.name === step.baseline) : undefined;
+  const capacity = atCapacity?.offeredRps ?? null;
+  return {
+    script: step.script,
+    name: step.name,
+    layer: step.layer,
+    endpoint: step.endpoint,
+    capacity_rps: capacity,
+    limited_by: limitedBy,
+    p99_ms_at_capacity: atCapacity?.latencyMs.p99 ?? null,
+    error_rate_at_capacity: atCapacity?.errorRate ?? null,
+    dropped_iterations_at_capacity: atCapacity?.droppedIterations ?? null,
+    knee_index: findKnee(plateaus),
+    baseline: baseline?.name ?? null,
+    ratio_to_baseline: baseline && capacity !== null ? Math.round((capacity / baseline.ops_per_second) * 1000) / 1000 : null,
+    plateaus,
+    generator_limited: generatorLimited,
+  };
 }

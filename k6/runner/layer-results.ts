@@ -1,8 +1,7 @@
 // Turns one script's k6 summary and the sampled server signals into a LayerResult.
 import type { ScriptSummary } from "../lib/summary-format.ts";
-import { type CapacityRule, findCapacity, findKnee, judgePlateau } from "./capacity.ts";
-import type { LadderStep } from "./ladder.ts";
-import type { Baseline, LayerResult, PlateauResult } from "./results.ts";
+import { type CapacityRule, judgePlateau } from "./capacity.ts";
+import type { PlateauResult } from "./results.ts";
 import { type Snapshot, summariseWindow } from "./sampler.ts";
 
 /** Edges of a plateau left out of its server-side window: the rate change settles first. */
@@ -35,25 +34,5 @@ export function plateauResults(summary: ScriptSummary, snapshots: Snapshot[], ru
   });
 }
 
-export function layerResult(step: LadderStep, plateaus: PlateauResult[], baselines: Baseline[]): LayerResult {
-  const { capacityIndex, limitedBy, generatorLimited } = findCapacity(plateaus);
-  const atCapacity = capacityIndex === null ? undefined : plateaus[capacityIndex];
-  const baseline = step.baseline ? baselines.find((b) => b.name === step.baseline) : undefined;
-  const capacity = atCapacity?.offeredRps ?? null;
-  return {
-    script: step.script,
-    name: step.name,
-    layer: step.layer,
-    endpoint: step.endpoint,
-    capacity_rps: capacity,
-    limited_by: limitedBy,
-    p99_ms_at_capacity: atCapacity?.latencyMs.p99 ?? null,
-    error_rate_at_capacity: atCapacity?.errorRate ?? null,
-    dropped_iterations_at_capacity: atCapacity?.droppedIterations ?? null,
-    knee_index: findKnee(plateaus),
-    baseline: baseline?.name ?? null,
-    ratio_to_baseline: baseline && capacity !== null ? Math.round((capacity / baseline.ops_per_second) * 1000) / 1000 : null,
-    plateaus,
-    generator_limited: generatorLimited,
-  };
-}
+// The layer's verdict is pure and shared with the cluster controller (operator/src/capacity-benchmark): see capacity.ts.
+export { layerResult } from "./capacity.ts";

@@ -263,6 +263,38 @@ export const targetSchema = z
   })
   .meta({ id: "Target" });
 
+export const replicaSampleSchema = z
+  .strictObject({
+    t_s: z.number().min(0).describe("Seconds since the step's first TestRun started."),
+    ready_replicas: nullableCount,
+    desired_replicas: nullableCount.describe("The HPA's desiredReplicas."),
+    offered_rps: nullableNumber.describe("Offered rate of the plateau running then; null in warm-up or between passes."),
+    p99_ms: nullableNumber.describe("That plateau's p99 over all runners."),
+  })
+  .meta({ id: "ReplicaSample" });
+
+export const clusterRunSchema = z
+  .strictObject({
+    benchmark: z.string().min(1).describe("namespace/name of the CapacityBenchmark that ran it."),
+    scaling_mode: z.enum(["Fixed", "Autoscaled"]),
+    fixed_replicas: z.int().min(1).nullable().describe("Fixed mode: the replicas the HPA was pinned to."),
+    runners: z.int().min(1).describe("k6 runners per TestRun (parallelism)."),
+    replicas_over_time: z.array(
+      z.strictObject({
+        script: z.string().min(1),
+        samples: z.array(replicaSampleSchema),
+        time_to_scale_up_s: nullableNumber.describe(
+          "From the first sample where the HPA wanted more replicas than were ready to the first where that many were ready.",
+        ),
+        replicas_at_knee: nullableCount.describe("Ready replicas (highest) during the knee plateau."),
+        min_pod_request_share: fraction
+          .nullable()
+          .describe("Lowest over plateaus of: the least-loaded pod's share of requests × ready pods (1 = evenly spread)."),
+      }),
+    ),
+  })
+  .meta({ id: "ClusterRun", description: "Present when the run was a CapacityBenchmark on a cluster: replicas over time." });
+
 export const benchResultsSchema = z
   .strictObject({
     schema_version: z.literal(RESULTS_SCHEMA_VERSION),
@@ -304,6 +336,7 @@ export const benchResultsSchema = z
     targets: z.array(targetSchema),
     recommendations: z.array(recommendationSchema),
     validity: z.array(validityCheckSchema),
+    cluster: clusterRunSchema.optional(),
   })
   .meta({
     title: `BenchResults v${RESULTS_SCHEMA_VERSION}`,
@@ -327,3 +360,4 @@ export type CostModel = z.infer<typeof costModelSchema>;
 export type ProfileResult = z.infer<typeof profileResultSchema>;
 export type ComparisonResult = z.infer<typeof comparisonResultSchema>;
 export type Target = z.infer<typeof targetSchema>;
+export type ClusterRun = z.infer<typeof clusterRunSchema>;

@@ -513,3 +513,27 @@ export function buildWorkerSplitFixture(): BenchResults {
   };
   return results;
 }
+
+/** A CapacityBenchmark run: the default fixture plus the optional `cluster` part (replicas over time). */
+export function buildClusterFixture(): BenchResults {
+  const cluster: NonNullable<BenchResults["cluster"]> = {
+    benchmark: "otp/send-autoscaled",
+    scaling_mode: "Autoscaled",
+    fixed_replicas: null,
+    runners: 2,
+    replicas_over_time: [
+      {
+        script: "11-send-flow",
+        samples: [
+          { t_s: 0, ready_replicas: 1, desired_replicas: 1, offered_rps: null, p99_ms: null },
+          { t_s: 30, ready_replicas: 1, desired_replicas: 3, offered_rps: 400, p99_ms: 41.26 },
+          { t_s: 75, ready_replicas: 3, desired_replicas: 3, offered_rps: 800, p99_ms: 18.5 },
+        ],
+        time_to_scale_up_s: 45,
+        replicas_at_knee: 3,
+        min_pod_request_share: 0.82,
+      },
+    ],
+  };
+  return { ...buildFixture(), cluster };
+}

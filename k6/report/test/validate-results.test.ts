@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { BenchResults } from "../../runner/results.ts";
 import { RESULTS_SCHEMA_PATH, resultsJsonSchema, resultsJsonSchemaText } from "../generate-results-schema.ts";
 import { validateResults } from "../validate-results.ts";
-import { buildFixture, buildWorkerSplitFixture } from "./fixture.ts";
+import { buildClusterFixture, buildFixture, buildWorkerSplitFixture } from "./fixture.ts";
 
 type JsonSchema = { [keyword: string]: unknown };
 
@@ -216,6 +216,7 @@ describe("schema coverage by the fixture", () => {
     const keys = new Set<string>();
     fixtureKeys(buildFixture(), keys);
     fixtureKeys(buildWorkerSplitFixture(), keys);
+    fixtureKeys(buildClusterFixture(), keys);
     expect([...names].filter((n) => !keys.has(n))).toEqual([]);
     expect([...keys].filter((k) => !names.has(k))).toEqual([]);
   });

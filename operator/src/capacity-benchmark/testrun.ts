@@ -1,0 +1,129 @@
+// The k6-operator TestRun (k6.io/v1alpha1, schema of the real v1.6.0 CRD) of one pass, as a plain object.
+// Construction lives only here: the integration swaps it for the typed construct `cdk8s import` generates.
+// The script tree, mounts and environment are those of k6-operator/generate.ts (same ConfigMap, same
+// import closure, same remote-write settings), so a controller-made TestRun runs exactly what
+// `make bench-cluster` runs; what differs is per pass: rates, timing, testid, owner, connection reuse.
+import {
+  BENCH_MOUNT,
+  CONFIGMAP_NAME,
+  configMapKey,
+  importClosure,
+  k6Image,
+  LOAD_GENERATOR_LABEL,
+  LOAD_GENERATOR_TAINT,
+  SMS_URL,
+  TENANTS_MOUNT,
+  TENANTS_SECRET,
+} from "../../../k6-operator/generate.ts";
+import { ladderStep } from "./plan.ts";
+import type { TestRunRequest } from "./reconcile.ts";
+import { API_VERSION, type CapacityBenchmark, KIND } from "./schema.ts";
+
+export const TESTRUN_API_VERSION = "k6.io/v1alpha1";
+export const BENCHMARK_LABEL = "otp-lab.dev/capacity-benchmark";
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller: true;
+  blockOwnerDeletion: true;
+}
+
+export function ownerReference(benchmark: CapacityBenchmark): OwnerReference {
+  if (!benchmark.metadata.uid) throw new Error(`${benchmark.metadata.name} has no uid (not read from the API server)`);
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: benchmark.metadata.name,
+    uid: benchmark.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** `make bench`'s k6 settings (k6/runner/bench.ts), with this benchmark's SLO. */
+function benchEnv(benchmark: CapacityBenchmark, request: TestRunRequest): Record<string, string> {
+  const spec = benchmark.spec;
+  const step = ladderStep(request.script);
+  return {
+    BASE_URL: spec.target.serviceUrl,
+    RATES: request.rates.join(","),
+    WARMUP_SECONDS: String(request.warmupSeconds),
+    PLATEAU_SECONDS: String(request.plateauSeconds),
+    SLO_P99_MS: String(spec.slo.p99Ms),
+    SLO_ERROR_RATE: String(spec.slo.errorRate),
+    CHECK_SAMPLE_RATE: "0.01",
+    MAX_VUS: "400",
+    DELAY_MS: String(step.sloAllowanceMs ?? 100),
+  };
+}
+
+export function buildTestRun(benchmark: CapacityBenchmark, request: TestRunRequest): Record<string, unknown> {
+  const spec = benchmark.spec;
+  const entry = `scripts/${request.script}.ts`;
+  const files = importClosure(entry);
+  const needsTenants = files.includes("lib/tenants.ts");
+  const needsSms = files.includes("lib/otp-codes.ts");
+  const labels = {
+    "app.kubernetes.io/part-of": "otp-capacity-lab",
+    "app.kubernetes.io/component": "load-generator",
+    "app.kubernetes.io/managed-by": "otp-operator",
+    [BENCHMARK_LABEL]: benchmark.metadata.name,
+    "otp-lab/script": request.script,
+  };
+  const env: Record<string, string> = {
+    ...benchEnv(benchmark, request),
+    ...(needsTenants ? { TENANTS_FILE: `${TENANTS_MOUNT}/tenants.json` } : {}),
+    ...(needsSms ? { SMS_URL } : {}),
+    K6_PROMETHEUS_RW_SERVER_URL: `${spec.prometheus.url.replace(/\/$/, "")}/api/v1/write`,
+    // Trends as native histograms: they add up across runners, so one PromQL gives the p99 of all of them.
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
+    K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
+    K6_PROMETHEUS_RW_STALE_MARKERS: "true",
+    K6_NO_USAGE_REPORT: "true",
+  };
+  const volumes: Record<string, unknown>[] = [
+    { name: "bench", configMap: { name: CONFIGMAP_NAME, items: files.map((file) => ({ key: configMapKey(file), path: file })) } },
+  ];
+  const volumeMounts: Record<string, unknown>[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
+  if (needsTenants) {
+    volumes.push({ name: "tenants", secret: { secretName: TENANTS_SECRET, items: [{ key: "tenants.json", path: "tenants.json" }] } });
+    volumeMounts.push({ name: "tenants", mountPath: TENANTS_MOUNT, readOnly: true });
+  }
+  // k6 keeps keep-alive connections on the pods that existed when they opened; in Autoscaled mode a new
+  // replica would get almost nothing, so every request opens its own connection.
+  const reuse = request.noConnectionReuse ? " --no-connection-reuse" : "";
+  return {
+    apiVersion: TESTRUN_API_VERSION,
+    kind: "TestRun",
+    metadata: {
+      name: request.name,
+      namespace: benchmark.metadata.namespace,
+      labels: { ...labels, "otp-lab/testid": request.testId.slice(0, 63) },
+      ownerReferences: [ownerReference(benchmark)],
+    },
+    spec: {
+      parallelism: spec.load.parallelism,
+      separate: false,
+      arguments: `-o experimental-prometheus-rw --tag testid=${request.testId}${reuse}`,
+      script: { localFile: `${BENCH_MOUNT}/${entry}` },
+      runner: {
+        image: spec.load.image ?? k6Image(),
+        metadata: { labels },
+        nodeSelector: spec.load.nodeSelector ?? { [LOAD_GENERATOR_LABEL.key]: LOAD_GENERATOR_LABEL.value },
+        tolerations: spec.load.tolerations ?? [
+          { key: LOAD_GENERATOR_TAINT.key, operator: "Equal", value: LOAD_GENERATOR_TAINT.value, effect: LOAD_GENERATOR_TAINT.effect },
+        ],
+        env: Object.entries(env).map(([name, value]) => ({ name, value })),
+        // No CPU limit by default: a throttled generator would report its own stalls as the service's latency.
+        resources: spec.load.resources ?? { requests: { cpu: "500m", memory: "256Mi" }, limits: { memory: "2Gi" } },
+        securityContext: { runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        volumes,
+        volumeMounts,
+      },
+    },
+  };
+}
