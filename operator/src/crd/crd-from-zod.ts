@@ -77,7 +77,8 @@ export function crdFromZod(options: CrdFromZodOptions) {
               properties: {
                 apiVersion: { type: "string", description: "The versioned schema of this representation of an object." },
                 kind: { type: "string", description: "The REST resource this object represents." },
-                metadata: { type: "object", description: "Standard object metadata." },
+                // The API server allows nothing but `type` here (it owns metadata's schema).
+                metadata: { type: "object" },
                 spec,
                 status,
               },

@@ -77,7 +77,10 @@ export const otpTenantStatusSchema = z
     keyVersion: int("The key version in force in PostgreSQL.").optional(),
     secretName: z.string().optional().describe("The Secret holding the API key in force."),
     previousKeyExpiresAt: z.string().optional().describe("When the key before the last rotation stops working (RFC 3339)."),
-    conditions: z.array(conditionSchema).optional().describe("Ready: the tenant in PostgreSQL matches the spec. Degraded: the last attempt failed, and why."),
+    conditions: z
+      .array(conditionSchema)
+      .optional()
+      .describe("Ready: the tenant in PostgreSQL matches the spec. Degraded: the last attempt failed, and why."),
   })
   .describe("What the controller observed and did.");
 
@@ -94,7 +97,8 @@ export interface OtpTenant {
     uid?: string;
     generation?: number;
     resourceVersion?: string;
-    deletionTimestamp?: Date | string;
+    // A string at run time (custom objects are not deserialised), typed as client-node types it.
+    deletionTimestamp?: Date;
     finalizers?: string[];
     annotations?: Record<string, string>;
   };

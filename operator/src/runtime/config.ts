@@ -32,7 +32,15 @@ export interface OperatorConfig {
   watchNamespace: string | undefined;
   leaderElection:
     | { enabled: false }
-    | { enabled: true; name: string; namespace: string; identity: string; durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+    | {
+        enabled: true;
+        name: string;
+        namespace: string;
+        identity: string;
+        durationMs: number;
+        renewDeadlineMs: number;
+        retryPeriodMs: number;
+      };
   metrics: { host: string; port: number };
   database: { url: string; poolMax: number };
   logLevel: string;

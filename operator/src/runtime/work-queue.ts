@@ -20,7 +20,10 @@ export class WorkQueue {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
 
-  constructor(private readonly options: WorkQueueOptions = {}) {
+  private readonly options: WorkQueueOptions;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.options = options;
     this.baseDelayMs = options.baseDelayMs ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
   }
@@ -43,7 +46,10 @@ export class WorkQueue {
   /** Queues the key after `ms`; an earlier pending delay for the key wins over a later one. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown || this.timers.has(key)) return;
-    if (ms <= 0) return this.add(key);
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
