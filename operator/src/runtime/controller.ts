@@ -73,6 +73,7 @@ export function createController<T extends KubernetesObject>(options: Controller
   const { name, logger, metrics } = options;
   const log = logger.child({ controller: name });
   const queue = new WorkQueue({ onDepth: (depth) => metrics.queueDepth.set({ controller: name }, depth) });
+  metrics.queueDepth.set({ controller: name }, 0);
   const informer = makeInformer<T>(options.kubeConfig, options.path, options.list);
   const shouldReconcile = options.shouldReconcileUpdate ?? metadataChanged;
   const seen = new Map<string, T>();

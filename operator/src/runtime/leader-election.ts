@@ -5,7 +5,7 @@
 // could not renew within renewDeadline; every write carries the resourceVersion it read, so two
 // candidates never both win. Releasing (on SIGTERM) empties holderIdentity so a standby takes over at once.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
+import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { isConflict, isNotFound } from "./kube.ts";
 import type { Logger } from "./logger.ts";
 
@@ -39,7 +39,7 @@ export function createLeaderElector(options: LeaderElectionOptions): LeaderElect
   let observed: { record: string; at: number } | undefined;
   const wake = new AbortController();
 
-  const leaseSpec = (now: Date, acquireTime: Date | undefined, transitions: number) => ({
+  const leaseSpec = (now: V1MicroTime, acquireTime: V1MicroTime | undefined, transitions: number) => ({
     holderIdentity: identity,
     leaseDurationSeconds: Math.ceil(options.durationMs / 1000),
     acquireTime,
@@ -49,7 +49,8 @@ export function createLeaderElector(options: LeaderElectionOptions): LeaderElect
 
   /** One attempt to acquire or renew; true when we hold the Lease afterwards. */
   async function tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date();
+    // V1MicroTime: Lease times are MicroTime (6 fractional digits); a plain Date is refused with 400.
+    const now = new V1MicroTime();
     let lease: V1Lease;
     try {
       lease = await api.readNamespacedLease({ name, namespace });
@@ -67,7 +68,11 @@ export function createLeaderElector(options: LeaderElectionOptions): LeaderElect
     const ours = spec.holderIdentity === identity;
     const body: V1Lease = {
       ...lease,
-      spec: leaseSpec(now, ours ? spec.acquireTime : now, (spec.leaseTransitions ?? 0) + (ours ? 0 : 1)),
+      spec: leaseSpec(
+        now,
+        ours && spec.acquireTime ? new V1MicroTime(spec.acquireTime) : now,
+        (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
+      ),
     };
     try {
       await api.replaceNamespacedLease({ name, namespace, body });
@@ -134,7 +139,16 @@ export function createLeaderElector(options: LeaderElectionOptions): LeaderElect
           await api.replaceNamespacedLease({
             name,
             namespace,
-            body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new Date() } },
+            body: {
+              ...lease,
+              spec: {
+                ...lease.spec,
+                holderIdentity: undefined,
+                leaseDurationSeconds: 1,
+                renewTime: new V1MicroTime(),
+                acquireTime: lease.spec.acquireTime ? new V1MicroTime(lease.spec.acquireTime) : undefined,
+              },
+            },
           });
           log.info("released the Lease");
         }

@@ -39,7 +39,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    execFileSync(process.execPath, [APP_MAIN, "migrate"], { env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" }, stdio: "inherit" });
+    execFileSync(process.execPath, [APP_MAIN, "migrate"], {
+      env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
+      stdio: "inherit",
+    });
     await installCrds(testKube(api.kubeconfigPath), join(REPO_ROOT, "operator", "generated", "crds"));
   } catch (error) {
     await teardown();
