@@ -83,7 +83,12 @@ try {
   let ready = 0;
   while (ready < COUNT) {
     await sleep(200);
-    const list = (await kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NAMESPACE, plural: PLURAL })) as {
+    const list = (await kube.custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: PLURAL,
+    })) as {
       items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }>;
     };
     ready = list.items.filter((t) => t.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
