@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
+.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube test-operator bench-operator operator-generate kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 # `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
 # platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
 # `npm ci` then refuses it. The lock still pins every package that is installed.
-node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json dashboards/package.json scripts/package.json k6-operator/package.json | $(NODE_DIR)/bin/node
+node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json dashboards/package.json scripts/package.json k6-operator/package.json operator/package.json | $(NODE_DIR)/bin/node
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -67,6 +67,7 @@ typecheck: deps ## Type-check every workspace, the scripts, the bench runner, th
 	tsc -p kind/tsconfig.json
 	tsc -p reliability/tsconfig.json
 	tsc -p reliability/k6/tsconfig.json
+	tsc -p operator/tsconfig.json
 
 lint: deps ## Lint and format check (Biome), as CI runs it
 	biome ci --colors=off .
@@ -95,10 +96,19 @@ test-kube: setup test-tools ## Static kind/image/third-party checks; the k6-oper
 	vitest run --config kind/vitest.config.mts
 	vitest run --config k6-operator/vitest.config.mts
 
+test-operator: setup test-tools build ## The otp-operator: CRDs and the controller as a real process against kube-apiserver, PostgreSQL and the service
+	vitest run --config operator/vitest.config.mts
+
+bench-operator: setup kube-tools build ## 1,000 OtpTenants: controller cold start until all are in PostgreSQL, time and RSS
+	node operator/bench/tenants-1000.ts
+
+operator-generate: deps ## Regenerate operator/generated/crds from the zod schemas (a test fails when stale)
+	node operator/src/generate-crds.ts
+
 test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
 
-test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube test-reliability ## Everything CI checks
+test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube test-operator test-reliability ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)

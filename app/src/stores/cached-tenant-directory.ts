@@ -1,5 +1,7 @@
 // An in-process TTL cache in front of the tenant SELECT. Off by default (TENANT_CACHE_TTL_MS=0) so the
 // benchmark report can put a number on what it buys. Misses are not cached: random keys cannot fill it.
+// With it on, disabling a tenant or the end of a rotated key's overlap takes effect up to ttlMs later:
+// keep the TTL well below the OtpTenant overlap (seconds against minutes) when both are used.
 import { Counter, type Registry } from "prom-client";
 import type { Tenant, TenantDirectory } from "../domain/tenant";
 

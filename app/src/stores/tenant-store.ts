@@ -22,12 +22,20 @@ interface TenantRow {
   message_template: string;
 }
 
+const COLUMNS = `id, name, code_length, code_ttl_seconds, max_verify_attempts, max_consecutive_failures,
+                failure_window_seconds, phone_send_limit, phone_send_window_seconds, daily_send_cap, sender_id, message_template`;
+
 const SELECT_BY_KEY_HASH = {
   // Named, so PostgreSQL parses and plans it once per connection.
   name: "tenant-by-api-key-hash",
-  text: `SELECT id, name, code_length, code_ttl_seconds, max_verify_attempts, max_consecutive_failures,
-                failure_window_seconds, phone_send_limit, phone_send_window_seconds, daily_send_cap, sender_id, message_template
-           FROM tenants WHERE api_key_hash = $1`,
+  // One round trip, each branch on its own unique index: the current key, or the key before the last
+  // rotation while its overlap lasts (migration 004). A disabled tenant matches neither, so its key
+  // gets the same 401 as an unknown one.
+  text: `(SELECT ${COLUMNS} FROM tenants WHERE api_key_hash = $1 AND disabled_at IS NULL)
+         UNION ALL
+         (SELECT ${COLUMNS} FROM tenants
+           WHERE previous_api_key_hash = $1 AND previous_key_expires_at > now() AND disabled_at IS NULL)
+         LIMIT 1`,
 };
 
 /** One SELECT per call, as the original design does; wrap it in a cache to measure what caching buys. */

@@ -1,0 +1,55 @@
+// Once per run: compile the service, start a real etcd + kube-apiserver with the operator's CRDs, a real
+// PostgreSQL with the service's migrations and a Redis; hand their addresses to the test files.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { kubeBinaries, startKubeApiServer } from "../../../scripts/devstack/kube-apiserver.ts";
+import { freePort } from "../../../scripts/devstack/ports.ts";
+import { createPostgres } from "../../../scripts/devstack/postgres.ts";
+import { createRedis } from "../../../scripts/devstack/redis.ts";
+import { installCrds, testKube } from "./kube.ts";
+import { APP_DIR, APP_MAIN, REPO_ROOT } from "./paths.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    kubeconfigPath: string;
+    postgresUrl: string;
+    redisUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], { cwd: APP_DIR, stdio: "inherit" });
+  const binaries = kubeBinaries();
+  process.env.KUBE_APISERVER_BIN = binaries.kubeApiServer;
+  process.env.ETCD_BIN = binaries.etcd;
+  const dir = mkdtempSync(join(tmpdir(), "otp-lab-operator-"));
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, "kube"));
+  const api = await startKubeApiServer({ dir: join(dir, "kube"), binaries }).catch(async (error) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
+  const postgres = await createPostgres({ dir, port: await freePort() });
+  const redis = await createRedis({ dir, port: await freePort() });
+  const teardown = async () => {
+    await Promise.allSettled([api.stop(), postgres.stop(), redis.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    execFileSync(process.execPath, [APP_MAIN, "migrate"], {
+      env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
+      stdio: "inherit",
+    });
+    await installCrds(testKube(api.kubeconfigPath), join(REPO_ROOT, "operator", "generated", "crds"));
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  project.provide("kubeconfigPath", api.kubeconfigPath);
+  project.provide("postgresUrl", postgres.url);
+  project.provide("redisUrl", redis.url);
+  return teardown;
+}

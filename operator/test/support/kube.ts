@@ -1,0 +1,66 @@
+// The tests' own client-node clients, built from the harness's kubeconfig file (nothing else of the
+// harness is used), and small helpers: apply the generated CRDs, make a namespace, wait on state.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  ApiextensionsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  loadYaml,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+
+export interface TestKube {
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  coordination: CoordinationV1Api;
+  extensions: ApiextensionsV1Api;
+}
+
+export function testKube(kubeconfigPath: string): TestKube {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfigPath);
+  return {
+    core: config.makeApiClient(CoreV1Api),
+    custom: config.makeApiClient(CustomObjectsApi),
+    coordination: config.makeApiClient(CoordinationV1Api),
+    extensions: config.makeApiClient(ApiextensionsV1Api),
+  };
+}
+
+/** Creates every CRD in `dir` and waits until the API server reports it Established. */
+export async function installCrds(kube: TestKube, dir: string): Promise<void> {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+    // loadYaml, not a plain YAML parse: client-node serialises typed models and silently drops keys it
+    // does not know by their wire names (x-kubernetes-validations, default) from a plain object.
+    const crd = loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, file), "utf8"));
+    await kube.extensions.createCustomResourceDefinition({ body: crd });
+    await waitFor(`CRD ${crd.metadata?.name} Established`, async () => {
+      const read = await kube.extensions.readCustomResourceDefinition({ name: crd.metadata?.name as string });
+      return read.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+  }
+}
+
+export async function createNamespace(kube: TestKube, name: string): Promise<void> {
+  await kube.core.createNamespace({ body: { metadata: { name } } });
+}
+
+/** Polls `probe` until it returns something other than undefined/false; no fixed sleeps in the tests. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
+}
