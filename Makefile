@@ -55,8 +55,9 @@ generate: build ## Regenerate committed artifacts (app/openapi.json, k6/report/r
 dashboards: deps ## Regenerate dashboards/generated (Grafana JSON + alerts.rules.yaml); a test fails when stale
 	node dashboards/src/main.ts
 
-synth: dashboards ## Regenerate the Helm chart charts/otp-service from cdk8s/, dashboards included (a test fails when stale)
+synth: dashboards ## Regenerate the Helm charts charts/otp-service and charts/otp-operator (CRDs included) from cdk8s/ (a test fails when stale)
 	node cdk8s/src/main.ts
+	node cdk8s/src/operator-chart/main.ts
 
 typecheck: deps ## Type-check every workspace, the scripts, the bench runner, the report and the cluster tooling
 	npm run typecheck --workspaces --if-present --silent

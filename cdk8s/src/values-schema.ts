@@ -540,7 +540,7 @@ export function valuesJsonSchema(): Record<string, unknown> {
   return stripDefaults(schema) as Record<string, unknown>;
 }
 
-function stripDefaults(node: unknown, isPropertyMap = false): unknown {
+export function stripDefaults(node: unknown, isPropertyMap = false): unknown {
   if (Array.isArray(node)) return node.map((child) => stripDefaults(child));
   if (node === null || typeof node !== "object") return node;
   return Object.fromEntries(
