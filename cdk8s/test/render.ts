@@ -12,6 +12,7 @@ const run = promisify(execFile);
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const CHART_DIR = resolve(REPO_ROOT, "charts/otp-service");
+export const OPERATOR_CHART_DIR = resolve(REPO_ROOT, "charts/otp-operator");
 /** `helm template` has no cluster to ask; a helm built without version ldflags would assume 1.20. */
 export const KUBE_VERSION = "1.34.0";
 
@@ -115,4 +116,15 @@ export async function renderChart(
       return document.toJS() as KubeObject | null;
     })
     .filter((object): object is KubeObject => object !== null);
+}
+
+/** `helm template` of charts/otp-operator with `--set` pairs, parsed. */
+export async function renderOperatorChart(release: string, namespace: string, set: Record<string, string | boolean> = {}) {
+  const args = ["template", release, OPERATOR_CHART_DIR, "--namespace", namespace, "--kube-version", KUBE_VERSION];
+  for (const [key, value] of Object.entries(set)) args.push(typeof value === "string" ? "--set-string" : "--set", `${key}=${value}`);
+  const result = await helm(args);
+  if (result.code !== 0) throw new Error(`helm template failed: ${result.stderr}`);
+  return parseAllDocuments(result.stdout)
+    .map((doc) => doc.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
 }
