@@ -3,7 +3,7 @@
 // build context exists and survives .dockerignore while node_modules, reports and .git do not.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..");
@@ -221,5 +221,103 @@ describe("the scripts", () => {
     const path = join(REPO_ROOT, "scripts", script);
     execFileSync("bash", ["-n", path]);
     expect(readFileSync(path, "utf8")).toMatch(/^#!\/usr\/bin\/env bash\n[\s\S]*^set -euo pipefail$/m);
+  });
+});
+
+// ---- operator/Dockerfile ----------------------------------------------------------------------------------------
+const operatorInstructions = parseDockerfile(read("operator/Dockerfile"));
+const operatorStages = stages(operatorInstructions);
+const operatorRuntime = operatorStages.at(-1) as (typeof operatorStages)[number];
+const operatorIgnored = dockerignore(read("operator/Dockerfile.dockerignore"));
+/** Build-context paths the runtime stage copies (files or folders). */
+const operatorCopied = operatorRuntime.body
+  .filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="))
+  .flatMap((i) => i.args.split(" ").slice(0, -1));
+const isCopied = (file: string) => operatorCopied.some((source) => file === source || file.startsWith(`${source}/`));
+
+/** The import specifiers a TypeScript file loads at run time (`import type` is erased; `import { type X }` is not). */
+function runtimeImports(source: string): string[] {
+  const specifiers: string[] = [];
+  for (const match of source.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?["']([^"']+)["']/gm)) {
+    if (!match[2]) specifiers.push(match[3] as string);
+  }
+  return specifiers;
+}
+
+describe("operator/Dockerfile", () => {
+  it("follows app/Dockerfile: node:26 slim stages, distroless Node.js 26 runtime, pinned tags, the lab's Node major", () => {
+    expect(operatorStages.map((stage) => stage.name)).toEqual(["manifests", "prod-deps", "runtime"]);
+    const nodeVersion = /^NODE_VERSION=(\S+)$/m.exec(read("scripts/versions.env"))?.[1] as string;
+    for (const stage of operatorStages.slice(0, 2)) expect(stage.image).toBe(`node:${nodeVersion}-trixie-slim`);
+    expect(operatorRuntime.image).toBe(`gcr.io/distroless/nodejs${nodeVersion.split(".")[0]}-debian13:nonroot`);
+    for (const stage of operatorStages) expect(stage.image).toMatch(/^[\w./-]+:[\w.-]+$/);
+  });
+
+  it("installs only the operator's production dependencies and runs `node operator/src/main.ts` as 65532 without a shell", () => {
+    const prodDeps = operatorStages.find((stage) => stage.name === "prod-deps")?.body.filter((i) => i.keyword === "RUN") ?? [];
+    expect(prodDeps.map((i) => i.args).join("\n")).toMatch(/npm install --workspace operator --omit=dev/);
+    const last = (keyword: string) => operatorRuntime.body.filter((i) => i.keyword === keyword).at(-1)?.args;
+    expect(last("USER")).toBe("65532:65532");
+    expect(JSON.parse(last("ENTRYPOINT") as string)).toEqual(["/nodejs/bin/node", "operator/src/main.ts"]);
+    expect(last("EXPOSE")).toBe("8080");
+    expect(operatorRuntime.body.filter((i) => i.keyword === "RUN")).toEqual([]);
+    const labels = operatorRuntime.body
+      .filter((i) => i.keyword === "LABEL")
+      .map((i) => i.args)
+      .join(" ");
+    expect(labels).toContain(`org.opencontainers.image.version="\${VERSION}"`);
+  });
+
+  it("copies from the context only files that exist and that operator/Dockerfile.dockerignore lets through", () => {
+    const sources = operatorInstructions
+      .filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from="))
+      .flatMap((i) => i.args.split(" ").slice(0, -1))
+      .filter((source) => source !== ".");
+    for (const source of sources) {
+      expect(existsSync(join(REPO_ROOT, source)), source).toBe(true);
+      expect(operatorIgnored(source), `${source} is excluded by operator/Dockerfile.dockerignore`).toBe(false);
+    }
+    const tracked = execFileSync("git", ["ls-files", ...operatorCopied], { cwd: REPO_ROOT, encoding: "utf8" })
+      .trim()
+      .split("\n");
+    for (const file of tracked) expect(operatorIgnored(file), file).toBe(false);
+    for (const path of [
+      "node_modules/x/package.json",
+      "app/src/main.ts",
+      "k6/runner/bench.ts",
+      "charts/otp-service/Chart.yaml",
+      ".git/HEAD",
+    ]) {
+      expect(operatorIgnored(path), path).toBe(true);
+    }
+  });
+
+  it("every relative import reachable from operator/src resolves inside what the image copies; every package is a production dependency", () => {
+    const operatorPackage = JSON.parse(read("operator/package.json")) as { dependencies: Record<string, string> };
+    const entries = execFileSync("git", ["ls-files", "operator/src/*.ts"], { cwd: REPO_ROOT, encoding: "utf8" }).trim().split("\n");
+    const seen = new Set<string>();
+    const outside: string[] = [];
+    const packages = new Set<string>();
+    const visit = (file: string, from: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      if (!existsSync(join(REPO_ROOT, file))) outside.push(`${file} (imported by ${from}) does not exist`);
+      else if (!isCopied(file)) outside.push(`${file} (imported by ${from}) is not copied into the image`);
+      else {
+        for (const specifier of runtimeImports(read(file))) {
+          if (specifier.startsWith(".")) visit(posix.normalize(posix.join(posix.dirname(file), specifier)), file);
+          else if (!specifier.startsWith("node:"))
+            packages.add(specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : (specifier.split("/")[0] as string));
+        }
+      }
+    };
+    for (const entry of entries) visit(entry, "(operator/src)");
+    expect(outside).toEqual([]);
+    // The CapacityBenchmark controller reaches into k6/ and k6-operator/: the closure covers them.
+    expect([...seen].some((file) => file.startsWith("k6/runner/"))).toBe(true);
+    expect([...seen].some((file) => file.startsWith("k6-operator/"))).toBe(true);
+    for (const name of packages) expect(Object.keys(operatorPackage.dependencies), `${name} is imported at run time`).toContain(name);
+    // Files read at run time: the pinned k6 image (k6Image) and the scripts a TestRun mounts (importClosure).
+    for (const file of ["scripts/versions.env", "k6/scripts/11-send-flow.ts"]) expect(isCopied(file), file).toBe(true);
   });
 });
