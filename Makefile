@@ -137,7 +137,7 @@ kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator
 kind-down: ## Delete the kind cluster
 	scripts/kind-down.sh
 
-bench-cluster: deps ## One ladder step as a distributed k6 TestRun on kind (STEP=11-send-flow PARALLELISM=2 PROFILE=default)
+bench-cluster: deps ## One ladder step as a CapacityBenchmark on kind, followed live, report from its results.json (STEP=11-send-flow PARALLELISM=2 PROFILE=default SCALING=Fixed|Autoscaled)
 	@test -n "$(STEP)" || { echo "usage: make bench-cluster STEP=<$$(node k6-operator/generate.ts --list | paste -sd'|')>" >&2; exit 2; }
 	scripts/bench-cluster.sh $(STEP)
 
