@@ -6,7 +6,10 @@
 #      version, with its values file (Prometheus/Grafana, Loki, Tempo, Jaeger, Alloy, metrics-server, k6-operator);
 #   4. builds the service image (app/Dockerfile) and loads it into the cluster;
 #   5. installs charts/otp-service with values-bench.yaml into namespace otp (its hook Job runs the migrations);
-#   6. waits for the rollouts, runs the chart's `helm test`, and prints the URLs.
+#   6. builds the otp-operator image (operator/Dockerfile), loads it, applies its CRDs (Helm never upgrades crds/)
+#      and installs charts/otp-operator into namespace otp (watching otp, PostgreSQL URL from the service's Secret);
+#   7. waits for the rollouts, runs the chart's `helm test`, creates the benchmark tenants as OtpTenant resources
+#      (k6-operator/bench-tenants.yaml; the operator writes their keys to Secrets), and prints the URLs.
 #
 # Usage: scripts/kind-up.sh              (make kind-up)
 #        scripts/kind-up.sh --list-charts  prints the charts of versions.yaml, tab-separated, and exits
@@ -32,6 +35,10 @@ APP_NAMESPACE=otp
 APP_RELEASE=otp
 APP_CHART="$REPO_ROOT/charts/otp-service"
 IMAGE_REPO=otp-capacity-lab/otp-service
+OPERATOR_RELEASE=otp-operator
+OPERATOR_CHART="$REPO_ROOT/charts/otp-operator"
+OPERATOR_IMAGE_REPO=otp-capacity-lab/otp-operator
+BENCH_TENANTS="$REPO_ROOT/k6-operator/bench-tenants.yaml"
 # Where the service sends its traces (Alloy's OTLP/HTTP receiver), and the share of requests it traces: a
 # benchmark traced at 100% would measure the tracing pipeline.
 OTLP_ENDPOINT=http://alloy.observability.svc.cluster.local:4318
@@ -216,6 +223,23 @@ build_and_load_image() {
   "$KIND" load docker-image "$IMAGE_REPO:$IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
 }
 
+# The otp-operator's image, the same way: OPERATOR_IMAGE_TAG=<operator version>-<first 12 hex of the image id>.
+build_and_load_operator_image() {
+  local version revision image_id
+  version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/operator/package.json" | head -n1)"
+  [ -n "$version" ] || die "cannot read the version from operator/package.json"
+  revision="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
+  log "building $OPERATOR_IMAGE_REPO:$version (operator/Dockerfile, context: the repository root)"
+  "$DOCKER" build -f "$REPO_ROOT/operator/Dockerfile" -t "$OPERATOR_IMAGE_REPO:$version" \
+    --build-arg "VERSION=$version" --build-arg "REVISION=$revision" "$REPO_ROOT"
+  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$OPERATOR_IMAGE_REPO:$version")"
+  image_id="${image_id#sha256:}"
+  OPERATOR_IMAGE_TAG="$version-${image_id:0:12}"
+  "$DOCKER" tag "$OPERATOR_IMAGE_REPO:$version" "$OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG"
+  log "loading $OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG into the kind nodes"
+  "$KIND" load docker-image "$OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
+}
+
 # ---- 5. The service ------------------------------------------------------------------------------------------
 # The chart's NetworkPolicy admits pods from every namespace; NodePort traffic from the host arrives from a
 # node's address (kube-proxy SNAT) and needs the kind network's range as well.
@@ -246,7 +270,32 @@ install_app() {
     --wait --timeout "$HELM_TIMEOUT" >/dev/null
 }
 
-# ---- 6. Rollouts and URLs ----------------------------------------------------------------------------------------
+# ---- 6. The otp-operator ------------------------------------------------------------------------------------------
+# Helm installs crds/ on the first install only and never upgrades them: apply them first, every time.
+install_operator() {
+  log "applying the otp-operator's CRDs (charts/otp-operator/crds/)"
+  k apply --server-side --force-conflicts --field-manager=kind-up -f "$OPERATOR_CHART/crds/" >/dev/null
+  log "installing $OPERATOR_RELEASE (charts/otp-operator) into namespace $APP_NAMESPACE, watching $APP_NAMESPACE"
+  h upgrade --install "$OPERATOR_RELEASE" "$OPERATOR_CHART" \
+    --namespace "$APP_NAMESPACE" \
+    --set "image.repository=$OPERATOR_IMAGE_REPO" \
+    --set "image.tag=$OPERATOR_IMAGE_TAG" \
+    --set "watchNamespace=$APP_NAMESPACE" \
+    --set "database.secretName=$APP_RELEASE-otp-service" \
+    --set "database.secretKey=DATABASE_URL" \
+    --set "serviceMonitor.enabled=true" \
+    --wait --timeout "$HELM_TIMEOUT" >/dev/null
+}
+
+# The benchmark's tenants, as configuration: the operator writes each to PostgreSQL and its key to <name>-api-key.
+create_bench_tenants() {
+  log "creating the benchmark tenants as OtpTenants (k6-operator/bench-tenants.yaml)"
+  k -n "$APP_NAMESPACE" apply --server-side --field-manager=kind-up -f "$BENCH_TENANTS" >/dev/null
+  k -n "$APP_NAMESPACE" wait --for=condition=Ready otptenant -l otp-lab.dev/benchmark-tenant=true --timeout=180s >/dev/null ||
+    die "the benchmark OtpTenants are not Ready: kubectl -n $APP_NAMESPACE describe otptenant; kubectl -n $APP_NAMESPACE logs deploy/$OPERATOR_RELEASE"
+}
+
+# ---- 7. Rollouts and URLs ----------------------------------------------------------------------------------------
 wait_for_rollouts() {
   local ns
   log "waiting for the rollouts"
@@ -256,6 +305,7 @@ wait_for_rollouts() {
   k -n "$APP_NAMESPACE" rollout status "deployment/$APP_RELEASE-otp-service" --timeout=300s >/dev/null
   k -n "$APP_NAMESPACE" rollout status "statefulset/$APP_RELEASE-otp-service-postgresql" --timeout=300s >/dev/null
   k -n "$APP_NAMESPACE" rollout status "statefulset/$APP_RELEASE-otp-service-redis" --timeout=300s >/dev/null
+  k -n "$APP_NAMESPACE" rollout status "deployment/$OPERATOR_RELEASE" --timeout=300s >/dev/null
 }
 
 # The chart's own test Pod: /ready and /health through the Service, with the image's node (no shell in it).
@@ -274,7 +324,8 @@ print_urls() {
   grafana_password="$(k -n monitoring get secret kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d)"
   cat <<EOF
 
-The OTP capacity lab is up (kubectl context $KUBE_CONTEXT, image $IMAGE_REPO:$IMAGE_TAG).
+The OTP capacity lab is up (kubectl context $KUBE_CONTEXT, image $IMAGE_REPO:$IMAGE_TAG,
+operator $OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG).
 
   Service     http://127.0.0.1:8080          curl -s http://127.0.0.1:8080/health
   Grafana     http://127.0.0.1:3000          user $grafana_user, password $grafana_password (anonymous: read-only)
@@ -282,7 +333,8 @@ The OTP capacity lab is up (kubectl context $KUBE_CONTEXT, image $IMAGE_REPO:$IM
   Prometheus  $KUBECTL --context $KUBE_CONTEXT -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090
               then http://127.0.0.1:9090
 
-  Distributed load (k6-operator, runners on the load-generator node):
+  Tenants:    $KUBECTL --context $KUBE_CONTEXT -n $APP_NAMESPACE get otptenants   (keys in Secrets <name>-api-key)
+  Capacity (a CapacityBenchmark run by the otp-operator through k6-operator TestRuns, report from its results.json):
               make bench-cluster STEP=11-send-flow      (scripts/bench-cluster.sh 11-send-flow)
   Tear down:  make kind-down
 
@@ -294,7 +346,10 @@ ensure_cluster
 install_third_party
 apply_node_ports
 build_and_load_image
+build_and_load_operator_image
 install_app
+install_operator
 wait_for_rollouts
 run_chart_test
+create_bench_tenants
 print_urls

@@ -117,7 +117,48 @@ describe("scripts/kind-up.sh", () => {
     expect(JSON.parse(ingress)).toEqual([{ namespaceSelector: {} }, { ipBlock: { cidr: "172.18.0.0/16" } }]);
     const rollout = index(/rollout status deployment\/otp-otp-service /);
     expect(rollout).toBeGreaterThan(app);
-    expect(index(/^helm --kube-context kind-otp-lab test otp --namespace otp /)).toBeGreaterThan(rollout);
+    const helmTest = index(/^helm --kube-context kind-otp-lab test otp --namespace otp /);
+    expect(helmTest).toBeGreaterThan(rollout);
+
+    // The otp-operator: its image built and loaded like the service's, its CRDs applied (Helm never upgrades
+    // crds/), then its chart after the service's, watching otp, PostgreSQL URL from the service's Secret.
+    const operatorBuild = index(
+      new RegExp(`^docker build -f ${REPO_ROOT}/operator/Dockerfile -t otp-capacity-lab/otp-operator:0\\.1\\.0 `),
+    );
+    expect(operatorBuild).toBeGreaterThan(load);
+    const operatorLoad = index(new RegExp(`^kind load docker-image otp-capacity-lab/otp-operator:${tag} --name otp-lab$`));
+    expect(operatorLoad).toBeGreaterThan(operatorBuild);
+    const crds = index(
+      new RegExp(
+        `^kubectl --context kind-otp-lab apply --server-side --force-conflicts --field-manager=kind-up -f ${REPO_ROOT}/charts/otp-operator/crds/$`,
+      ),
+    );
+    const operator = index(/^helm --kube-context kind-otp-lab upgrade --install otp-operator .*\/charts\/otp-operator /);
+    expect(crds).toBeGreaterThan(app);
+    expect(operator).toBeGreaterThan(crds);
+    expect(operator).toBeGreaterThan(operatorLoad);
+    for (const set of [
+      `image.tag=${tag}`,
+      "image.repository=otp-capacity-lab/otp-operator",
+      "watchNamespace=otp",
+      "database.secretName=otp-otp-service",
+      "database.secretKey=DATABASE_URL",
+    ]) {
+      expect(calls[operator]).toContain(`--set ${set}`);
+    }
+    expect(index(/rollout status deployment\/otp-operator /)).toBeGreaterThan(operator);
+
+    // The benchmark tenants: OtpTenant resources, no `kubectl exec … seed`.
+    const tenants = index(
+      new RegExp(`-n otp apply --server-side --field-manager=kind-up -f ${REPO_ROOT}/k6-operator/bench-tenants\\.yaml$`),
+    );
+    expect(tenants).toBeGreaterThan(helmTest);
+    expect(index(/-n otp wait --for=condition=Ready otptenant -l otp-lab\.dev\/benchmark-tenant=true /)).toBeGreaterThan(tenants);
+    expect(calls.filter((call) => / exec .* seed/.test(call))).toEqual([]);
+    const benchTenants = parseAllDocuments(readFileSync(join(REPO_ROOT, "k6-operator/bench-tenants.yaml"), "utf8")).map(
+      (doc) => doc.toJS() as { kind: string; metadata: { name: string } },
+    );
+    expect(benchTenants.map((t) => `${t.kind}/${t.metadata.name}`)).toEqual([1, 2, 3, 4, 5].map((n) => `OtpTenant/bench-${n}`));
 
     // The NodePort Services behind kind/cluster.yaml's host ports.
     const services = parseAllDocuments(readFileSync(join(dir, "applied.yaml"), "utf8"))
