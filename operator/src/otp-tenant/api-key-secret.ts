@@ -2,8 +2,15 @@
 // Secret <name>-api-key the controller creates, owned by the OtpTenant (garbage-collected with it) and
 // regenerated when spec.keyVersion is raised. A Secret of that name not controlled by this OtpTenant is
 // left alone and reported: the controller never overwrites what it does not own.
+//
+// The generated Secrets are read from the controller's Secret cache (an informer on the Secrets labelled
+// managed-by otp-operator), not with a GET per reconcile. A Secret the cache does not have is created;
+// if one exists after all (not ours, or ours but not yet seen by the watch) the create fails with 409
+// and it is read from the API server. A rotation replaces with the cached resourceVersion, so a stale
+// cache fails with 409 and the reconcile is retried — never a second rotation.
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
-import { isNotFound } from "../runtime/kube.ts";
+import { isConflict, isNotFound } from "../runtime/kube.ts";
+import type { ObjectCache } from "../runtime/object-cache.ts";
 import { generateApiKey } from "./api-key.ts";
 import { API_VERSION, GROUP, KIND, type OtpTenant, type OtpTenantSpec, SECRET_KEY } from "./schema.ts";
 
@@ -15,7 +22,17 @@ export type ApiKeySource =
 
 export const ownedSecretName = (tenant: OtpTenant) => `${tenant.metadata.name}-api-key`;
 
-export async function resolveApiKey(core: CoreV1Api, tenant: OtpTenant, spec: OtpTenantSpec, tenantName: string): Promise<ApiKeySource> {
+/** The labels of a generated Secret; the Secret cache selects on them. */
+export const OWNED_SECRET_LABELS = { "app.kubernetes.io/managed-by": "otp-operator" } as const;
+export const OWNED_SECRET_SELECTOR = `app.kubernetes.io/managed-by=otp-operator,${GROUP}/otptenant`;
+
+export async function resolveApiKey(
+  core: CoreV1Api,
+  tenant: OtpTenant,
+  spec: OtpTenantSpec,
+  tenantName: string,
+  secrets?: ObjectCache<V1Secret>,
+): Promise<ApiKeySource> {
   const namespace = tenant.metadata.namespace as string;
   if (spec.apiKeySecretRef) {
     const { name, key } = spec.apiKeySecretRef;
@@ -28,11 +45,18 @@ export async function resolveApiKey(core: CoreV1Api, tenant: OtpTenant, spec: Ot
 
   const name = ownedSecretName(tenant);
   const wanted = spec.keyVersion ?? 1;
-  const secret = await readSecret(core, namespace, name);
+  let secret = secrets ? secrets.get(name, namespace) : await readSecret(core, namespace, name);
   if (!secret) {
     const apiKey = generateApiKey(tenantName, wanted);
-    await core.createNamespacedSecret({ namespace, body: ownedSecret(tenant, name, apiKey, wanted) });
-    return { ok: true, apiKey, secretName: name, keyVersion: wanted, rotated: false, created: true };
+    try {
+      await core.createNamespacedSecret({ namespace, body: ownedSecret(tenant, name, apiKey, wanted) });
+      return { ok: true, apiKey, secretName: name, keyVersion: wanted, rotated: false, created: true };
+    } catch (error) {
+      if (!(secrets && isConflict(error))) throw error;
+      // AlreadyExists: not labelled as ours (so not cached), or created moments ago and not yet watched.
+      secret = await readSecret(core, namespace, name);
+      if (!secret) throw error;
+    }
   }
   const controller = secret.metadata?.ownerReferences?.find((o) => o.controller);
   if (controller?.uid !== tenant.metadata.uid) {
@@ -62,7 +86,7 @@ function ownedSecret(tenant: OtpTenant, name: string, apiKey: string, keyVersion
     metadata: {
       name,
       namespace: tenant.metadata.namespace,
-      labels: { "app.kubernetes.io/managed-by": "otp-operator", [`${GROUP}/otptenant`]: tenant.metadata.name as string },
+      labels: { ...OWNED_SECRET_LABELS, [`${GROUP}/otptenant`]: tenant.metadata.name as string },
       annotations: { [KEY_VERSION_ANNOTATION]: String(keyVersion) },
       ownerReferences: [
         {

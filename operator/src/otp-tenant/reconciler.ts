@@ -2,11 +2,12 @@
 // settled resource writes nothing), and every outcome the user can act on ends in a condition with a
 // reason and an Event, never a crash: PostgreSQL unavailable → Degraded, retried with backoff by the
 // controller (the row is written by the retry; nothing is dropped).
-import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
 import { type Condition, type ConditionInput, findCondition, setCondition } from "../runtime/conditions.ts";
 import type { ReconcileContext, ReconcileResult } from "../runtime/controller.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import { MERGE_PATCH } from "../runtime/kube.ts";
+import type { ObjectCache } from "../runtime/object-cache.ts";
 import { hashApiKey } from "./api-key.ts";
 import { resolveApiKey } from "./api-key-secret.ts";
 import {
@@ -27,13 +28,15 @@ export interface OtpTenantReconcilerDeps {
   custom: CustomObjectsApi;
   table: TenantTable;
   events: EventRecorder;
+  /** The generated Secrets (label-selected informer); without it every reconcile reads the Secret. */
+  secrets?: ObjectCache<V1Secret>;
 }
 
 /** How long to wait before looking again at a resource whose Secret is missing or not ours. */
 const SECRET_RECHECK_MS = 15_000;
 
 export function createOtpTenantReconciler(deps: OtpTenantReconcilerDeps) {
-  const { core, custom, table, events } = deps;
+  const { core, custom, table, events, secrets } = deps;
 
   const resource = (namespace: string, name: string) => ({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
 
@@ -108,7 +111,7 @@ export function createOtpTenantReconciler(deps: OtpTenantReconcilerDeps) {
     }
 
     const tenantName = spec.name ?? name;
-    const key = await resolveApiKey(core, tenant, spec, tenantName);
+    const key = await resolveApiKey(core, tenant, spec, tenantName, secrets);
     if (!key.ok) {
       await degraded(tenant, key.reason, key.message);
       return { requeueAfterMs: SECRET_RECHECK_MS };

@@ -7,6 +7,7 @@ import { type KubeConfig, type KubernetesListObject, type KubernetesObject, make
 import type { Logger } from "./logger.ts";
 import { resourceLogger } from "./logger.ts";
 import type { OperatorMetrics } from "./metrics.ts";
+import { type ObjectCache, stripManagedFields } from "./object-cache.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 export interface ReconcileResult {
@@ -34,6 +35,11 @@ export interface ControllerOptions<T extends KubernetesObject> {
   reconcile: (context: ReconcileContext<T>) => Promise<ReconcileResult | undefined>;
   /** Whether an update is worth a reconcile; default: generation, deletion, annotations or finalizers changed. */
   shouldReconcileUpdate?: (previous: T | undefined, next: T) => boolean;
+  /**
+   * Caches of secondary objects the reconciler reads (started and synced before the first reconcile,
+   * stopped after the last); a deleted object queues the keys `ownerKeys` returns (e.g. its OtpTenant).
+   */
+  watches?: Array<{ cache: ObjectCache<KubernetesObject>; ownerKeys: (object: KubernetesObject) => string[] }>;
   concurrency: number;
   resyncMs: number;
   logger: Logger;
@@ -81,12 +87,20 @@ export function createController<T extends KubernetesObject>(options: Controller
   let synced = false;
   let resyncTimer: NodeJS.Timeout | undefined;
   const workers: Promise<void>[] = [];
+  const watches = options.watches ?? [];
+  for (const { cache, ownerKeys } of watches) {
+    cache.onDelete((object) => {
+      for (const key of ownerKeys(object)) queue.add(key);
+    });
+  }
 
   informer.on("add", (object) => {
+    stripManagedFields(object);
     seen.set(keyOf(object), object);
     queue.add(keyOf(object));
   });
   informer.on("update", (object) => {
+    stripManagedFields(object);
     const key = keyOf(object);
     const previous = seen.get(key);
     seen.set(key, object);
@@ -136,9 +150,10 @@ export function createController<T extends KubernetesObject>(options: Controller
   return {
     name,
     get synced() {
-      return synced;
+      return synced && watches.every((w) => w.cache.synced);
     },
     async start() {
+      await Promise.all(watches.map((w) => w.cache.start()));
       for (let i = 0; i < options.concurrency; i++) workers.push(work());
       await informer.start();
       synced = true;
@@ -154,6 +169,7 @@ export function createController<T extends KubernetesObject>(options: Controller
       await informer.stop();
       queue.shutDown();
       await Promise.all(workers);
+      await Promise.all(watches.map((w) => w.cache.stop()));
       log.info("controller stopped; no reconcile in flight");
     },
   };
