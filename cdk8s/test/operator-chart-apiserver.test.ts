@@ -98,9 +98,9 @@ describe("charts/otp-operator on a real kube-apiserver", () => {
     it("refuses what the operator must not do", async () => {
       const refused: Access[] = [
         { namespace: "tenants", group: "", resource: "secrets", verb: "delete" },
-        { namespace: "tenants", group: "", resource: "secrets", verb: "list" },
-        { namespace: "tenants", group: "", resource: "secrets", verb: "watch" },
+        { namespace: "tenants", group: "", resource: "secrets", verb: "patch" },
         { namespace: "", group: "", resource: "secrets", verb: "list" },
+        { namespace: "other", group: "", resource: "secrets", verb: "list" },
         { namespace: "other", group: "", resource: "secrets", verb: "get" },
         { namespace: "", group: "otp-lab.dev", resource: "otptenants", verb: "list" },
         { namespace: "other", group: "otp-lab.dev", resource: "otptenants", verb: "watch" },
@@ -133,10 +133,9 @@ describe("charts/otp-operator on a real kube-apiserver", () => {
       expect(denied).toEqual([]);
     });
 
-    it("still refuses deleting or listing Secrets, and Leases outside its namespace", async () => {
+    it("still refuses deleting or patching Secrets, and Leases outside its namespace", async () => {
       const refused: Access[] = [
         { namespace: "other", group: "", resource: "secrets", verb: "delete" },
-        { namespace: "", group: "", resource: "secrets", verb: "list" },
         { namespace: "other", group: "", resource: "secrets", verb: "patch" },
         { namespace: "other", group: "coordination.k8s.io", resource: "leases", verb: "create" },
         { namespace: "other", group: "k6.io", resource: "testruns", verb: "update" },

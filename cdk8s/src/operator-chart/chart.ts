@@ -144,6 +144,7 @@ export function buildOperatorApp(): { app: App; templates: OperatorTemplate[] } 
       DATABASE_URL: kplus.EnvValue.fromSecretValue({ secret, key: tpl.expr(values("database.secretKey")) }),
       LOG_LEVEL: kplus.EnvValue.fromValue(tpl.quote(values("logLevel"))),
       NODE_ENV: kplus.EnvValue.fromValue("production"),
+      NODE_OPTIONS: kplus.EnvValue.fromValue(tpl.quote(values("nodeOptions"))),
     },
     liveness: kplus.Probe.fromHttpGet("/healthz", {
       port: METRICS_PORT,

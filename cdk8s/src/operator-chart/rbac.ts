@@ -47,8 +47,8 @@ export const WATCH_SCOPE_RULES: Rule[] = [
   {
     apiGroup: "",
     resource: "secrets",
-    verbs: ["get", "create", "update"],
-    why: "read a referenced or generated API-key Secret, create it, rotate it (replace) — api-key-secret.ts. No list/watch, no delete",
+    verbs: ["get", "list", "watch", "create", "update"],
+    why: "a watched cache of the API-key Secrets it generates (list + watch; RBAC cannot filter by label, so scope it with watchNamespace), read a referenced one, create, rotate (replace) — runtime/object-cache.ts, api-key-secret.ts. No patch, no delete",
   },
   {
     apiGroup: "",

@@ -52,6 +52,12 @@ export const operatorValuesSchema = z.strictObject({
     })
     .prefault({}),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info").describe("pino log level (LOG_LEVEL)."),
+  nodeOptions: z
+    .string()
+    .default("--max-semi-space-size=2 --max-old-space-size=96")
+    .describe(
+      "NODE_OPTIONS. The default keeps V8 from growing the heap during a reconcile burst: 1,000 OtpTenants reconciled at 163 MiB RSS instead of 263 MiB, no slower (operator/README.md).",
+    ),
   resources: z
     .strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() })
     .default({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "768Mi" } })
