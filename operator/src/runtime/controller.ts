@@ -38,6 +38,16 @@ export interface ControllerOptions<T extends KubernetesObject> {
   resyncMs: number;
   logger: Logger;
   metrics: OperatorMetrics;
+  /** Other resources whose changes queue a primary key (e.g. owned objects → their owner); started and stopped with it. */
+  watches?: SecondaryWatch[];
+}
+
+export interface SecondaryWatch {
+  /** The watch path, e.g. /apis/k6.io/v1alpha1/namespaces/ns/testruns. */
+  path: string;
+  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  /** The primary keys ("namespace/name") an added, changed or deleted object concerns. */
+  keysOf: (object: KubernetesObject) => string[];
 }
 
 export interface Controller {
@@ -81,6 +91,21 @@ export function createController<T extends KubernetesObject>(options: Controller
   let synced = false;
   let resyncTimer: NodeJS.Timeout | undefined;
   const workers: Promise<void>[] = [];
+  const secondaries = (options.watches ?? []).map((watch) => {
+    const secondary = makeInformer<KubernetesObject>(options.kubeConfig, watch.path, watch.list);
+    const enqueue = (object: KubernetesObject) => {
+      for (const key of watch.keysOf(object)) queue.add(key);
+    };
+    for (const event of ["add", "update", "delete"] as const) secondary.on(event, enqueue);
+    secondary.on("error", (error) => {
+      if (stopped) return;
+      log.warn({ err: error, path: watch.path }, "watch failed; listing and watching again in 2 s");
+      void sleep(2_000).then(() => {
+        if (!stopped) secondary.start().catch((e) => log.error({ err: e }, "informer restart failed"));
+      });
+    });
+    return secondary;
+  });
 
   informer.on("add", (object) => {
     seen.set(keyOf(object), object);
@@ -141,6 +166,7 @@ export function createController<T extends KubernetesObject>(options: Controller
     async start() {
       for (let i = 0; i < options.concurrency; i++) workers.push(work());
       await informer.start();
+      await Promise.all(secondaries.map((secondary) => secondary.start()));
       synced = true;
       resyncTimer = setInterval(() => {
         for (const object of informer.list()) queue.add(keyOf(object));
@@ -152,6 +178,7 @@ export function createController<T extends KubernetesObject>(options: Controller
       stopped = true;
       clearInterval(resyncTimer);
       await informer.stop();
+      await Promise.all(secondaries.map((secondary) => secondary.stop()));
       queue.shutDown();
       await Promise.all(workers);
       log.info("controller stopped; no reconcile in flight");

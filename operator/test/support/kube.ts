@@ -32,8 +32,8 @@ export function testKube(kubeconfigPath: string): TestKube {
 }
 
 /** Creates every CRD in `dir` and waits until the API server reports it Established. */
-export async function installCrds(kube: TestKube, dir: string): Promise<void> {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+export async function installCrds(kube: TestKube, dir: string, only?: string[]): Promise<void> {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml") && (!only || only.includes(f)))) {
     // loadYaml, not a plain YAML parse: client-node serialises typed models and silently drops keys it
     // does not know by their wire names (x-kubernetes-validations, default) from a plain object.
     const crd = loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, file), "utf8"));
