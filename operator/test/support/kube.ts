@@ -42,6 +42,13 @@ export async function installCrds(kube: TestKube, dir: string, only?: string[]):
       const read = await kube.extensions.readCustomResourceDefinition({ name: crd.metadata?.name as string });
       return read.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") || undefined;
     });
+    // A new CRD's storage answers 429 "storage is (re)initializing" for a moment after Established.
+    const spec = crd.spec;
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? "v1";
+    await waitFor(`${spec.names.plural}.${spec.group} served`, async () => {
+      await kube.custom.listClusterCustomObject({ group: spec.group, version, plural: spec.names.plural });
+      return true;
+    });
   }
 }
 
