@@ -83,6 +83,16 @@ describe("valid resources", () => {
   });
 });
 
+describe("the README's example", () => {
+  it("operator/examples/capacity-benchmark.yaml is accepted as it is (strict field validation)", async () => {
+    const example = join(import.meta.dirname, "..", "..", "examples", "capacity-benchmark.yaml");
+    const [applied] = await api.apply(readFileSync(example, "utf8"));
+    expect(applied?.metadata.namespace).toBe(NS);
+    const stored = (await api.get(API_VERSION, KIND, "per-replica", NS)) as unknown as { spec: { scaling: { mode: string } } };
+    expect(stored.spec.scaling.mode).toBe("Fixed");
+  });
+});
+
 describe("invalid resources are rejected with the field path", () => {
   const cases: [string, (spec: ReturnType<typeof valid>) => unknown, RegExp][] = [
     [
