@@ -252,6 +252,8 @@ it("runs a Fixed benchmark end to end with the controller as a real process; SIG
   expect(exits).toEqual([[0, 0]]);
   await waitFor("bench's TestRun deleted", async () => (await testRuns()).length === 0, 10_000);
   // Fixed: pinned to min = max = 2 while measuring, the original 1–5 afterwards.
+  // (the cluster loop samples the HPA every ~250 ms: the restore is in the API before it is in the history)
+  await waitFor("the restored HPA sampled", async () => hpaHistory.length >= 3, 5_000);
   expect(hpaHistory).toEqual(["1-5", "2-2", "1-5"]);
   expect(await bounds("otp")).toEqual([1, 5]);
 
