@@ -4,10 +4,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { capacityBenchmarkCrd } from "./capacity-benchmark/crd.ts";
 import type { CustomResourceDefinition } from "./crd/crd-from-zod.ts";
 import { otpTenantCrd } from "./otp-tenant/crd.ts";
 
-export const CRDS: CustomResourceDefinition[] = [otpTenantCrd];
+export const CRDS: CustomResourceDefinition[] = [otpTenantCrd, capacityBenchmarkCrd];
 export const GENERATED_DIR = resolve(import.meta.dirname, "..", "generated", "crds");
 
 export function writeCrds(dir: string): string[] {

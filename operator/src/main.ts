@@ -2,6 +2,7 @@
 // environment (runtime/config.ts), the cluster from KUBECONFIG or the Pod's ServiceAccount. Controllers
 // run only while this process holds the leader Lease; SIGTERM stops the informers, lets the reconciles
 // in flight finish, releases the Lease (a standby takes over at once) and exits 0.
+import { createCapacityBenchmarkController } from "./capacity-benchmark/runtime.ts";
 import { createOtpTenantController } from "./otp-tenant/controller.ts";
 import { createTenantTable } from "./otp-tenant/tenant-table.ts";
 import { loadConfig, type OperatorConfig } from "./runtime/config.ts";
@@ -24,7 +25,7 @@ try {
 const logger = createLogger(config.logLevel);
 const metrics = createMetrics();
 const kube = connectKube();
-const table = createTenantTable(config.database.url, config.database.poolMax);
+const table = config.database ? createTenantTable(config.database.url, config.database.poolMax) : undefined;
 const identity = config.leaderElection.enabled ? config.leaderElection.identity : `otp-operator-${process.pid}`;
 const events = createEventRecorder(kube.core, "otp-operator", identity, logger);
 
@@ -34,7 +35,10 @@ let transition: Promise<void> = Promise.resolve();
 
 function startControllers(): Promise<void> {
   transition = transition.then(async () => {
-    controllers = [createOtpTenantController(kube, config, { table, events, logger, metrics })];
+    controllers = [
+      ...(config.controllers.otpTenant && table ? [createOtpTenantController(kube, config, { table, events, logger, metrics })] : []),
+      ...(config.controllers.capacityBenchmark ? [createCapacityBenchmarkController(kube, config, { logger, metrics })] : []),
+    ];
     await Promise.all(controllers.map((c) => c.start()));
   });
   return transition;
@@ -60,7 +64,10 @@ const http = await startHttpServer({
   // A standby is ready (healthy, waiting for the Lease); a leader once its caches are synced.
   ready: () => controllers.every((c) => c.synced),
 });
-logger.info({ port: http.port, identity, watchNamespace: config.watchNamespace ?? "(all)" }, "otp-operator listening");
+logger.info(
+  { port: http.port, identity, watchNamespace: config.watchNamespace ?? "(all)", controllers: config.controllers },
+  "otp-operator listening",
+);
 
 if (config.leaderElection.enabled) {
   const le = config.leaderElection;
@@ -103,7 +110,7 @@ async function shutdown(signal: string): Promise<void> {
   if (elector) await elector.stop();
   else await stopControllers();
   await http.close();
-  await table.end();
+  await table?.end();
   logger.info("stopped");
   process.exit(0);
 }

@@ -3,12 +3,14 @@
 // returned seconds; an API error thrown from here is the queue's to retry with backoff. Prometheus failures
 // never throw: they become figures {ok: false}, hence a Degraded condition.
 import { k6Image } from "../../../k6-operator/generate.ts";
+import { setCondition } from "./conditions.ts";
 import type { Ports } from "./ports.ts";
 import { plateauFigures } from "./queries.ts";
 import { type Observation, reconcile } from "./reconcile.ts";
+import { ResultsTooLargeError } from "./results-configmap.ts";
 import { toBenchResults } from "./results-json.ts";
-import { capacityBenchmarkSchema, FINALIZER } from "./schema.ts";
-import { buildTestRun } from "./testrun.ts";
+import { capacityBenchmarkSchema, FINALIZER, type Status } from "./schema.ts";
+import { testRunFor } from "./testrun.ts";
 
 /** Seconds of Prometheus data read after a TestRun finished, beyond its own length (scheduling, setup). */
 const FIGURES_MARGIN_S = 600;
@@ -62,7 +64,7 @@ export async function reconcileOnce(ports: Ports, namespace: string, name: strin
         );
         break;
       case "createTestRun":
-        await ports.kube.createTestRun(buildTestRun(benchmark, action.request));
+        await ports.kube.createTestRun(testRunFor(benchmark, action.request));
         break;
       case "deleteTestRun":
         await ports.kube.deleteTestRun(namespace, action.name);
@@ -78,16 +80,31 @@ export async function reconcileOnce(ports: Ports, namespace: string, name: strin
         // An Event that cannot be written is not worth failing the reconcile for.
         await ports.kube.recordEvent(benchmark, action.eventType, action.reason, action.message).catch(() => undefined);
         break;
-      case "writeResults":
-        await ports.results.write(
-          latest,
-          toBenchResults({ ...latest, status: decision.status }, { k6Image: spec.load.image ?? k6Image() }),
-        );
+      case "writeResults": {
+        // decision.status is the object the final patchStatus action writes: where the results went (or why
+        // they could not be stored) goes into that same write.
+        const results = toBenchResults({ ...latest, status: decision.status }, { k6Image: spec.load.image ?? k6Image() });
+        try {
+          decision.status.resultsConfigMap = await ports.results.write(latest, results);
+        } catch (error) {
+          if (!(error instanceof ResultsTooLargeError)) throw error;
+          failResults(decision.status, error.message, now.toISOString(), benchmark.metadata.generation);
+          await ports.kube.recordEvent(benchmark, "Warning", "ResultsTooLarge", error.message).catch(() => undefined);
+        }
         break;
+      }
       case "deleteBenchmark":
         await ports.kube.deleteBenchmark(namespace, name);
         break;
     }
   }
   return decision.requeueAfterSeconds;
+}
+
+/** results.json cannot be stored: the benchmark fails with a reason (its figures stay in status). */
+function failResults(status: Status, message: string, now: string, generation: number | undefined): void {
+  status.phase = "Failed";
+  delete status.resultsConfigMap;
+  status.conditions = setCondition(status.conditions, "Succeeded", "False", "ResultsTooLarge", message, now, generation);
+  status.conditions = setCondition(status.conditions, "Degraded", "True", "ResultsTooLarge", message, now, generation);
 }

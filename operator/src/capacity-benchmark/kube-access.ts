@@ -81,7 +81,7 @@ export function kubeAccess(kc: KubeConfig): KubeAccess {
         .map((tr) => tr.metadata.name);
     },
     async createTestRun(testRun) {
-      const namespace = (testRun.metadata as { namespace: string }).namespace;
+      const namespace = testRun.metadata.namespace;
       await ignore(
         custom.createNamespacedCustomObject({ ...K6, namespace, body: testRun, fieldManager: FIELD_MANAGER, fieldValidation: "Strict" }),
         409,

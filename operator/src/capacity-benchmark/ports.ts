@@ -1,7 +1,9 @@
 // What the CapacityBenchmark controller needs from the world, as narrow interfaces: the runtime (informers,
 // work queue, leader election — another branch) wires real implementations (kube-access.ts with
 // @kubernetes/client-node, prometheus.ts) and tests wire fakes. Nothing here knows about HTTP.
+
 import type { BenchResults } from "../../../k6/runner/results.ts";
+import type { TestRunManifest } from "../../../k6-operator/testrun.ts";
 import type { PrometheusQuery } from "./prometheus.ts";
 import type { HpaObservation, TestRunStage } from "./reconcile.ts";
 import type { CapacityBenchmark, Status } from "./schema.ts";
@@ -18,7 +20,7 @@ export interface KubeAccess {
   /** Names of TestRuns whose controller ownerReference has this UID: the only ones the controller may delete. */
   listOwnedTestRuns(namespace: string, ownerUid: string): Promise<string[]>;
   /** Create; AlreadyExists counts as success (names are deterministic). */
-  createTestRun(testRun: Record<string, unknown>): Promise<void>;
+  createTestRun(testRun: TestRunManifest): Promise<void>;
   /** Delete (background propagation: its Jobs and Pods go too); NotFound counts as success. */
   deleteTestRun(namespace: string, name: string): Promise<void>;
   /** The status subresource. */
@@ -34,7 +36,8 @@ export interface Clock {
 
 /** Where a finished benchmark's results.json goes (a ConfigMap, a file, object storage: the runtime decides). */
 export interface ResultsSink {
-  write(benchmark: CapacityBenchmark, results: BenchResults): Promise<void>;
+  /** Stores it; returns where (status.resultsConfigMap). Throws ResultsTooLargeError when it cannot hold it. */
+  write(benchmark: CapacityBenchmark, results: BenchResults): Promise<string>;
 }
 
 export interface Ports {

@@ -38,7 +38,7 @@ export const stepSchema = z
   .strictObject({
     script: z.enum(CLUSTER_SCRIPTS).describe("A ladder script id of k6/runner/ladder.ts, e.g. 11-send-flow."),
     rates: z
-      .array(z.int().min(1).max(1_000_000))
+      .array(z.int().min(1).max(1_000_000).describe("A total offered rate, req/s."))
       .min(1)
       .max(30)
       .optional()
@@ -66,24 +66,32 @@ export const scalingSchema = z
   })
   .describe("How replicas are handled while measuring.");
 
-const tolerationSchema = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(["Equal", "Exists"]).optional(),
-  value: z.string().optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-});
-const quantity = z.union([z.string(), z.int()]).meta({ "x-kubernetes-int-or-string": true });
+const tolerationSchema = z
+  .strictObject({
+    key: z.string().optional().describe("The taint key the toleration applies to; empty with Exists: every taint."),
+    operator: z.enum(["Equal", "Exists"]).optional().describe("Equal (default): key and value match; Exists: any value."),
+    value: z.string().optional().describe("The taint value (Equal)."),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional().describe("The taint effect; empty: all effects."),
+  })
+  .describe("A runner Pod toleration (core/v1 Toleration).");
+const quantity = z
+  .union([z.string(), z.int()])
+  .meta({ "x-kubernetes-int-or-string": true })
+  .describe("A resource quantity, e.g. 500m or 2Gi.");
 
 export const loadSchema = z
   .strictObject({
     parallelism: z.int().min(1).max(32).default(2).describe("k6 runners; each gets its --execution-segment of every rate."),
     image: z.string().min(1).optional().describe("Runner image; default grafana/k6 at the lab's pinned version."),
-    nodeSelector: z.record(z.string(), z.string()).optional().describe("Where runners go; default the load-generator node."),
+    nodeSelector: z
+      .record(z.string(), z.string().describe("A node label value."))
+      .optional()
+      .describe("Where runners go; default the load-generator node."),
     tolerations: z.array(tolerationSchema).max(16).optional().describe("Runner tolerations; default the load-generator taint."),
     resources: z
       .strictObject({
-        requests: z.record(z.string(), quantity).optional(),
-        limits: z.record(z.string(), quantity).optional(),
+        requests: z.record(z.string(), quantity).optional().describe("Resource requests per runner, e.g. cpu: 500m."),
+        limits: z.record(z.string(), quantity).optional().describe("Resource limits per runner, e.g. memory: 2Gi."),
       })
       .optional()
       .describe("Runner resources; default requests 500m/256Mi, no CPU limit (a throttled generator blames the service)."),
@@ -112,7 +120,8 @@ export const specSchema = z
         p99Ms: z.number().gt(0).default(50).describe("p99 latency over all runners, ms."),
         errorRate: z.number().min(0).max(1).default(0.01).describe("Failed requests / requests, 0..1."),
       })
-      .default({ p99Ms: 50, errorRate: 0.01 }),
+      .default({ p99Ms: 50, errorRate: 0.01 })
+      .describe("The SLO a plateau must meet to count towards capacity (make bench's defaults)."),
     scaling: scalingSchema,
     load: loadSchema.default({ parallelism: 2 }),
     generatorGuard: z
@@ -124,111 +133,149 @@ export const specSchema = z
           .default(0.9)
           .describe("CPU ceiling per runner, cores: a plateau where any runner reaches it counts as generator-limited."),
       })
-      .default({ runnerCpuCores: 0.9 }),
-    prometheus: z.strictObject({
-      url: z
-        .string()
-        .regex(/^https?:\/\/\S+$/)
-        .describe("Prometheus base URL (queries) — the runners remote-write to <url>/api/v1/write."),
-    }),
+      .default({ runnerCpuCores: 0.9 })
+      .describe("The generator guard: a plateau where a runner is CPU-bound measures k6, not the service."),
+    prometheus: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^https?:\/\/\S+$/)
+          .describe("Prometheus base URL (queries) — the runners remote-write to <url>/api/v1/write."),
+      })
+      .describe("The Prometheus the runners remote-write to and the controller reads the figures from (native histograms on)."),
     ttlSecondsAfterFinished: z.int().min(0).optional().describe("Delete the benchmark this long after it finished (kept if unset)."),
   })
   .describe("A capacity benchmark of a Deployment through k6-operator TestRuns.");
 
-export const conditionSchema = z.strictObject({
-  type: z.enum(["Progressing", "Succeeded", "GeneratorLimited", "SLOViolated", "Degraded"]),
-  status: z.enum(["True", "False", "Unknown"]),
-  reason: z.string().regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/),
-  message: z.string().max(32768),
-  lastTransitionTime: z.string(),
-  observedGeneration: z.int().min(0).optional(),
-});
+export const conditionSchema = z
+  .strictObject({
+    type: z
+      .enum(["Progressing", "Succeeded", "GeneratorLimited", "SLOViolated", "Degraded"])
+      .describe("Progressing, Succeeded, GeneratorLimited, SLOViolated or Degraded."),
+    status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
+    reason: z
+      .string()
+      .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+      .describe("A CamelCase word for machines, e.g. TestRunError."),
+    message: z.string().max(32768).describe("What happened, for people."),
+    lastTransitionTime: z.string().describe("When status last changed (RFC 3339)."),
+    observedGeneration: z.int().min(0).optional().describe("The metadata.generation the condition describes."),
+  })
+  .describe("A metav1.Condition.");
 
 const n = z.number().min(0);
 const nullableN = n.nullable();
 
 export const plateauStatusSchema = z
   .strictObject({
-    offeredRps: n,
-    achievedRps: n,
-    durationS: n,
-    requests: z.int().min(0),
-    failedRequests: z.int().min(0),
-    errorRate: z.number().min(0).max(1),
-    droppedIterations: z.int().min(0),
-    latencyMs: z.strictObject({ avg: n, p50: n, p95: n, p99: n, max: n }).describe("Aggregated over all runners (native histograms)."),
-    readyReplicasMin: z.int().min(0).nullable(),
-    readyReplicasMax: z.int().min(0).nullable(),
+    offeredRps: n.describe("Offered rate of all runners together, req/s."),
+    achievedRps: n.describe("Requests / duration over all runners, req/s."),
+    durationS: n.describe("Length of the plateau, s."),
+    requests: z.int().min(0).describe("HTTP requests of all runners."),
+    failedRequests: z.int().min(0).describe("Requests with an unexpected response."),
+    errorRate: z.number().min(0).max(1).describe("failedRequests / requests."),
+    droppedIterations: z.int().min(0).describe("Iterations k6 could not start (no VU free): the offered rate was not offered."),
+    latencyMs: z
+      .strictObject({
+        avg: n.describe("Mean, ms."),
+        p50: n.describe("Median, ms."),
+        p95: n.describe("95th percentile, ms."),
+        p99: n.describe("99th percentile, ms."),
+        max: n.describe("Maximum (the histogram's highest bucket), ms."),
+      })
+      .describe("Aggregated over all runners (native histograms)."),
+    readyReplicasMin: z.int().min(0).nullable().describe("Fewest ready replicas during the plateau."),
+    readyReplicasMax: z.int().min(0).nullable().describe("Most ready replicas during the plateau."),
     hpaDesiredReplicas: z.int().min(0).nullable().describe("Highest HPA desiredReplicas seen during the plateau."),
     serviceCpuCores: nullableN.describe("CPU of all the Deployment's pods together."),
     runnerCpuCores: n.describe("CPU of the busiest runner (the generator guard compares it with the ceiling)."),
-    runnerCpuCoresTotal: n,
+    runnerCpuCoresTotal: n.describe("CPU of all runners together, cores."),
     podRequestShareMin: z
       .number()
       .min(0)
       .max(1)
       .nullable()
       .describe("Smallest pod's share of requests × ready pods (1 = even); shows that new replicas receive load."),
-    meetsSlo: z.boolean(),
-    generatorSaturated: z.boolean(),
-    failedBecause: z.array(z.string()),
-    startedAt: z.string(),
-    endedAt: z.string(),
+    meetsSlo: z.boolean().describe("p99 and error rate within the SLO, no dropped iterations."),
+    generatorSaturated: z.boolean().describe("A runner reached the generator guard's CPU ceiling."),
+    failedBecause: z.array(z.string().describe("One reason.")).describe("Why the plateau does not count (empty when it passes)."),
+    startedAt: z.string().describe("First sample of the plateau (RFC 3339)."),
+    endedAt: z.string().describe("Last sample of the plateau (RFC 3339)."),
   })
   .describe("One plateau, measured across every runner.");
 
-export const stepStatusSchema = z.strictObject({
-  script: z.string(),
-  capacity_rps: nullableN,
-  limited_by: z
-    .enum(["slo_latency", "slo_errors", "dropped_iterations", "load_generator", "highest_rate_tested", "no_plateau_met_slo"])
-    .nullable(),
-  p99_ms_at_capacity: nullableN,
-  error_rate_at_capacity: nullableN,
-  knee_index: z.int().min(0).nullable(),
-  generator_limited: z.boolean(),
-  done: z.boolean(),
-  plateaus: z.array(plateauStatusSchema),
-});
+export const stepStatusSchema = z
+  .strictObject({
+    script: z.string().describe("The ladder script id."),
+    capacity_rps: nullableN.describe("Highest passing plateau with every lower one passing, req/s; null: none passed."),
+    limited_by: z
+      .enum(["slo_latency", "slo_errors", "dropped_iterations", "load_generator", "highest_rate_tested", "no_plateau_met_slo"])
+      .nullable()
+      .describe("What ended the search (as results.json's limited_by)."),
+    p99_ms_at_capacity: nullableN.describe("p99 at the capacity plateau, ms."),
+    error_rate_at_capacity: nullableN.describe("Error rate at the capacity plateau."),
+    knee_index: z.int().min(0).nullable().describe("Index (by rate) of the first failing plateau."),
+    generator_limited: z.boolean().describe("The generator, not the service, failed first: no capacity is claimed."),
+    done: z.boolean().describe("Every pass of this step (ladder, refinement) is measured."),
+    plateaus: z.array(plateauStatusSchema).describe("Every measured plateau, by offered rate."),
+  })
+  .describe("One step's figures, as results.json's layer.");
 
 export const currentSchema = z.strictObject({
-  step: z.int().min(0),
-  script: z.string(),
-  pass: z.enum(["ladder", "refine"]),
-  attempt: z.int().min(1),
-  rates: z.array(z.int().min(1)),
-  warmupSeconds: z.int().min(0),
-  plateauSeconds: z.int().min(1),
-  testRun: z.string(),
-  testId: z.string(),
-  createdAt: z.string(),
-  stage: z.string().optional(),
+  step: z.int().min(0).describe("Index into spec.steps."),
+  script: z.string().describe("The ladder script id."),
+  pass: z.enum(["ladder", "refine"]).describe("ladder: the step's rates; refine: rates between last pass and first fail."),
+  attempt: z.int().min(1).describe("Attempt of this pass (a TestRun in error is retried)."),
+  rates: z.array(z.int().min(1).describe("Offered req/s.")).describe("The TestRun's plateau rates."),
+  warmupSeconds: z.int().min(0).describe("Warm-up before the first plateau, s."),
+  plateauSeconds: z.int().min(1).describe("Length of each plateau, s."),
+  testRun: z.string().describe("The TestRun's name (derived from uid, generation, step, pass, attempt)."),
+  testId: z.string().describe("The k6 testid tag of its series in Prometheus."),
+  createdAt: z.string().describe("When the controller created it (RFC 3339)."),
+  stage: z.string().optional().describe("The TestRun's status.stage last seen."),
   startedAt: z.string().optional().describe("When the TestRun was first seen `started`."),
   rate: z.int().min(0).optional().describe("Offered rate of the plateau running now (from elapsed time)."),
 });
 
-export const sampleSchema = z.strictObject({
-  at: z.string(),
-  ready: z.int().min(0).nullable(),
-  desired: z.int().min(0).nullable(),
-});
+export const sampleSchema = z
+  .strictObject({
+    at: z.string().describe("When (RFC 3339)."),
+    ready: z.int().min(0).nullable().describe("The Deployment's ready replicas."),
+    desired: z.int().min(0).nullable().describe("The HPA's desiredReplicas."),
+  })
+  .describe("One replica sample.");
 
-export const statusSchema = z.strictObject({
-  phase: z.enum(["Pending", "Settling", "Running", "Succeeded", "Failed"]).optional(),
-  observedGeneration: z.int().min(0).optional(),
-  conditions: z.array(conditionSchema).optional(),
-  summary: z.string().optional().describe("One line for kubectl get."),
-  current: currentSchema.optional().describe("The TestRun in flight: the controller's memory across restarts."),
-  hpaSaved: z
-    .strictObject({ minReplicas: z.int().min(0).nullable(), maxReplicas: z.int().min(1) })
-    .optional()
-    .describe("The HPA bounds before the controller changed them; restored at the end or on deletion."),
-  settleStartedAt: z.string().optional(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  steps: z.array(stepStatusSchema).optional(),
-  samples: z.array(sampleSchema).max(2000).optional().describe("Ready and desired replicas over time (one per reconcile, capped)."),
-});
+export const statusSchema = z
+  .strictObject({
+    phase: z
+      .enum(["Pending", "Settling", "Running", "Succeeded", "Failed"])
+      .optional()
+      .describe("Pending, Settling (Fixed: waiting for the pinned replicas), Running, Succeeded or Failed."),
+    observedGeneration: z.int().min(0).optional().describe("The metadata.generation the status describes."),
+    conditions: z
+      .array(conditionSchema)
+      .optional()
+      .describe("Progressing, Succeeded, GeneratorLimited, SLOViolated, Degraded (each with a reason)."),
+    summary: z.string().optional().describe("One line for kubectl get."),
+    current: currentSchema.optional().describe("The TestRun in flight: the controller's memory across restarts."),
+    hpaSaved: z
+      .strictObject({
+        minReplicas: z.int().min(0).nullable().describe("The HPA's minReplicas (null: unset)."),
+        maxReplicas: z.int().min(1).describe("The HPA's maxReplicas."),
+      })
+      .optional()
+      .describe("The HPA bounds before the controller changed them; restored at the end or on deletion."),
+    settleStartedAt: z.string().optional().describe("Fixed: when the pinned replicas were first all ready (RFC 3339)."),
+    startedAt: z.string().optional().describe("When the benchmark started (RFC 3339)."),
+    finishedAt: z.string().optional().describe("When it succeeded or failed (RFC 3339)."),
+    steps: z.array(stepStatusSchema).optional().describe("Per step, the figures of results.json's layers."),
+    samples: z.array(sampleSchema).max(2000).optional().describe("Ready and desired replicas over time (one per reconcile, capped)."),
+    resultsConfigMap: z
+      .string()
+      .optional()
+      .describe("The ConfigMap (owned by this benchmark) holding results.json under the key results.json, once finished."),
+  })
+  .describe("What the controller measured and where it is.");
 
 export const capacityBenchmarkSchema = z.object({
   apiVersion: z.literal(API_VERSION),
@@ -293,6 +340,7 @@ export const PRINTER_COLUMNS = [
   { name: "Step", type: "string", jsonPath: ".status.current.script" },
   { name: "Rate", type: "integer", jsonPath: ".status.current.rate", description: "Offered req/s of the plateau running now" },
   { name: "TestRun", type: "string", jsonPath: ".status.current.testRun", priority: 1 },
+  { name: "Results", type: "string", jsonPath: ".status.resultsConfigMap", description: "ConfigMap with results.json", priority: 1 },
   { name: "Summary", type: "string", jsonPath: ".status.summary" },
   { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
 ];

@@ -1,5 +1,6 @@
-// The k6-operator TestRun (k6.io/v1alpha1, schema of the real v1.6.0 CRD) of one pass, as a plain object.
-// Construction lives only here: the integration swaps it for the typed construct `cdk8s import` generates.
+// The k6-operator TestRun (k6.io/v1alpha1) of one pass, built with the typed construct `cdk8s import` made from
+// the REAL k6-operator v1.6.0 CRD (k6-operator/testrun.ts's buildTestRun): a field the CRD does not have, or a
+// value of the wrong type, does not compile. This is the only place the controller builds TestRuns.
 // The script tree, mounts and environment are those of k6-operator/generate.ts (same ConfigMap, same
 // import closure, same remote-write settings), so a controller-made TestRun runs exactly what
 // `make bench-cluster` runs; what differs is per pass: rates, timing, testid, owner, connection reuse.
@@ -15,11 +16,18 @@ import {
   TENANTS_MOUNT,
   TENANTS_SECRET,
 } from "../../../k6-operator/generate.ts";
+import {
+  buildTestRun,
+  type TestRunManifest,
+  TestRunSpecRunnerResourcesLimits,
+  TestRunSpecRunnerResourcesRequests,
+  type TestRunSpecRunnerVolumeMounts,
+  type TestRunSpecRunnerVolumes,
+} from "../../../k6-operator/testrun.ts";
 import { ladderStep } from "./plan.ts";
 import type { TestRunRequest } from "./reconcile.ts";
 import { API_VERSION, type CapacityBenchmark, KIND } from "./schema.ts";
 
-export const TESTRUN_API_VERSION = "k6.io/v1alpha1";
 export const BENCHMARK_LABEL = "otp-lab.dev/capacity-benchmark";
 
 export interface OwnerReference {
@@ -60,7 +68,27 @@ function benchEnv(benchmark: CapacityBenchmark, request: TestRunRequest): Record
   };
 }
 
-export function buildTestRun(benchmark: CapacityBenchmark, request: TestRunRequest): Record<string, unknown> {
+type Quantities = Record<string, string | number> | undefined;
+const requests = (q: Quantities) =>
+  q &&
+  Object.fromEntries(
+    Object.entries(q).map(([k, v]) => [
+      k,
+      typeof v === "number" ? TestRunSpecRunnerResourcesRequests.fromNumber(v) : TestRunSpecRunnerResourcesRequests.fromString(v),
+    ]),
+  );
+const limits = (q: Quantities) =>
+  q &&
+  Object.fromEntries(
+    Object.entries(q).map(([k, v]) => [
+      k,
+      typeof v === "number" ? TestRunSpecRunnerResourcesLimits.fromNumber(v) : TestRunSpecRunnerResourcesLimits.fromString(v),
+    ]),
+  );
+
+/** The TestRun of one pass of `benchmark`, owned by it. */
+export function testRunFor(benchmark: CapacityBenchmark, request: TestRunRequest): TestRunManifest {
+  if (!benchmark.metadata.namespace) throw new Error(`${benchmark.metadata.name} has no namespace`);
   const spec = benchmark.spec;
   const entry = `scripts/${request.script}.ts`;
   const files = importClosure(entry);
@@ -84,10 +112,10 @@ export function buildTestRun(benchmark: CapacityBenchmark, request: TestRunReque
     K6_PROMETHEUS_RW_STALE_MARKERS: "true",
     K6_NO_USAGE_REPORT: "true",
   };
-  const volumes: Record<string, unknown>[] = [
+  const volumes: TestRunSpecRunnerVolumes[] = [
     { name: "bench", configMap: { name: CONFIGMAP_NAME, items: files.map((file) => ({ key: configMapKey(file), path: file })) } },
   ];
-  const volumeMounts: Record<string, unknown>[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
+  const volumeMounts: TestRunSpecRunnerVolumeMounts[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
   if (needsTenants) {
     volumes.push({ name: "tenants", secret: { secretName: TENANTS_SECRET, items: [{ key: "tenants.json", path: "tenants.json" }] } });
     volumeMounts.push({ name: "tenants", mountPath: TENANTS_MOUNT, readOnly: true });
@@ -95,15 +123,12 @@ export function buildTestRun(benchmark: CapacityBenchmark, request: TestRunReque
   // k6 keeps keep-alive connections on the pods that existed when they opened; in Autoscaled mode a new
   // replica would get almost nothing, so every request opens its own connection.
   const reuse = request.noConnectionReuse ? " --no-connection-reuse" : "";
-  return {
-    apiVersion: TESTRUN_API_VERSION,
-    kind: "TestRun",
-    metadata: {
-      name: request.name,
-      namespace: benchmark.metadata.namespace,
-      labels: { ...labels, "otp-lab/testid": request.testId.slice(0, 63) },
-      ownerReferences: [ownerReference(benchmark)],
-    },
+  const resources = spec.load.resources;
+  return buildTestRun({
+    name: request.name,
+    namespace: benchmark.metadata.namespace,
+    labels: { ...labels, "otp-lab/testid": request.testId.slice(0, 63) },
+    ownerReferences: [ownerReference(benchmark)],
     spec: {
       parallelism: spec.load.parallelism,
       separate: false,
@@ -118,12 +143,20 @@ export function buildTestRun(benchmark: CapacityBenchmark, request: TestRunReque
         ],
         env: Object.entries(env).map(([name, value]) => ({ name, value })),
         // No CPU limit by default: a throttled generator would report its own stalls as the service's latency.
-        resources: spec.load.resources ?? { requests: { cpu: "500m", memory: "256Mi" }, limits: { memory: "2Gi" } },
+        resources: resources
+          ? { requests: requests(resources.requests), limits: limits(resources.limits) }
+          : {
+              requests: {
+                cpu: TestRunSpecRunnerResourcesRequests.fromString("500m"),
+                memory: TestRunSpecRunnerResourcesRequests.fromString("256Mi"),
+              },
+              limits: { memory: TestRunSpecRunnerResourcesLimits.fromString("2Gi") },
+            },
         securityContext: { runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
         volumes,
         volumeMounts,
       },
     },
-  };
+  });
 }

@@ -10,6 +10,8 @@ export interface CelValidation {
   /** JSONPath (relative to spec) of the field the error names, e.g. ".dailySendCap". */
   fieldPath?: string;
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+  /** The schema node the rule sits on, below spec: property names, "[]" for array items; default spec itself. */
+  at?: string[];
 }
 
 export interface PrinterColumn {
@@ -42,9 +44,24 @@ export function structuralSchemaOf(schema: ZodType, path: string): JsonSchema {
   return toStructural(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "throw" }) as JsonSchema, path);
 }
 
+function nodeAt(root: JsonSchema, path: string[]): JsonSchema {
+  let node = root;
+  for (const part of path) {
+    const next = (part === "[]" ? node.items : (node.properties as Record<string, JsonSchema> | undefined)?.[part]) as
+      | JsonSchema
+      | undefined;
+    if (!next) throw new Error(`CEL rule at spec.${path.join(".")}: no schema node ${part}`);
+    node = next;
+  }
+  return node;
+}
+
 export function crdFromZod(options: CrdFromZodOptions) {
   const spec = structuralSchemaOf(options.spec, "spec");
-  if (options.validations?.length) spec["x-kubernetes-validations"] = options.validations;
+  for (const { at, ...validation } of options.validations ?? []) {
+    const node = nodeAt(spec, at ?? []);
+    node["x-kubernetes-validations"] = [...((node["x-kubernetes-validations"] as CelValidation[] | undefined) ?? []), validation];
+  }
   const status = structuralSchemaOf(options.status, "status");
   const singular = options.singular ?? options.kind.toLowerCase();
   return {

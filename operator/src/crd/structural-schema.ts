@@ -9,6 +9,13 @@ const DROPPED = new Set(["$schema", "$id", "id", "additionalProperties"]);
 const SAFE = Number.MAX_SAFE_INTEGER;
 
 export function toStructural(schema: JsonSchema, path = "spec"): JsonSchema {
+  // int-or-string (resource quantities): zod's union of string and int, marked with .meta({"x-kubernetes-int-or-string": true}).
+  if (schema["x-kubernetes-int-or-string"] === true) {
+    if (typeof schema.description !== "string" || schema.description.trim() === "") {
+      throw new Error(`${path}: no description (add .describe() in zod; kubectl explain shows it)`);
+    }
+    return { "x-kubernetes-int-or-string": true, description: schema.description };
+  }
   for (const unsupported of ["$ref", "$defs", "definitions", "anyOf", "oneOf", "allOf", "not"]) {
     if (unsupported in schema) throw new Error(`${path}: "${unsupported}" cannot be part of a structural schema; flatten it in zod`);
   }
@@ -18,6 +25,11 @@ export function toStructural(schema: JsonSchema, path = "spec"): JsonSchema {
   }
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
+    // A map (zod record): its value schema stays, or the API server would prune every entry.
+    if (key === "additionalProperties" && typeof value === "object" && value !== null && !("properties" in schema)) {
+      out.additionalProperties = toStructural(value as JsonSchema, `${path}.*`);
+      continue;
+    }
     if (DROPPED.has(key)) continue;
     // zod bounds every int by the safe-integer range; Kubernetes has its own int64, so drop the noise.
     if ((key === "minimum" && value === -SAFE) || (key === "maximum" && value === SAFE)) continue;

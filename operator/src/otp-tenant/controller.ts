@@ -46,7 +46,8 @@ export function createOtpTenantController(
     kubeConfig: kube.config,
     path,
     list,
-    watches: [{ cache: secrets as ObjectCache<KubernetesObject>, ownerKeys }],
+    // Only a deletion matters: the controller made every other change itself.
+    watches: [{ cache: secrets as ObjectCache<KubernetesObject>, ownerKeys, events: ["delete"] }],
     reconcile: createOtpTenantReconciler({ core: kube.core, custom: kube.custom, table: deps.table, events: deps.events, secrets }),
     concurrency: config.concurrency,
     resyncMs: config.resyncMs,

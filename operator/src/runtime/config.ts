@@ -19,7 +19,22 @@ const schema = z.object({
   LEASE_RETRY_PERIOD_SECONDS: seconds(2),
   METRICS_HOST: z.string().default("0.0.0.0"),
   METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+  /** The controllers this process runs (comma-separated): otptenant, capacitybenchmark. */
+  CONTROLLERS: z
+    .string()
+    .default("otptenant,capacitybenchmark")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(["otptenant", "capacitybenchmark"])).min(1)),
+  /** Required by the OtpTenant controller only. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(4),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   RESYNC_SECONDS: seconds(300),
@@ -42,7 +57,9 @@ export interface OperatorConfig {
         retryPeriodMs: number;
       };
   metrics: { host: string; port: number };
-  database: { url: string; poolMax: number };
+  controllers: { otpTenant: boolean; capacityBenchmark: boolean };
+  /** Present when the OtpTenant controller runs. */
+  database: { url: string; poolMax: number } | undefined;
   logLevel: string;
   resyncMs: number;
   concurrency: number;
@@ -57,6 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
   const e = parsed.data;
   if (e.LEASE_RENEW_DEADLINE_SECONDS >= e.LEASE_DURATION_SECONDS) {
     throw new Error("invalid configuration: LEASE_RENEW_DEADLINE_SECONDS must be below LEASE_DURATION_SECONDS");
+  }
+  const otpTenant = e.CONTROLLERS.includes("otptenant");
+  if (otpTenant && !e.DATABASE_URL) {
+    throw new Error("invalid configuration: DATABASE_URL: required by the otptenant controller (or leave it out of CONTROLLERS)");
   }
   return {
     watchNamespace: e.WATCH_NAMESPACE || undefined,
@@ -73,7 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
             retryPeriodMs: e.LEASE_RETRY_PERIOD_SECONDS * 1000,
           },
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
-    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
+    controllers: { otpTenant, capacityBenchmark: e.CONTROLLERS.includes("capacitybenchmark") },
+    database: otpTenant && e.DATABASE_URL ? { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX } : undefined,
     logLevel: e.LOG_LEVEL,
     resyncMs: e.RESYNC_SECONDS * 1000,
     concurrency: e.CONCURRENCY,

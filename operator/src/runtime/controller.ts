@@ -7,7 +7,7 @@ import { type KubeConfig, type KubernetesListObject, type KubernetesObject, make
 import type { Logger } from "./logger.ts";
 import { resourceLogger } from "./logger.ts";
 import type { OperatorMetrics } from "./metrics.ts";
-import { type ObjectCache, stripManagedFields } from "./object-cache.ts";
+import { type CacheEvent, type ObjectCache, stripManagedFields } from "./object-cache.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 export interface ReconcileResult {
@@ -36,14 +36,22 @@ export interface ControllerOptions<T extends KubernetesObject> {
   /** Whether an update is worth a reconcile; default: generation, deletion, annotations or finalizers changed. */
   shouldReconcileUpdate?: (previous: T | undefined, next: T) => boolean;
   /**
-   * Caches of secondary objects the reconciler reads (started and synced before the first reconcile,
-   * stopped after the last); a deleted object queues the keys `ownerKeys` returns (e.g. its OtpTenant).
+   * Caches of secondary objects (started and synced before the first reconcile, stopped after the
+   * last): an object that changes in one of `events` queues the keys `ownerKeys` returns (e.g. a
+   * deleted Secret → its OtpTenant, a TestRun's new stage → its CapacityBenchmark).
    */
-  watches?: Array<{ cache: ObjectCache<KubernetesObject>; ownerKeys: (object: KubernetesObject) => string[] }>;
+  watches?: SecondaryWatch[];
   concurrency: number;
   resyncMs: number;
   logger: Logger;
   metrics: OperatorMetrics;
+}
+
+export interface SecondaryWatch {
+  cache: ObjectCache<KubernetesObject>;
+  ownerKeys: (object: KubernetesObject) => string[];
+  /** Which changes queue the owner; default all three. */
+  events?: CacheEvent[];
 }
 
 export interface Controller {
@@ -88,10 +96,12 @@ export function createController<T extends KubernetesObject>(options: Controller
   let resyncTimer: NodeJS.Timeout | undefined;
   const workers: Promise<void>[] = [];
   const watches = options.watches ?? [];
-  for (const { cache, ownerKeys } of watches) {
-    cache.onDelete((object) => {
-      for (const key of ownerKeys(object)) queue.add(key);
-    });
+  for (const { cache, ownerKeys, events } of watches) {
+    for (const event of events ?? (["add", "update", "delete"] as const)) {
+      cache.on(event, (object) => {
+        for (const key of ownerKeys(object)) queue.add(key);
+      });
+    }
   }
 
   informer.on("add", (object) => {

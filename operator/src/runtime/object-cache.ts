@@ -1,4 +1,4 @@
-// A read cache of secondary objects (e.g. the Secrets a controller creates): client-node's informer
+// A read cache of secondary objects (e.g. the Secrets or TestRuns a controller creates): client-node's informer
 // (list, then watch; re-list on 410 Gone; other errors restart it after 2 s), label-selected so it holds
 // only what the controller owns. Reading through it replaces one GET per reconcile; writes still go to
 // the API server with a resourceVersion precondition (or a create that fails with 409), so a cache that
@@ -7,11 +7,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type KubeConfig, type KubernetesListObject, type KubernetesObject, makeInformer } from "@kubernetes/client-node";
 import type { Logger } from "./logger.ts";
 
+export type CacheEvent = "add" | "update" | "delete";
+
 export interface ObjectCache<T extends KubernetesObject> {
   readonly name: string;
   get(name: string, namespace?: string): T | undefined;
-  /** Called with each object the watch reports deleted (after the first list). */
-  onDelete(handler: (object: T) => void): void;
+  /** Called with each object the list or watch reports added, changed or deleted. */
+  on(event: CacheEvent, handler: (object: T) => void): void;
   readonly synced: boolean;
   /** Resolves once the first list is in the cache. */
   start(): Promise<void>;
@@ -37,14 +39,15 @@ export function createObjectCache<T extends KubernetesObject>(options: {
 }): ObjectCache<T> {
   const log = options.logger.child({ cache: options.name });
   const informer = makeInformer<T>(options.kubeConfig, options.path, options.list, options.labelSelector);
-  const deleteHandlers: Array<(object: T) => void> = [];
+  const handlers: Record<CacheEvent, Array<(object: T) => void>> = { add: [], update: [], delete: [] };
   let stopped = false;
   let synced = false;
-  informer.on("add", stripManagedFields);
-  informer.on("update", stripManagedFields);
-  informer.on("delete", (object) => {
-    for (const handler of deleteHandlers) handler(object);
-  });
+  for (const event of ["add", "update", "delete"] as const) {
+    informer.on(event, (object) => {
+      stripManagedFields(object);
+      for (const handler of handlers[event]) handler(object);
+    });
+  }
   informer.on("error", (error) => {
     if (stopped) return;
     log.warn({ err: error }, "watch failed; listing and watching again in 2 s");
@@ -55,7 +58,7 @@ export function createObjectCache<T extends KubernetesObject>(options: {
   return {
     name: options.name,
     get: (name, namespace) => informer.get(name, namespace),
-    onDelete: (handler) => void deleteHandlers.push(handler),
+    on: (event, handler) => void handlers[event].push(handler),
     get synced() {
       return synced;
     },

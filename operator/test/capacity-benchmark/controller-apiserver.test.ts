@@ -12,11 +12,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { BenchResults } from "../../../k6/runner/results.ts";
 import { type KubeApiServer, startKubeApiServer } from "../../../scripts/devstack/kube-apiserver.ts";
 import { reconcileOnce } from "../../src/capacity-benchmark/controller.ts";
-import { CRD_FILE } from "../../src/capacity-benchmark/crd.ts";
 import { kubeAccess } from "../../src/capacity-benchmark/kube-access.ts";
 import type { Ports } from "../../src/capacity-benchmark/ports.ts";
 import type { PrometheusQuery, Sample } from "../../src/capacity-benchmark/prometheus.ts";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from "../../src/capacity-benchmark/schema.ts";
+import { GENERATED_DIR } from "../../src/generate-crds.ts";
+
+const CRD_FILE = join(GENERATED_DIR, `${GROUP}_${PLURAL}.yaml`);
 
 const TESTRUN_CRD = join(import.meta.dirname, "..", "..", "..", "..", "shared", "crds", "k6-operator-v1.6.0", "k6.io_testruns.yaml");
 const NS = "otp";
@@ -118,7 +120,12 @@ it("runs a Fixed benchmark through real TestRun objects, pins and restores the H
     kube: kubeAccess(kc),
     clock: { now: () => new Date(now) },
     prometheus: () => fakePrometheus(() => rates),
-    results: { write: async (_b, results) => void written.push(results) },
+    results: {
+      write: async (b, results) => {
+        written.push(results);
+        return `${b.metadata.name}-results`;
+      },
+    },
   };
   const spec = {
     target: { deployment: "otp-otp-service", hpa: "otp-otp-service", serviceUrl: "http://otp-otp-service.otp.svc:8080" },

@@ -3,6 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../../../k6/report/render-markdown.ts";
 import { validateResults } from "../../../k6/report/validate-results.ts";
+import {
+  CONFIGMAP_DATA_LIMIT,
+  RESULTS_KEY,
+  ResultsTooLargeError,
+  resultsConfigMap,
+} from "../../src/capacity-benchmark/results-configmap.ts";
 import { timeToScaleUp, toBenchResults } from "../../src/capacity-benchmark/results-json.ts";
 import { baseSpec, World } from "./world.ts";
 
@@ -36,6 +42,21 @@ describe("results.json of a CapacityBenchmark", () => {
     const md = renderMarkdown(results);
     expect(md).toContain("## Replicas over time");
     expect(md).toContain("## Capacity per layer");
+  });
+
+  it("the results ConfigMap: owned by the benchmark, key results.json; above 1 MiB refused, never truncated", () => {
+    const world = new World(baseSpec());
+    world.runToEnd();
+    const results = toBenchResults(world.benchmark, { k6Image: "grafana/k6:1.8.1" });
+    const cm = resultsConfigMap(world.benchmark, results);
+    expect(cm.metadata).toMatchObject({
+      name: "bench-results",
+      namespace: "otp",
+      ownerReferences: [{ kind: "CapacityBenchmark", controller: true }],
+    });
+    expect(JSON.parse(cm.data?.[RESULTS_KEY] ?? "")).toEqual(JSON.parse(JSON.stringify(results)));
+    const huge = { ...results, run_id: "x".repeat(CONFIGMAP_DATA_LIMIT) };
+    expect(() => resultsConfigMap(world.benchmark, huge)).toThrow(ResultsTooLargeError);
   });
 
   it("time to scale up: from the HPA wanting more to that many ready", () => {

@@ -3,9 +3,9 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { kubeBinaries, startKubeApiServer } from "../../../scripts/devstack/kube-apiserver.ts";
+import { k6OperatorCrdFiles, kubeBinaries, startKubeApiServer } from "../../../scripts/devstack/kube-apiserver.ts";
 import { freePort } from "../../../scripts/devstack/ports.ts";
 import { createPostgres } from "../../../scripts/devstack/postgres.ts";
 import { createRedis } from "../../../scripts/devstack/redis.ts";
@@ -43,7 +43,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
       stdio: "inherit",
     });
-    await installCrds(testKube(api.kubeconfigPath), join(REPO_ROOT, "operator", "generated", "crds"));
+    const kube = testKube(api.kubeconfigPath);
+    await installCrds(kube, join(REPO_ROOT, "operator", "generated", "crds"));
+    // The REAL k6-operator TestRun CRD (v1.6.0, unchanged from upstream): the CapacityBenchmark controller watches TestRuns.
+    await installCrds(kube, dirname(k6OperatorCrdFiles().testRuns), ["k6.io_testruns.yaml"]);
   } catch (error) {
     await teardown();
     throw error;

@@ -32,8 +32,8 @@ export function testKube(kubeconfigPath: string): TestKube {
 }
 
 /** Creates every CRD in `dir` and waits until the API server reports it Established. */
-export async function installCrds(kube: TestKube, dir: string): Promise<void> {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+export async function installCrds(kube: TestKube, dir: string, only?: string[]): Promise<void> {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml") && (!only || only.includes(f)))) {
     // loadYaml, not a plain YAML parse: client-node serialises typed models and silently drops keys it
     // does not know by their wire names (x-kubernetes-validations, default) from a plain object.
     const crd = loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, file), "utf8"));
@@ -41,6 +41,13 @@ export async function installCrds(kube: TestKube, dir: string): Promise<void> {
     await waitFor(`CRD ${crd.metadata?.name} Established`, async () => {
       const read = await kube.extensions.readCustomResourceDefinition({ name: crd.metadata?.name as string });
       return read.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+    // A new CRD's storage answers 429 "storage is (re)initializing" for a moment after Established.
+    const spec = crd.spec;
+    const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? "v1";
+    await waitFor(`${spec.names.plural}.${spec.group} served`, async () => {
+      await kube.custom.listClusterCustomObject({ group: spec.group, version, plural: spec.names.plural });
+      return true;
     });
   }
 }
