@@ -41,8 +41,8 @@ export const WATCH_SCOPE_RULES: Rule[] = [
   {
     apiGroup: "k6.io",
     resource: "testruns",
-    verbs: ["get", "list", "create", "delete"],
-    why: "the current step's TestRun, the owned ones on deletion, one per step, cleanup — kube-access.ts",
+    verbs: ["get", "list", "watch", "create", "delete"],
+    why: "the TestRun cache whose stage changes queue their benchmark (list + watch) — capacity-benchmark/runtime.ts; the owned ones on deletion, one per step, cleanup — kube-access.ts",
   },
   {
     apiGroup: "",
@@ -53,8 +53,8 @@ export const WATCH_SCOPE_RULES: Rule[] = [
   {
     apiGroup: "",
     resource: "configmaps",
-    verbs: ["get", "create", "patch"],
-    why: "a finished benchmark's results.json in ConfigMap <benchmark>-results (the results writer)",
+    verbs: ["get", "create", "update"],
+    why: "a finished benchmark's results.json in ConfigMap <benchmark>-results: create, or read and replace after a restart — capacity-benchmark/results-configmap.ts",
   },
   {
     apiGroup: "",
