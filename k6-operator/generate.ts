@@ -61,6 +61,25 @@ export const TENANTS_MOUNT = "/tenants";
 export const LOAD_GENERATOR_LABEL = { key: "otp-lab/role", value: "load-generator" } as const;
 export const LOAD_GENERATOR_TAINT = { key: "otp-lab/load-generator", value: "true", effect: "NoSchedule" } as const;
 
+/** Where runners go and what they may use: shared by these TestRuns and the ones the otp-operator builds. */
+export const RUNNER_DEFAULTS = {
+  nodeSelector: { [LOAD_GENERATOR_LABEL.key]: LOAD_GENERATOR_LABEL.value },
+  tolerations: [
+    { key: LOAD_GENERATOR_TAINT.key, operator: "Equal", value: LOAD_GENERATOR_TAINT.value, effect: LOAD_GENERATOR_TAINT.effect },
+  ],
+  // No CPU limit: a throttled load generator would report its own stalls as the service's latency.
+  resources: {
+    requests: {
+      cpu: TestRunSpecRunnerResourcesRequests.fromString("500m"),
+      memory: TestRunSpecRunnerResourcesRequests.fromString("256Mi"),
+    },
+    limits: { memory: TestRunSpecRunnerResourcesLimits.fromString("2Gi") },
+  },
+  // The image's own user (k6, uid 12345), stated numerically so runAsNonRoot can be verified.
+  securityContext: { runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, seccompProfile: { type: "RuntimeDefault" as const } },
+  containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+};
+
 export const DEFAULT_PARALLELISM = 2;
 /** The committed TestRuns use the `make bench` default profile, so cluster figures compare with local ones. */
 export const DEFAULT_PROFILE: Profile = "default";
@@ -269,22 +288,8 @@ export function buildLadderTestRun(step: LadderStep, options: LadderTestRunOptio
       runner: {
         image: k6Image(),
         metadata: { labels },
-        nodeSelector: { [LOAD_GENERATOR_LABEL.key]: LOAD_GENERATOR_LABEL.value },
-        tolerations: [
-          { key: LOAD_GENERATOR_TAINT.key, operator: "Equal", value: LOAD_GENERATOR_TAINT.value, effect: LOAD_GENERATOR_TAINT.effect },
-        ],
+        ...RUNNER_DEFAULTS,
         env: Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
-        // No CPU limit: a throttled load generator would report its own stalls as the service's latency.
-        resources: {
-          requests: {
-            cpu: TestRunSpecRunnerResourcesRequests.fromString("500m"),
-            memory: TestRunSpecRunnerResourcesRequests.fromString("256Mi"),
-          },
-          limits: { memory: TestRunSpecRunnerResourcesLimits.fromString("2Gi") },
-        },
-        // The image's own user (k6, uid 12345), stated numerically so runAsNonRoot can be verified.
-        securityContext: { runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
         volumes,
         volumeMounts,
       },

@@ -10,8 +10,7 @@ import {
   configMapKey,
   importClosure,
   k6Image,
-  LOAD_GENERATOR_LABEL,
-  LOAD_GENERATOR_TAINT,
+  RUNNER_DEFAULTS,
   SMS_URL,
   TENANTS_MOUNT,
   TENANTS_SECRET,
@@ -137,23 +136,11 @@ export function testRunFor(benchmark: CapacityBenchmark, request: TestRunRequest
       runner: {
         image: spec.load.image ?? k6Image(),
         metadata: { labels },
-        nodeSelector: spec.load.nodeSelector ?? { [LOAD_GENERATOR_LABEL.key]: LOAD_GENERATOR_LABEL.value },
-        tolerations: spec.load.tolerations ?? [
-          { key: LOAD_GENERATOR_TAINT.key, operator: "Equal", value: LOAD_GENERATOR_TAINT.value, effect: LOAD_GENERATOR_TAINT.effect },
-        ],
+        ...RUNNER_DEFAULTS,
+        ...(spec.load.nodeSelector ? { nodeSelector: spec.load.nodeSelector } : {}),
+        ...(spec.load.tolerations ? { tolerations: spec.load.tolerations } : {}),
         env: Object.entries(env).map(([name, value]) => ({ name, value })),
-        // No CPU limit by default: a throttled generator would report its own stalls as the service's latency.
-        resources: resources
-          ? { requests: requests(resources.requests), limits: limits(resources.limits) }
-          : {
-              requests: {
-                cpu: TestRunSpecRunnerResourcesRequests.fromString("500m"),
-                memory: TestRunSpecRunnerResourcesRequests.fromString("256Mi"),
-              },
-              limits: { memory: TestRunSpecRunnerResourcesLimits.fromString("2Gi") },
-            },
-        securityContext: { runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        ...(resources ? { resources: { requests: requests(resources.requests), limits: limits(resources.limits) } } : {}),
         volumes,
         volumeMounts,
       },

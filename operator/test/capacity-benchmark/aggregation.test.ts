@@ -4,22 +4,21 @@
 // requests is neither runner's p99 nor their mean. The p99 from PromQL (queries.ts) must match the p99 of the
 // merged raw samples (k6 --out csv of both runners) within one native-histogram bucket.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type ManagedProcess, startProcess } from "../../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../../scripts/devstack/ports.ts";
 import { prometheusClient } from "../../src/capacity-benchmark/prometheus.ts";
 import { plateauFigures } from "../../src/capacity-benchmark/queries.ts";
+import { startPrometheus, type TestPrometheus } from "../support/prometheus.ts";
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
 const TESTID = "aggregation-proof";
 let dir: string;
-let prometheus: ManagedProcess | undefined;
+let prometheus: TestPrometheus | undefined;
 let prometheusUrl: string;
 const servers: Server[] = [];
 
@@ -43,42 +42,12 @@ async function latencyServer(medianMs: number, sigma: number): Promise<string> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "otp-lab-aggregation-"));
-  const [prometheusBin] = execFileSync(join(REPO_ROOT, "scripts", "ensure-prometheus.sh"), { encoding: "utf8" })
-    .trim()
-    .split("\n");
-  const port = await freePort();
-  writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1s\n");
-  mkdirSync(join(dir, "tsdb"));
-  prometheus = startProcess({
-    name: "prometheus",
-    command: prometheusBin as string,
-    args: [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "tsdb")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--web.enable-remote-write-receiver",
-      "--enable-feature=native-histograms",
-      "--log.level=warn",
-    ],
-    logFile: join(dir, "prometheus.log"),
-    detached: true,
-  });
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(`${prometheusUrl}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(100);
-  }
-  throw new Error("prometheus not ready");
+  prometheus = await startPrometheus(dir);
+  prometheusUrl = prometheus.url;
 }, 60_000);
 
 afterAll(async () => {
-  await prometheus?.stop("SIGTERM", 5_000);
+  await prometheus?.stop();
   for (const server of servers) server.close();
   rmSync(dir, { recursive: true, force: true });
 });
