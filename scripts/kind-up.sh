@@ -13,7 +13,9 @@
 #
 # Usage: scripts/kind-up.sh              (make kind-up)
 #        scripts/kind-up.sh --list-charts  prints the charts of versions.yaml, tab-separated, and exits
-# Environment: KIND_CLUSTER_NAME (default otp-lab); DOCKER, KIND, KUBECTL, HELM (the binaries, default from PATH);
+# Environment: KIND_CLUSTER_NAME (default otp-lab); DOCKER, KIND, KUBECTL (the binaries, default from PATH);
+#              HELM (default: the pinned helm of scripts/versions.env when scripts/ensure-helm.sh has built it into
+#              the tool cache, else helm from PATH; it must be >= 4.1, see MIN_HELM_VERSION);
 #              HELM_TIMEOUT (per chart, default 10m).
 set -euo pipefail
 
@@ -26,10 +28,19 @@ KUBE_CONTEXT="kind-$CLUSTER_NAME"
 DOCKER="${DOCKER:-docker}"
 KIND="${KIND:-kind}"
 KUBECTL="${KUBECTL:-kubectl}"
-HELM="${HELM:-helm}"
+# shellcheck source=versions.env
+source "$REPO_ROOT/scripts/versions.env"
+# The tool cache of scripts/lib.sh, where scripts/ensure-helm.sh puts the pinned helm.
+PINNED_HELM="${OTP_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/otp-capacity-lab}/helm-$HELM_VERSION/helm"
+if [ -z "${HELM:-}" ]; then
+  if [ -x "$PINNED_HELM" ]; then HELM="$PINNED_HELM"; else HELM=helm; fi
+fi
 HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
 # kind v0.33.0 published the node image kind/cluster.yaml pins.
 MIN_KIND_VERSION=0.33.0
+# `helm test --logs` reads the test Pod's logs after the test; Helm 3 first applies the hook-delete-policy
+# (hook-succeeded), deletes the Pod and then fails a passing test (helm/helm#9098, fixed in Helm 4 only).
+MIN_HELM_VERSION=4.1.0
 
 APP_NAMESPACE=otp
 APP_RELEASE=otp
@@ -99,12 +110,17 @@ check_prerequisites() {
     missing+=("kubectl: https://kubernetes.io/docs/tasks/tools/ (any version within one minor of Kubernetes 1.36)")
   fi
   if ! command -v "$HELM" >/dev/null 2>&1; then
-    missing+=("helm (3.14+ or 4): scripts/ensure-helm.sh builds the pinned one (then HELM=\"\$(scripts/ensure-helm.sh)\" $0), or https://helm.sh/docs/intro/install/")
+    missing+=("helm >= ${MIN_HELM_VERSION%.0}: make kind-up builds and uses the pinned helm $HELM_VERSION (scripts/ensure-helm.sh; or HELM=\"\$(scripts/ensure-helm.sh)\" $0), or https://helm.sh/docs/intro/install/")
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     printf '[kind-up] missing prerequisites:\n' >&2
     printf '  - %s\n' "${missing[@]}" >&2
     exit 1
+  fi
+  local helm_version
+  helm_version="$("$HELM" version --template '{{.Version}}' 2>/dev/null || true)"
+  if ! [[ "$helm_version" =~ ^v([0-9]+\.[0-9]+\.[0-9]+) ]] || ! version_at_least "${BASH_REMATCH[1]}" "$MIN_HELM_VERSION"; then
+    die "kind-up needs helm >= ${MIN_HELM_VERSION%.0}, found ${helm_version:-an unreadable version} at $HELM (Helm 3 fails \`helm test --logs\` after a passing test, helm/helm#9098); use the pinned helm $HELM_VERSION: make kind-up, or HELM=\"\$(scripts/ensure-helm.sh)\" $0"
   fi
   local kind_version
   kind_version="$("$KIND" version 2>/dev/null | sed -n 's/^kind v\([0-9][0-9.]*\).*/\1/p')"

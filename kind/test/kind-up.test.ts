@@ -2,7 +2,7 @@
 // (no Docker engine or cluster here): the order of the steps, the charts and versions it installs (from
 // versions.yaml), the image it builds and loads, how it installs the service, and the prerequisite check.
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -24,17 +24,25 @@ interface ChartPin {
   values: string;
 }
 const { charts } = parse(readFileSync(join(REPO_ROOT, "charts", "third-party", "versions.yaml"), "utf8")) as { charts: ChartPin[] };
+const pinnedHelm = /^HELM_VERSION=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, "scripts", "versions.env"), "utf8"))?.[1] as string;
 const IMAGE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-/** Writes an executable stub that logs "<name> <args>" to calls.log, then runs `body` (a bash case on "$*"). */
-function stub(dir: string, name: string, body: string): string {
+/** Writes an executable stub that logs "<name> <args>" to `log` (calls.log beside it), then runs `body` (bash). */
+function stub(dir: string, name: string, body: string, log = join(dir, "calls.log")): string {
   const path = join(dir, name);
-  writeFileSync(path, `#!/usr/bin/env bash\nprintf '%s %s\\n' ${name} "$*" >>${JSON.stringify(join(dir, "calls.log"))}\n${body}\n`);
+  writeFileSync(path, `#!/usr/bin/env bash\nprintf '%s %s\\n' ${name} "$*" >>${JSON.stringify(log)}\n${body}\n`);
   chmodSync(path, 0o755);
   return path;
 }
 
-function stubs(dir: string, { clusterExists }: { clusterExists: boolean }): Record<string, string> {
+/** A helm stub: `helm version --template …` prints `version`, everything else succeeds silently. */
+const helmStub = (dir: string, version: string, name = "helm", log?: string) =>
+  stub(dir, name, `if [ "$1" = version ]; then echo "${version}"; fi`, log);
+
+const kindUp = join(REPO_ROOT, "scripts", "kind-up.sh");
+const callsOf = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+
+function stubs(dir: string, { clusterExists, helmVersion = "v4.3.1" }: { clusterExists: boolean; helmVersion?: string }) {
   const applied = JSON.stringify(join(dir, "applied.yaml"));
   return {
     DOCKER: stub(
@@ -63,7 +71,7 @@ esac`,
   *"jsonpath={.data.admin-password}"*) printf 'b3RwLWxhYg==' ;;
 esac`,
     ),
-    HELM: stub(dir, "helm", "true"),
+    HELM: helmStub(dir, helmVersion),
   };
 }
 
@@ -184,7 +192,35 @@ describe("scripts/kind-up.sh", () => {
     }).catch((failure: { code: number; stderr: string }) => failure);
     expect(error).toMatchObject({ code: 1 });
     const stderr = (error as { stderr: string }).stderr;
-    for (const what of ["docker:", "kind >= v", "kubectl:", "helm (3.14+ or 4):", "scripts/ensure-helm.sh"]) expect(stderr).toContain(what);
+    for (const what of ["docker:", "kind >= v", "kubectl:", "helm >= 4.1:", "scripts/ensure-helm.sh"]) expect(stderr).toContain(what);
+  });
+
+  // Helm 3 applies the test hook's delete policy (hook-succeeded) before `helm test --logs` reads the Pod's logs,
+  // so a passing test fails (helm/helm#9098): kind-up refuses Helm < 4.1 up front, naming what it found.
+  it("refuses Helm 3 with one line naming the version found and the pinned helm, before doing anything", async () => {
+    const dir = mkdtempSync(join(temp, "helm3-"));
+    const error = await run("bash", [kindUp], {
+      env: { ...process.env, ...stubs(dir, { clusterExists: false, helmVersion: "v3.15.0" }) },
+    }).catch((failure: { code: number; stderr: string }) => failure);
+    expect(error).toMatchObject({ code: 1 });
+    const lines = (error as { stderr: string }).stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[kind-up\] error: kind-up needs helm >= 4\.1, found v3\.15\.0 at \S+\/helm /);
+    expect(lines[0]).toContain("helm/helm#9098");
+    expect(lines[0]).toContain(`the pinned helm ${pinnedHelm}`);
+    expect(lines[0]).toContain('HELM="$(scripts/ensure-helm.sh)"');
+    // Only the read-only prerequisite checks ran: no cluster, no chart, no image, no kubectl.
+    expect(callsOf(dir).filter((call) => !/^(docker info|kind version|helm version)( |$)/.test(call))).toEqual([]);
+  });
+
+  it("proceeds with Helm 4.1 or newer and runs the chart's helm test with --logs", async () => {
+    for (const version of ["v4.1.0", "v4.3.1+g1234abc"]) {
+      const dir = mkdtempSync(join(temp, "helm4-"));
+      await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, helmVersion: version }) } });
+      const calls = callsOf(dir);
+      expect(calls.filter((call) => /^helm --kube-context kind-otp-lab upgrade --install otp /.test(call))).toHaveLength(1);
+      expect(calls.filter((call) => /^helm --kube-context kind-otp-lab test otp .*--logs/.test(call))).toHaveLength(1);
+    }
   });
 
   it("says so when the Docker daemon is not reachable", async () => {
@@ -196,6 +232,43 @@ describe("scripts/kind-up.sh", () => {
     };
     const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
     expect((error as { stderr: string }).stderr).toContain("a running Docker daemon");
+  });
+});
+
+describe("make kind-up", () => {
+  /** A tool cache holding the pinned helm (as scripts/ensure-helm.sh leaves it), and a Helm 3 first on PATH. */
+  function setUp(name: string) {
+    const dir = mkdtempSync(join(temp, name));
+    const cache = join(dir, "cache");
+    mkdirSync(join(cache, `helm-${pinnedHelm}`), { recursive: true });
+    const pinnedLog = join(dir, "pinned-helm.log");
+    helmStub(join(cache, `helm-${pinnedHelm}`), `v${pinnedHelm}`, "helm", pinnedLog);
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    const pathHelm = helmStub(bin, "v3.15.0");
+    const { DOCKER, KIND, KUBECTL } = stubs(dir, { clusterExists: true });
+    const { HELM: _unset, ...inherited } = process.env;
+    const env = { ...inherited, DOCKER, KIND, KUBECTL, OTP_LAB_CACHE: cache, PATH: `${bin}:${process.env.PATH}` };
+    return { dir, env, pinnedLog, pathHelm, pathLog: join(bin, "calls.log") };
+  }
+
+  it("uses the pinned helm from the tool cache, not a helm on PATH", async () => {
+    const { env, pinnedLog, pathLog } = setUp("make-pinned-");
+    await run("make", ["-C", REPO_ROOT, "kind-up"], { env });
+    const pinned = readFileSync(pinnedLog, "utf8");
+    expect(pinned).toMatch(/^helm --kube-context kind-otp-lab upgrade --install otp /m);
+    expect(pinned).toMatch(/^helm --kube-context kind-otp-lab test otp /m);
+    expect(existsSync(pathLog)).toBe(false);
+  });
+
+  it("uses HELM when it is set, and so refuses a Helm 3 given that way", async () => {
+    const { env, pinnedLog, pathHelm } = setUp("make-explicit-");
+    const error = await run("make", ["-C", REPO_ROOT, "kind-up"], { env: { ...env, HELM: pathHelm } }).catch(
+      (failure: { code: number; stderr: string }) => failure,
+    );
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain(`kind-up needs helm >= 4.1, found v3.15.0 at ${pathHelm} `);
+    expect(existsSync(pinnedLog)).toBe(false);
   });
 });
 
