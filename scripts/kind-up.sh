@@ -4,7 +4,8 @@
 #   2. creates the kind cluster "otp-lab" from kind/cluster.yaml, or reuses it;
 #   3. installs every third-party chart listed in charts/third-party/versions.yaml, in its order, at its pinned
 #      version, with its values file (Prometheus/Grafana, Loki, Tempo, Jaeger, Alloy, metrics-server, k6-operator);
-#   4. builds the service image (app/Dockerfile) and loads it into the cluster;
+#   4. builds the service image (app/Dockerfile) for the nodes' platform and loads it into the cluster from a
+#      single-platform archive (docker save, kind load image-archive);
 #   5. installs charts/otp-service with values-bench.yaml into namespace otp (its hook Job runs the migrations);
 #   6. builds the otp-operator image (operator/Dockerfile), loads it, applies its CRDs (Helm never upgrades crds/)
 #      and installs charts/otp-operator into namespace otp (watching otp, PostgreSQL URL from the service's Secret);
@@ -220,40 +221,60 @@ spec:
 YAML
 }
 
-# ---- 4. The service image ---------------------------------------------------------------------------------------
-# Sets IMAGE_TAG to <app version>-<first 12 hex of the image id>: a new tag exactly when the image changed, so a
-# re-run rolls the pods only then (a reused tag would leave the old image running).
-build_and_load_image() {
-  local app_version revision image_id
-  app_version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/app/package.json" | head -n1)"
-  [ -n "$app_version" ] || die "cannot read the version from app/package.json"
-  revision="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
-  log "building $IMAGE_REPO:$app_version (app/Dockerfile, context: the repository root)"
-  "$DOCKER" build -f "$REPO_ROOT/app/Dockerfile" -t "$IMAGE_REPO:$app_version" \
-    --build-arg "VERSION=$app_version" --build-arg "REVISION=$revision" "$REPO_ROOT"
-  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$IMAGE_REPO:$app_version")"
-  image_id="${image_id#sha256:}"
-  IMAGE_TAG="$app_version-${image_id:0:12}"
-  "$DOCKER" tag "$IMAGE_REPO:$app_version" "$IMAGE_REPO:$IMAGE_TAG"
-  log "loading $IMAGE_REPO:$IMAGE_TAG into the kind nodes"
-  "$KIND" load docker-image "$IMAGE_REPO:$IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
+# ---- 4. The images ------------------------------------------------------------------------------------------------
+# `kind load docker-image` pipes a plain `docker save` into `ctr images import --all-platforms` on each node; with
+# Docker's containerd image store the archive can name platforms (or attestations) whose content is not there, and
+# the import fails with "content digest … not found" (kubernetes-sigs/kind#3795). kind's documented route instead:
+# build for the one platform the kind nodes run, save that platform to an archive, `kind load image-archive`.
+
+# The kind nodes are containers on the Docker host: its architecture is theirs.
+node_platform() {
+  local arch
+  arch="$("$DOCKER" version --format '{{.Server.Arch}}')"
+  case "$arch" in
+    x86_64) arch=amd64 ;;
+    aarch64) arch=arm64 ;;
+  esac
+  printf 'linux/%s\n' "$arch"
 }
 
-# The otp-operator's image, the same way: OPERATOR_IMAGE_TAG=<operator version>-<first 12 hex of the image id>.
-build_and_load_operator_image() {
-  local version revision image_id
-  version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/operator/package.json" | head -n1)"
-  [ -n "$version" ] || die "cannot read the version from operator/package.json"
+# `docker save --platform` needs API 1.48 (Docker 28) on both ends; .Client.APIVersion is the negotiated version.
+docker_save_has_platform() {
+  local api
+  api="$("$DOCKER" version --format '{{.Client.APIVersion}}' 2>/dev/null || true)"
+  [ -n "$api" ] && version_at_least "$api" 1.48
+}
+
+# build_and_load_image <repository> <dir with Dockerfile and package.json>: builds <repository>:<version> for the
+# nodes' platform, tags it <version>-<first 12 hex of the image id> (a new tag exactly when the image changed, so
+# a re-run rolls the pods only then; a reused tag would leave the old image running), loads that tag into the
+# kind nodes from a single-platform archive in IMAGE_ARCHIVES, and sets LOADED_TAG to it. (Not printed for a
+# command substitution: bash clears `set -e` in those, so a failed build would go on.)
+build_and_load_image() {
+  local repository="$1" dir="$2" version revision platform image_id tag archive
+  LOADED_TAG=
+  version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/$dir/package.json" | head -n1)"
+  [ -n "$version" ] || die "cannot read the version from $dir/package.json"
   revision="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
-  log "building $OPERATOR_IMAGE_REPO:$version (operator/Dockerfile, context: the repository root)"
-  "$DOCKER" build -f "$REPO_ROOT/operator/Dockerfile" -t "$OPERATOR_IMAGE_REPO:$version" \
+  platform="$(node_platform)"
+  log "building $repository:$version for $platform ($dir/Dockerfile, context: the repository root)"
+  "$DOCKER" build --platform "$platform" -f "$REPO_ROOT/$dir/Dockerfile" -t "$repository:$version" \
     --build-arg "VERSION=$version" --build-arg "REVISION=$revision" "$REPO_ROOT"
-  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$OPERATOR_IMAGE_REPO:$version")"
+  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$repository:$version")"
   image_id="${image_id#sha256:}"
-  OPERATOR_IMAGE_TAG="$version-${image_id:0:12}"
-  "$DOCKER" tag "$OPERATOR_IMAGE_REPO:$version" "$OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG"
-  log "loading $OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG into the kind nodes"
-  "$KIND" load docker-image "$OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
+  tag="$version-${image_id:0:12}"
+  "$DOCKER" tag "$repository:$version" "$repository:$tag"
+  archive="$IMAGE_ARCHIVES/${repository//\//_}.tar"
+  if docker_save_has_platform; then
+    "$DOCKER" save --platform "$platform" -o "$archive" "$repository:$tag"
+  else
+    # An older Docker: the image was built for this one platform only, so the archive holds just that.
+    "$DOCKER" image save -o "$archive" "$repository:$tag"
+  fi
+  log "loading $repository:$tag into the kind nodes (kind load image-archive)"
+  "$KIND" load image-archive "$archive" --name "$CLUSTER_NAME" >/dev/null
+  rm -f "$archive"
+  LOADED_TAG="$tag"
 }
 
 # ---- 5. The service ------------------------------------------------------------------------------------------
@@ -361,8 +382,12 @@ check_prerequisites
 ensure_cluster
 install_third_party
 apply_node_ports
-build_and_load_image
-build_and_load_operator_image
+IMAGE_ARCHIVES="$(mktemp -d "${TMPDIR:-/tmp}/kind-up-images.XXXXXX")"
+trap 'rm -rf "$IMAGE_ARCHIVES"' EXIT
+build_and_load_image "$IMAGE_REPO" app
+IMAGE_TAG="$LOADED_TAG"
+build_and_load_image "$OPERATOR_IMAGE_REPO" operator
+OPERATOR_IMAGE_TAG="$LOADED_TAG"
 install_app
 install_operator
 wait_for_rollouts

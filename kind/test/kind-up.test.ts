@@ -1,6 +1,7 @@
 // scripts/kind-up.sh and kind-down.sh run against stub docker/kind/kubectl/helm binaries that record their calls
 // (no Docker engine or cluster here): the order of the steps, the charts and versions it installs (from
-// versions.yaml), the image it builds and loads, how it installs the service, and the prerequisite check.
+// versions.yaml), the images it builds and loads (single-platform archives), how it installs the service, the
+// prerequisite check (Helm >= 4.1), and which helm `make kind-up` uses.
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,15 +43,38 @@ const helmStub = (dir: string, version: string, name = "helm", log?: string) =>
 const kindUp = join(REPO_ROOT, "scripts", "kind-up.sh");
 const callsOf = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
 
-function stubs(dir: string, { clusterExists, helmVersion = "v4.3.1" }: { clusterExists: boolean; helmVersion?: string }) {
+interface StubOptions {
+  clusterExists: boolean;
+  helmVersion?: string;
+  /** What `docker version --format '{{.Client.APIVersion}}'` reports: 1.48 (Docker 28) added `save --platform`. */
+  dockerApi?: string;
+  /** What `docker version --format '{{.Server.Arch}}'` reports. */
+  dockerArch?: string;
+}
+
+/** The `kind load image-archive` call for the archive `docker save` wrote `ref` to. */
+function loadOf(calls: string[], ref: string): string {
+  const save = calls.find((call) => /^docker (image )?save /.test(call) && call.endsWith(` ${ref}`));
+  const archive = save && / -o (\S+) /.exec(save)?.[1];
+  const load = archive && calls.find((call) => call === `kind load image-archive ${archive} --name otp-lab`);
+  expect(load, `the kind load of the archive of ${ref}`).toBeTruthy();
+  return load as string;
+}
+
+function stubs(dir: string, { clusterExists, helmVersion = "v4.3.1", dockerApi = "1.51", dockerArch = "amd64" }: StubOptions) {
   const applied = JSON.stringify(join(dir, "applied.yaml"));
   return {
     DOCKER: stub(
       dir,
       "docker",
-      `case "$1" in
-  image) echo "sha256:${IMAGE_ID}" ;;
-  network) echo "172.18.0.0/16 fc00:f853:ccd:e793::/64 " ;;
+      `case "$1 \${2:-} \${3:-}" in
+  "image inspect "*) echo "sha256:${IMAGE_ID}" ;;
+  "network "*) echo "172.18.0.0/16 fc00:f853:ccd:e793::/64 " ;;
+  "version --format {{.Client.APIVersion}}") echo "${dockerApi}" ;;
+  "version --format {{.Server.Arch}}") echo "${dockerArch}" ;;
+  "save "* | "image save "*)
+    # The archive named by -o, as docker writes it.
+    while [ $# -gt 0 ]; do if [ "$1" = -o ]; then echo archive >"$2"; fi; shift; done ;;
 esac`,
     ),
     KIND: stub(
@@ -59,6 +83,7 @@ esac`,
       `case "$1 \${2:-}" in
   "version "*) echo "kind v0.33.0 go1.26.2 linux/amd64" ;;
   "get clusters") ${clusterExists ? 'echo "otp-lab"' : "true"} ;;
+  "load image-archive") if [ -s "$3" ]; then echo "$3" >>${JSON.stringify(join(dir, "archives.log"))}; fi ;;
 esac`,
     ),
     KUBECTL: stub(
@@ -106,11 +131,13 @@ describe("scripts/kind-up.sh", () => {
     expect([...installs].sort((a, b) => a - b)).toEqual(installs);
 
     // The image: built from the repo root with app/Dockerfile, tagged by version and image id, loaded into kind.
-    const build = index(new RegExp(`^docker build -f ${REPO_ROOT}/app/Dockerfile -t otp-capacity-lab/otp-service:0\\.1\\.0 `));
+    const build = index(
+      new RegExp(`^docker build --platform linux/amd64 -f ${REPO_ROOT}/app/Dockerfile -t otp-capacity-lab/otp-service:0\\.1\\.0 `),
+    );
     expect(build).toBeGreaterThan(Math.max(...installs));
     expect(calls[build]).toMatch(new RegExp(`--build-arg VERSION=0\\.1\\.0 --build-arg REVISION=\\S+ ${REPO_ROOT}$`));
     const tag = `0.1.0-${IMAGE_ID.slice(0, 12)}`;
-    const load = index(new RegExp(`^kind load docker-image otp-capacity-lab/otp-service:${tag} --name otp-lab$`));
+    const load = calls.indexOf(loadOf(calls, `otp-capacity-lab/otp-service:${tag}`));
     expect(load).toBeGreaterThan(build);
 
     // The service: the bench values, the image just loaded, traces to Alloy, the kind network admitted.
@@ -131,10 +158,10 @@ describe("scripts/kind-up.sh", () => {
     // The otp-operator: its image built and loaded like the service's, its CRDs applied (Helm never upgrades
     // crds/), then its chart after the service's, watching otp, PostgreSQL URL from the service's Secret.
     const operatorBuild = index(
-      new RegExp(`^docker build -f ${REPO_ROOT}/operator/Dockerfile -t otp-capacity-lab/otp-operator:0\\.1\\.0 `),
+      new RegExp(`^docker build --platform linux/amd64 -f ${REPO_ROOT}/operator/Dockerfile -t otp-capacity-lab/otp-operator:0\\.1\\.0 `),
     );
     expect(operatorBuild).toBeGreaterThan(load);
-    const operatorLoad = index(new RegExp(`^kind load docker-image otp-capacity-lab/otp-operator:${tag} --name otp-lab$`));
+    const operatorLoad = calls.indexOf(loadOf(calls, `otp-capacity-lab/otp-operator:${tag}`));
     expect(operatorLoad).toBeGreaterThan(operatorBuild);
     const crds = index(
       new RegExp(
@@ -182,6 +209,32 @@ describe("scripts/kind-up.sh", () => {
     expect(stdout).toContain("user admin, password otp-lab");
     expect(stdout).toContain("http://127.0.0.1:16686");
     expect(stdout).toContain("port-forward svc/kube-prometheus-stack-prometheus 9090");
+  });
+
+  // kind load docker-image fails under Docker's containerd image store ("content digest … not found", kind#3795):
+  // build for the nodes' one platform, save that platform to an archive, kind load image-archive.
+  it("loads both images from single-platform archives that exist when kind reads them", async () => {
+    const refs = ["otp-capacity-lab/otp-service", "otp-capacity-lab/otp-operator"].map((r) => `${r}:0.1.0-${IMAGE_ID.slice(0, 12)}`);
+    for (const { dockerApi, dockerArch, save } of [
+      { dockerApi: "1.51", dockerArch: "arm64", save: "docker save --platform linux/arm64 -o" },
+      { dockerApi: "1.47", dockerArch: "amd64", save: "docker image save -o" }, // Docker 27: no save --platform
+    ]) {
+      const dir = mkdtempSync(join(temp, "images-"));
+      await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, dockerApi, dockerArch }) } });
+      const calls = callsOf(dir);
+      expect(calls.filter((call) => / load docker-image /.test(call))).toEqual([]);
+      const builds = calls.filter((call) => call.startsWith("docker build "));
+      expect(builds).toHaveLength(2);
+      for (const build of builds) expect(build).toMatch(new RegExp(`^docker build --platform linux/${dockerArch} `));
+      const saves = calls.filter((call) => /^docker (image )?save /.test(call));
+      expect(saves.map((call) => call.replace(/ -o \S+ /, " -o ARCHIVE "))).toEqual(refs.map((ref) => `${save} ARCHIVE ${ref}`));
+      const loads = refs.map((ref) => loadOf(calls, ref));
+      const archives = loads.map((load) => load.split(" ")[3] as string);
+      expect(new Set(archives).size).toBe(2);
+      // Each archive had content when kind was called (the stub logs it then), and none is left behind.
+      expect(readFileSync(join(dir, "archives.log"), "utf8").trim().split("\n")).toEqual(archives);
+      for (const archive of archives) expect(existsSync(archive)).toBe(false);
+    }
   });
 
   it("names every missing prerequisite, and how to get it, before doing anything", async () => {
