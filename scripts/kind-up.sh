@@ -6,7 +6,8 @@
 #      version, with its values file (Prometheus/Grafana, Loki, Tempo, Jaeger, Alloy, metrics-server, k6-operator);
 #   4. builds the service image (app/Dockerfile) for the nodes' platform and loads it into the cluster from a
 #      single-platform archive (docker save, kind load image-archive);
-#   5. installs charts/otp-service with values-bench.yaml into namespace otp (its hook Job runs the migrations);
+#   5. installs charts/otp-service with values-bench.yaml and kind/values-otp-service.yaml (shared with
+#      skaffold.yaml: traces to Alloy, the NetworkPolicy peers) into namespace otp (its hook Job runs the migrations);
 #   6. builds the otp-operator image (operator/Dockerfile), loads it, applies its CRDs (Helm never upgrades crds/)
 #      and installs charts/otp-operator into namespace otp (watching otp, PostgreSQL URL from the service's Secret);
 #   7. waits for the rollouts, runs the chart's `helm test`, creates the benchmark tenants as OtpTenant resources
@@ -51,11 +52,6 @@ OPERATOR_RELEASE=otp-operator
 OPERATOR_CHART="$REPO_ROOT/charts/otp-operator"
 OPERATOR_IMAGE_REPO=otp-capacity-lab/otp-operator
 BENCH_TENANTS="$REPO_ROOT/k6-operator/bench-tenants.yaml"
-# Where the service sends its traces (Alloy's OTLP/HTTP receiver), and the share of requests it traces: a
-# benchmark traced at 100% would measure the tracing pipeline.
-OTLP_ENDPOINT=http://alloy.observability.svc.cluster.local:4318
-TRACES_SAMPLER=parentbased_traceidratio
-TRACES_SAMPLER_ARG=0.01
 
 log() { printf '[kind-up] %s\n' "$*" >&2; }
 die() {
@@ -278,32 +274,53 @@ build_and_load_image() {
 }
 
 # ---- 5. The service ------------------------------------------------------------------------------------------
-# The chart's NetworkPolicy admits pods from every namespace; NodePort traffic from the host arrives from a
-# node's address (kube-proxy SNAT) and needs the kind network's range as well.
+# kind/values-otp-service.yaml holds what the kind cluster needs beyond values-bench.yaml (traces to Alloy, the
+# NetworkPolicy peers, the kind network's range included for NodePort traffic from the host); skaffold.yaml passes
+# the same file, so `skaffold dev` redeploys with the same peers.
+KIND_VALUES="$REPO_ROOT/kind/values-otp-service.yaml"
+
 kind_network_cidr() {
   "$DOCKER" network inspect kind --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null |
     tr ' ' '\n' | grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$' || true
 }
 
-install_app() {
-  local cidr ingress_from
+ipv4_to_int() {
+  local a b c d
+  IFS=. read -r a b c d <<<"$1"
+  echo $(((a << 24) + (b << 16) + (c << 8) + d))
+}
+
+# cidr_within 172.18.0.0/16 172.16.0.0/12: the first range lies inside the second.
+cidr_within() {
+  local inner="${1%/*}" inner_bits="${1#*/}" outer="${2%/*}" outer_bits="${2#*/}" mask
+  [ "$outer_bits" -le "$inner_bits" ] || return 1
+  mask=$(((0xFFFFFFFF << (32 - outer_bits)) & 0xFFFFFFFF))
+  [ $(($(ipv4_to_int "$inner") & mask)) -eq $(($(ipv4_to_int "$outer") & mask)) ]
+}
+
+# Warns when the cluster's kind network is not among the ipBlock peers of kind/values-otp-service.yaml.
+check_kind_network_admitted() {
+  local cidr peer
   cidr="$(kind_network_cidr)"
-  if [ -n "$cidr" ]; then
-    ingress_from="[{\"namespaceSelector\":{}},{\"ipBlock\":{\"cidr\":\"$cidr\"}}]"
-  else
+  if [ -z "$cidr" ]; then
     log "warning: cannot read the kind network's IPv4 range; http://127.0.0.1:8080 may be refused by the NetworkPolicy (use kubectl port-forward)"
-    ingress_from="[]"
+    return
   fi
-  log "installing $APP_RELEASE (charts/otp-service, values-bench.yaml) into namespace $APP_NAMESPACE"
+  while read -r peer; do
+    if cidr_within "$cidr" "$peer"; then return; fi
+  done < <(sed -n 's/^ *cidr: *\([0-9./]*\).*/\1/p' "$KIND_VALUES")
+  log "warning: the kind network $cidr is not among the NetworkPolicy's ipBlock peers in kind/values-otp-service.yaml, so http://127.0.0.1:8080 will be refused: add it there (skaffold uses the same file), or use kubectl port-forward"
+}
+
+install_app() {
+  check_kind_network_admitted
+  log "installing $APP_RELEASE (charts/otp-service, values-bench.yaml and kind/values-otp-service.yaml) into namespace $APP_NAMESPACE"
   h upgrade --install "$APP_RELEASE" "$APP_CHART" \
     --namespace "$APP_NAMESPACE" --create-namespace \
     --values "$APP_CHART/values-bench.yaml" \
+    --values "$KIND_VALUES" \
     --set "image.repository=$IMAGE_REPO" \
     --set "image.tag=$IMAGE_TAG" \
-    --set "config.otel.exporterOtlpEndpoint=$OTLP_ENDPOINT" \
-    --set "config.otel.tracesSampler=$TRACES_SAMPLER" \
-    --set-string "config.otel.tracesSamplerArg=$TRACES_SAMPLER_ARG" \
-    --set-json "networkPolicy.ingressFrom=$ingress_from" \
     --wait --timeout "$HELM_TIMEOUT" >/dev/null
 }
 

@@ -50,7 +50,12 @@ interface StubOptions {
   dockerApi?: string;
   /** What `docker version --format '{{.Server.Arch}}'` reports. */
   dockerArch?: string;
+  /** The kind Docker network's IPv4 range (`docker network inspect kind`). */
+  kindNetwork?: string;
 }
+
+/** The files of a helm command's --values flags, in order. */
+const valuesFilesOf = (call: string) => [...call.matchAll(/--values (\S+)/g)].map((match) => match[1] as string);
 
 /** The `kind load image-archive` call for the archive `docker save` wrote `ref` to. */
 function loadOf(calls: string[], ref: string): string {
@@ -61,7 +66,10 @@ function loadOf(calls: string[], ref: string): string {
   return load as string;
 }
 
-function stubs(dir: string, { clusterExists, helmVersion = "v4.3.1", dockerApi = "1.51", dockerArch = "amd64" }: StubOptions) {
+function stubs(
+  dir: string,
+  { clusterExists, helmVersion = "v4.3.1", dockerApi = "1.51", dockerArch = "amd64", kindNetwork = "172.18.0.0/16" }: StubOptions,
+) {
   const applied = JSON.stringify(join(dir, "applied.yaml"));
   return {
     DOCKER: stub(
@@ -69,7 +77,7 @@ function stubs(dir: string, { clusterExists, helmVersion = "v4.3.1", dockerApi =
       "docker",
       `case "$1 \${2:-} \${3:-}" in
   "image inspect "*) echo "sha256:${IMAGE_ID}" ;;
-  "network "*) echo "172.18.0.0/16 fc00:f853:ccd:e793::/64 " ;;
+  "network "*) echo "${kindNetwork} fc00:f853:ccd:e793::/64 " ;;
   "version --format {{.Client.APIVersion}}") echo "${dockerApi}" ;;
   "version --format {{.Server.Arch}}") echo "${dockerArch}" ;;
   "save "* | "image save "*)
@@ -140,16 +148,19 @@ describe("scripts/kind-up.sh", () => {
     const load = calls.indexOf(loadOf(calls, `otp-capacity-lab/otp-service:${tag}`));
     expect(load).toBeGreaterThan(build);
 
-    // The service: the bench values, the image just loaded, traces to Alloy, the kind network admitted.
+    // The service: the bench values and kind/values-otp-service.yaml (see "the kind values" below), the image just
+    // loaded, and nothing else set on the command line (skaffold could not repeat it).
     const app = index(/^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /);
     expect(app).toBeGreaterThan(load);
     const install = calls[app] as string;
-    expect(install).toContain(`--values ${REPO_ROOT}/charts/otp-service/values-bench.yaml`);
-    expect(install).toContain(`--set image.tag=${tag}`);
-    expect(install).toContain("--set config.otel.exporterOtlpEndpoint=http://alloy.observability.svc.cluster.local:4318");
-    expect(install).toContain("--set-string config.otel.tracesSamplerArg=0.01");
-    const ingress = /--set-json networkPolicy\.ingressFrom=(\S+)/.exec(install)?.[1] as string;
-    expect(JSON.parse(ingress)).toEqual([{ namespaceSelector: {} }, { ipBlock: { cidr: "172.18.0.0/16" } }]);
+    expect(valuesFilesOf(install)).toEqual([
+      `${REPO_ROOT}/charts/otp-service/values-bench.yaml`,
+      `${REPO_ROOT}/kind/values-otp-service.yaml`,
+    ]);
+    expect(install.match(/--set(-string|-json)? \S+/g)).toEqual([
+      "--set image.repository=otp-capacity-lab/otp-service",
+      `--set image.tag=${tag}`,
+    ]);
     const rollout = index(/rollout status deployment\/otp-otp-service /);
     expect(rollout).toBeGreaterThan(app);
     const helmTest = index(/^helm --kube-context kind-otp-lab test otp --namespace otp /);
@@ -285,6 +296,70 @@ describe("scripts/kind-up.sh", () => {
     };
     const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
     expect((error as { stderr: string }).stderr).toContain("a running Docker daemon");
+  });
+});
+
+// skaffold.yaml deploys the service too (`skaffold dev`): with the same values files as kind-up, so a redeploy keeps
+// the NetworkPolicy peers kind-up installs; kind/values-otp-service.yaml is the one place that holds them.
+describe("the kind values (kind/values-otp-service.yaml)", () => {
+  interface Peer {
+    namespaceSelector?: Record<string, unknown>;
+    ipBlock?: { cidr: string };
+  }
+  const kindValues = parse(readFileSync(join(REPO_ROOT, "kind", "values-otp-service.yaml"), "utf8")) as {
+    config: { otel: Record<string, unknown> };
+    networkPolicy: { ingressFrom: Peer[] };
+  };
+  const ipv4 = (address: string) => address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  /** Whether the range `inner` lies inside the range `outer` (IPv4 CIDRs). */
+  const within = (inner: string, outer: string) => {
+    const [innerAddress = "", innerBits] = inner.split("/");
+    const [outerAddress = "", outerBits] = outer.split("/");
+    const size = 2 ** (32 - Number(outerBits));
+    return Number(outerBits) <= Number(innerBits) && Math.floor(ipv4(innerAddress) / size) === Math.floor(ipv4(outerAddress) / size);
+  };
+  const admits = (cidr: string) => kindValues.networkPolicy.ingressFrom.some((p) => p.ipBlock && within(cidr, p.ipBlock.cidr));
+
+  it("are the values files skaffold.yaml deploys the service with, in kind-up's order", async () => {
+    const dir = mkdtempSync(join(temp, "values-"));
+    await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true }) } });
+    const install = callsOf(dir).find((call) =>
+      /^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /.test(call),
+    );
+    const skaffold = parse(readFileSync(join(REPO_ROOT, "skaffold.yaml"), "utf8")) as {
+      deploy: { helm: { releases: { chartPath: string; valuesFiles: string[] }[] } };
+    };
+    const release = skaffold.deploy.helm.releases.find((r) => r.chartPath === "charts/otp-service");
+    expect(valuesFilesOf(install as string)).toEqual(release?.valuesFiles.map((file) => join(REPO_ROOT, file)));
+    expect(release?.valuesFiles).toContain("kind/values-otp-service.yaml");
+  });
+
+  it("admit every Pod (the chart's default peer, which ingressFrom replaces) and the kind network's usual ranges", () => {
+    expect(kindValues.networkPolicy.ingressFrom[0]).toEqual({ namespaceSelector: {} });
+    // Docker's default address pools, where the kind network's subnet comes from: 172.18.0.0/16 on most hosts.
+    for (const cidr of ["172.18.0.0/16", "172.19.0.0/16", "172.31.0.0/16", "192.168.0.0/20", "192.168.240.0/20"]) {
+      expect(admits(cidr), cidr).toBe(true);
+    }
+    // Not the kind Pod or Service ranges (those are Pods, admitted or not by the selectors), nor everything.
+    for (const cidr of ["10.244.0.0/16", "10.96.0.0/12", "0.0.0.0/0"]) expect(admits(cidr), cidr).toBe(false);
+    // Traces to Alloy, 1% sampled; the sampler argument a string, as the chart's schema wants.
+    expect(kindValues.config.otel).toEqual({
+      exporterOtlpEndpoint: "http://alloy.observability.svc.cluster.local:4318",
+      tracesSampler: "parentbased_traceidratio",
+      tracesSamplerArg: "0.01",
+    });
+  });
+
+  it("kind-up warns, naming the file, when the cluster's kind network is outside those peers", async () => {
+    for (const [kindNetwork, warned] of [
+      ["172.18.0.0/16", false],
+      ["10.89.0.0/24", true],
+    ] as const) {
+      const dir = mkdtempSync(join(temp, "network-"));
+      const { stderr } = await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, kindNetwork }) } });
+      expect(stderr.includes(`warning: the kind network ${kindNetwork} is not among`), kindNetwork).toBe(warned);
+      if (warned) expect(stderr).toContain("kind/values-otp-service.yaml");
+    }
   });
 });
 
