@@ -131,8 +131,8 @@ report: deps ## Re-render reports/$(RUN)/report.{md,html} from its results.json
 reliability: setup build ## Reliability and security scenarios under load, full size (~8 min); reports in reports/reliability/ (SCENARIOS=… to pick)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" node reliability/run.ts $(SCENARIOS)
 
-kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl, helm)
-	HELM="$${HELM:-$$(command -v helm || scripts/ensure-helm.sh)}" scripts/kind-up.sh
+kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl; uses the pinned helm unless HELM=… is set)
+	helm="$${HELM:-$$(scripts/ensure-helm.sh)}"; HELM="$$helm" scripts/kind-up.sh
 
 kind-down: ## Delete the kind cluster
 	scripts/kind-down.sh

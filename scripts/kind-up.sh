@@ -4,8 +4,10 @@
 #   2. creates the kind cluster "otp-lab" from kind/cluster.yaml, or reuses it;
 #   3. installs every third-party chart listed in charts/third-party/versions.yaml, in its order, at its pinned
 #      version, with its values file (Prometheus/Grafana, Loki, Tempo, Jaeger, Alloy, metrics-server, k6-operator);
-#   4. builds the service image (app/Dockerfile) and loads it into the cluster;
-#   5. installs charts/otp-service with values-bench.yaml into namespace otp (its hook Job runs the migrations);
+#   4. builds the service image (app/Dockerfile) for the nodes' platform and loads it into the cluster from a
+#      single-platform archive (docker save, kind load image-archive);
+#   5. installs charts/otp-service with values-bench.yaml and kind/values-otp-service.yaml (shared with
+#      skaffold.yaml: traces to Alloy, the NetworkPolicy peers) into namespace otp (its hook Job runs the migrations);
 #   6. builds the otp-operator image (operator/Dockerfile), loads it, applies its CRDs (Helm never upgrades crds/)
 #      and installs charts/otp-operator into namespace otp (watching otp, PostgreSQL URL from the service's Secret);
 #   7. waits for the rollouts, runs the chart's `helm test`, creates the benchmark tenants as OtpTenant resources
@@ -13,7 +15,9 @@
 #
 # Usage: scripts/kind-up.sh              (make kind-up)
 #        scripts/kind-up.sh --list-charts  prints the charts of versions.yaml, tab-separated, and exits
-# Environment: KIND_CLUSTER_NAME (default otp-lab); DOCKER, KIND, KUBECTL, HELM (the binaries, default from PATH);
+# Environment: KIND_CLUSTER_NAME (default otp-lab); DOCKER, KIND, KUBECTL (the binaries, default from PATH);
+#              HELM (default: the pinned helm of scripts/versions.env when scripts/ensure-helm.sh has built it into
+#              the tool cache, else helm from PATH; it must be >= 4.1, see MIN_HELM_VERSION);
 #              HELM_TIMEOUT (per chart, default 10m).
 set -euo pipefail
 
@@ -26,10 +30,19 @@ KUBE_CONTEXT="kind-$CLUSTER_NAME"
 DOCKER="${DOCKER:-docker}"
 KIND="${KIND:-kind}"
 KUBECTL="${KUBECTL:-kubectl}"
-HELM="${HELM:-helm}"
+# shellcheck source=versions.env
+source "$REPO_ROOT/scripts/versions.env"
+# The tool cache of scripts/lib.sh, where scripts/ensure-helm.sh puts the pinned helm.
+PINNED_HELM="${OTP_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/otp-capacity-lab}/helm-$HELM_VERSION/helm"
+if [ -z "${HELM:-}" ]; then
+  if [ -x "$PINNED_HELM" ]; then HELM="$PINNED_HELM"; else HELM=helm; fi
+fi
 HELM_TIMEOUT="${HELM_TIMEOUT:-10m}"
 # kind v0.33.0 published the node image kind/cluster.yaml pins.
 MIN_KIND_VERSION=0.33.0
+# `helm test --logs` reads the test Pod's logs after the test; Helm 3 first applies the hook-delete-policy
+# (hook-succeeded), deletes the Pod and then fails a passing test (helm/helm#9098, fixed in Helm 4 only).
+MIN_HELM_VERSION=4.1.0
 
 APP_NAMESPACE=otp
 APP_RELEASE=otp
@@ -39,11 +52,6 @@ OPERATOR_RELEASE=otp-operator
 OPERATOR_CHART="$REPO_ROOT/charts/otp-operator"
 OPERATOR_IMAGE_REPO=otp-capacity-lab/otp-operator
 BENCH_TENANTS="$REPO_ROOT/k6-operator/bench-tenants.yaml"
-# Where the service sends its traces (Alloy's OTLP/HTTP receiver), and the share of requests it traces: a
-# benchmark traced at 100% would measure the tracing pipeline.
-OTLP_ENDPOINT=http://alloy.observability.svc.cluster.local:4318
-TRACES_SAMPLER=parentbased_traceidratio
-TRACES_SAMPLER_ARG=0.01
 
 log() { printf '[kind-up] %s\n' "$*" >&2; }
 die() {
@@ -99,12 +107,17 @@ check_prerequisites() {
     missing+=("kubectl: https://kubernetes.io/docs/tasks/tools/ (any version within one minor of Kubernetes 1.36)")
   fi
   if ! command -v "$HELM" >/dev/null 2>&1; then
-    missing+=("helm (3.14+ or 4): scripts/ensure-helm.sh builds the pinned one (then HELM=\"\$(scripts/ensure-helm.sh)\" $0), or https://helm.sh/docs/intro/install/")
+    missing+=("helm >= ${MIN_HELM_VERSION%.0}: make kind-up builds and uses the pinned helm $HELM_VERSION (scripts/ensure-helm.sh; or HELM=\"\$(scripts/ensure-helm.sh)\" $0), or https://helm.sh/docs/intro/install/")
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     printf '[kind-up] missing prerequisites:\n' >&2
     printf '  - %s\n' "${missing[@]}" >&2
     exit 1
+  fi
+  local helm_version
+  helm_version="$("$HELM" version --template '{{.Version}}' 2>/dev/null || true)"
+  if ! [[ "$helm_version" =~ ^v([0-9]+\.[0-9]+\.[0-9]+) ]] || ! version_at_least "${BASH_REMATCH[1]}" "$MIN_HELM_VERSION"; then
+    die "kind-up needs helm >= ${MIN_HELM_VERSION%.0}, found ${helm_version:-an unreadable version} at $HELM (Helm 3 fails \`helm test --logs\` after a passing test, helm/helm#9098); use the pinned helm $HELM_VERSION: make kind-up, or HELM=\"\$(scripts/ensure-helm.sh)\" $0"
   fi
   local kind_version
   kind_version="$("$KIND" version 2>/dev/null | sed -n 's/^kind v\([0-9][0-9.]*\).*/\1/p')"
@@ -204,69 +217,110 @@ spec:
 YAML
 }
 
-# ---- 4. The service image ---------------------------------------------------------------------------------------
-# Sets IMAGE_TAG to <app version>-<first 12 hex of the image id>: a new tag exactly when the image changed, so a
-# re-run rolls the pods only then (a reused tag would leave the old image running).
-build_and_load_image() {
-  local app_version revision image_id
-  app_version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/app/package.json" | head -n1)"
-  [ -n "$app_version" ] || die "cannot read the version from app/package.json"
-  revision="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
-  log "building $IMAGE_REPO:$app_version (app/Dockerfile, context: the repository root)"
-  "$DOCKER" build -f "$REPO_ROOT/app/Dockerfile" -t "$IMAGE_REPO:$app_version" \
-    --build-arg "VERSION=$app_version" --build-arg "REVISION=$revision" "$REPO_ROOT"
-  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$IMAGE_REPO:$app_version")"
-  image_id="${image_id#sha256:}"
-  IMAGE_TAG="$app_version-${image_id:0:12}"
-  "$DOCKER" tag "$IMAGE_REPO:$app_version" "$IMAGE_REPO:$IMAGE_TAG"
-  log "loading $IMAGE_REPO:$IMAGE_TAG into the kind nodes"
-  "$KIND" load docker-image "$IMAGE_REPO:$IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
+# ---- 4. The images ------------------------------------------------------------------------------------------------
+# `kind load docker-image` pipes a plain `docker save` into `ctr images import --all-platforms` on each node; with
+# Docker's containerd image store the archive can name platforms (or attestations) whose content is not there, and
+# the import fails with "content digest … not found" (kubernetes-sigs/kind#3795). kind's documented route instead:
+# build for the one platform the kind nodes run, save that platform to an archive, `kind load image-archive`.
+
+# The kind nodes are containers on the Docker host: its architecture is theirs.
+node_platform() {
+  local arch
+  arch="$("$DOCKER" version --format '{{.Server.Arch}}')"
+  case "$arch" in
+    x86_64) arch=amd64 ;;
+    aarch64) arch=arm64 ;;
+  esac
+  printf 'linux/%s\n' "$arch"
 }
 
-# The otp-operator's image, the same way: OPERATOR_IMAGE_TAG=<operator version>-<first 12 hex of the image id>.
-build_and_load_operator_image() {
-  local version revision image_id
-  version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/operator/package.json" | head -n1)"
-  [ -n "$version" ] || die "cannot read the version from operator/package.json"
+# `docker save --platform` needs API 1.48 (Docker 28) on both ends; .Client.APIVersion is the negotiated version.
+docker_save_has_platform() {
+  local api
+  api="$("$DOCKER" version --format '{{.Client.APIVersion}}' 2>/dev/null || true)"
+  [ -n "$api" ] && version_at_least "$api" 1.48
+}
+
+# build_and_load_image <repository> <dir with Dockerfile and package.json>: builds <repository>:<version> for the
+# nodes' platform, tags it <version>-<first 12 hex of the image id> (a new tag exactly when the image changed, so
+# a re-run rolls the pods only then; a reused tag would leave the old image running), loads that tag into the
+# kind nodes from a single-platform archive in IMAGE_ARCHIVES, and sets LOADED_TAG to it. (Not printed for a
+# command substitution: bash clears `set -e` in those, so a failed build would go on.)
+build_and_load_image() {
+  local repository="$1" dir="$2" version revision platform image_id tag archive
+  LOADED_TAG=
+  version="$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$REPO_ROOT/$dir/package.json" | head -n1)"
+  [ -n "$version" ] || die "cannot read the version from $dir/package.json"
   revision="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
-  log "building $OPERATOR_IMAGE_REPO:$version (operator/Dockerfile, context: the repository root)"
-  "$DOCKER" build -f "$REPO_ROOT/operator/Dockerfile" -t "$OPERATOR_IMAGE_REPO:$version" \
+  platform="$(node_platform)"
+  log "building $repository:$version for $platform ($dir/Dockerfile, context: the repository root)"
+  "$DOCKER" build --platform "$platform" -f "$REPO_ROOT/$dir/Dockerfile" -t "$repository:$version" \
     --build-arg "VERSION=$version" --build-arg "REVISION=$revision" "$REPO_ROOT"
-  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$OPERATOR_IMAGE_REPO:$version")"
+  image_id="$("$DOCKER" image inspect --format '{{.Id}}' "$repository:$version")"
   image_id="${image_id#sha256:}"
-  OPERATOR_IMAGE_TAG="$version-${image_id:0:12}"
-  "$DOCKER" tag "$OPERATOR_IMAGE_REPO:$version" "$OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG"
-  log "loading $OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG into the kind nodes"
-  "$KIND" load docker-image "$OPERATOR_IMAGE_REPO:$OPERATOR_IMAGE_TAG" --name "$CLUSTER_NAME" >/dev/null
+  tag="$version-${image_id:0:12}"
+  "$DOCKER" tag "$repository:$version" "$repository:$tag"
+  archive="$IMAGE_ARCHIVES/${repository//\//_}.tar"
+  if docker_save_has_platform; then
+    "$DOCKER" save --platform "$platform" -o "$archive" "$repository:$tag"
+  else
+    # An older Docker: the image was built for this one platform only, so the archive holds just that.
+    "$DOCKER" image save -o "$archive" "$repository:$tag"
+  fi
+  log "loading $repository:$tag into the kind nodes (kind load image-archive)"
+  "$KIND" load image-archive "$archive" --name "$CLUSTER_NAME" >/dev/null
+  rm -f "$archive"
+  LOADED_TAG="$tag"
 }
 
 # ---- 5. The service ------------------------------------------------------------------------------------------
-# The chart's NetworkPolicy admits pods from every namespace; NodePort traffic from the host arrives from a
-# node's address (kube-proxy SNAT) and needs the kind network's range as well.
+# kind/values-otp-service.yaml holds what the kind cluster needs beyond values-bench.yaml (traces to Alloy, the
+# NetworkPolicy peers, the kind network's range included for NodePort traffic from the host); skaffold.yaml passes
+# the same file, so `skaffold dev` redeploys with the same peers.
+KIND_VALUES="$REPO_ROOT/kind/values-otp-service.yaml"
+
 kind_network_cidr() {
   "$DOCKER" network inspect kind --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null |
     tr ' ' '\n' | grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$' || true
 }
 
-install_app() {
-  local cidr ingress_from
+ipv4_to_int() {
+  local a b c d
+  IFS=. read -r a b c d <<<"$1"
+  echo $(((a << 24) + (b << 16) + (c << 8) + d))
+}
+
+# cidr_within 172.18.0.0/16 172.16.0.0/12: the first range lies inside the second.
+cidr_within() {
+  local inner="${1%/*}" inner_bits="${1#*/}" outer="${2%/*}" outer_bits="${2#*/}" mask
+  [ "$outer_bits" -le "$inner_bits" ] || return 1
+  mask=$(((0xFFFFFFFF << (32 - outer_bits)) & 0xFFFFFFFF))
+  [ $(($(ipv4_to_int "$inner") & mask)) -eq $(($(ipv4_to_int "$outer") & mask)) ]
+}
+
+# Warns when the cluster's kind network is not among the ipBlock peers of kind/values-otp-service.yaml.
+check_kind_network_admitted() {
+  local cidr peer
   cidr="$(kind_network_cidr)"
-  if [ -n "$cidr" ]; then
-    ingress_from="[{\"namespaceSelector\":{}},{\"ipBlock\":{\"cidr\":\"$cidr\"}}]"
-  else
+  if [ -z "$cidr" ]; then
     log "warning: cannot read the kind network's IPv4 range; http://127.0.0.1:8080 may be refused by the NetworkPolicy (use kubectl port-forward)"
-    ingress_from="[]"
+    return
   fi
-  log "installing $APP_RELEASE (charts/otp-service, values-bench.yaml) into namespace $APP_NAMESPACE"
+  while read -r peer; do
+    if cidr_within "$cidr" "$peer"; then return; fi
+  done < <(sed -n 's/^ *cidr: *\([0-9./]*\).*/\1/p' "$KIND_VALUES")
+  log "warning: the kind network $cidr is not among the NetworkPolicy's ipBlock peers in kind/values-otp-service.yaml, so http://127.0.0.1:8080 will be refused: add it there (skaffold uses the same file), or use kubectl port-forward"
+}
+
+install_app() {
+  check_kind_network_admitted
+  log "installing $APP_RELEASE (charts/otp-service, values-bench.yaml and kind/values-otp-service.yaml) into namespace $APP_NAMESPACE"
   h upgrade --install "$APP_RELEASE" "$APP_CHART" \
     --namespace "$APP_NAMESPACE" --create-namespace \
     --values "$APP_CHART/values-bench.yaml" \
+    --values "$KIND_VALUES" \
     --set "image.repository=$IMAGE_REPO" \
     --set "image.tag=$IMAGE_TAG" \
-    --set "config.otel.exporterOtlpEndpoint=$OTLP_ENDPOINT" \
-    --set "config.otel.tracesSampler=$TRACES_SAMPLER" \
-    --set-string "config.otel.tracesSamplerArg=$TRACES_SAMPLER_ARG" \
-    --set-json "networkPolicy.ingressFrom=$ingress_from" \
     --wait --timeout "$HELM_TIMEOUT" >/dev/null
 }
 
@@ -345,8 +399,12 @@ check_prerequisites
 ensure_cluster
 install_third_party
 apply_node_ports
-build_and_load_image
-build_and_load_operator_image
+IMAGE_ARCHIVES="$(mktemp -d "${TMPDIR:-/tmp}/kind-up-images.XXXXXX")"
+trap 'rm -rf "$IMAGE_ARCHIVES"' EXIT
+build_and_load_image "$IMAGE_REPO" app
+IMAGE_TAG="$LOADED_TAG"
+build_and_load_image "$OPERATOR_IMAGE_REPO" operator
+OPERATOR_IMAGE_TAG="$LOADED_TAG"
 install_app
 install_operator
 wait_for_rollouts

@@ -1,8 +1,9 @@
 // scripts/kind-up.sh and kind-down.sh run against stub docker/kind/kubectl/helm binaries that record their calls
 // (no Docker engine or cluster here): the order of the steps, the charts and versions it installs (from
-// versions.yaml), the image it builds and loads, how it installs the service, and the prerequisite check.
+// versions.yaml), the images it builds and loads (single-platform archives), how it installs the service, the
+// prerequisite check (Helm >= 4.1), and which helm `make kind-up` uses.
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -24,25 +25,64 @@ interface ChartPin {
   values: string;
 }
 const { charts } = parse(readFileSync(join(REPO_ROOT, "charts", "third-party", "versions.yaml"), "utf8")) as { charts: ChartPin[] };
+const pinnedHelm = /^HELM_VERSION=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, "scripts", "versions.env"), "utf8"))?.[1] as string;
 const IMAGE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-/** Writes an executable stub that logs "<name> <args>" to calls.log, then runs `body` (a bash case on "$*"). */
-function stub(dir: string, name: string, body: string): string {
+/** Writes an executable stub that logs "<name> <args>" to `log` (calls.log beside it), then runs `body` (bash). */
+function stub(dir: string, name: string, body: string, log = join(dir, "calls.log")): string {
   const path = join(dir, name);
-  writeFileSync(path, `#!/usr/bin/env bash\nprintf '%s %s\\n' ${name} "$*" >>${JSON.stringify(join(dir, "calls.log"))}\n${body}\n`);
+  writeFileSync(path, `#!/usr/bin/env bash\nprintf '%s %s\\n' ${name} "$*" >>${JSON.stringify(log)}\n${body}\n`);
   chmodSync(path, 0o755);
   return path;
 }
 
-function stubs(dir: string, { clusterExists }: { clusterExists: boolean }): Record<string, string> {
+/** A helm stub: `helm version --template …` prints `version`, everything else succeeds silently. */
+const helmStub = (dir: string, version: string, name = "helm", log?: string) =>
+  stub(dir, name, `if [ "$1" = version ]; then echo "${version}"; fi`, log);
+
+const kindUp = join(REPO_ROOT, "scripts", "kind-up.sh");
+const callsOf = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+
+interface StubOptions {
+  clusterExists: boolean;
+  helmVersion?: string;
+  /** What `docker version --format '{{.Client.APIVersion}}'` reports: 1.48 (Docker 28) added `save --platform`. */
+  dockerApi?: string;
+  /** What `docker version --format '{{.Server.Arch}}'` reports. */
+  dockerArch?: string;
+  /** The kind Docker network's IPv4 range (`docker network inspect kind`). */
+  kindNetwork?: string;
+}
+
+/** The files of a helm command's --values flags, in order. */
+const valuesFilesOf = (call: string) => [...call.matchAll(/--values (\S+)/g)].map((match) => match[1] as string);
+
+/** The `kind load image-archive` call for the archive `docker save` wrote `ref` to. */
+function loadOf(calls: string[], ref: string): string {
+  const save = calls.find((call) => /^docker (image )?save /.test(call) && call.endsWith(` ${ref}`));
+  const archive = save && / -o (\S+) /.exec(save)?.[1];
+  const load = archive && calls.find((call) => call === `kind load image-archive ${archive} --name otp-lab`);
+  expect(load, `the kind load of the archive of ${ref}`).toBeTruthy();
+  return load as string;
+}
+
+function stubs(
+  dir: string,
+  { clusterExists, helmVersion = "v4.3.1", dockerApi = "1.51", dockerArch = "amd64", kindNetwork = "172.18.0.0/16" }: StubOptions,
+) {
   const applied = JSON.stringify(join(dir, "applied.yaml"));
   return {
     DOCKER: stub(
       dir,
       "docker",
-      `case "$1" in
-  image) echo "sha256:${IMAGE_ID}" ;;
-  network) echo "172.18.0.0/16 fc00:f853:ccd:e793::/64 " ;;
+      `case "$1 \${2:-} \${3:-}" in
+  "image inspect "*) echo "sha256:${IMAGE_ID}" ;;
+  "network "*) echo "${kindNetwork} fc00:f853:ccd:e793::/64 " ;;
+  "version --format {{.Client.APIVersion}}") echo "${dockerApi}" ;;
+  "version --format {{.Server.Arch}}") echo "${dockerArch}" ;;
+  "save "* | "image save "*)
+    # The archive named by -o, as docker writes it.
+    while [ $# -gt 0 ]; do if [ "$1" = -o ]; then echo archive >"$2"; fi; shift; done ;;
 esac`,
     ),
     KIND: stub(
@@ -51,6 +91,7 @@ esac`,
       `case "$1 \${2:-}" in
   "version "*) echo "kind v0.33.0 go1.26.2 linux/amd64" ;;
   "get clusters") ${clusterExists ? 'echo "otp-lab"' : "true"} ;;
+  "load image-archive") if [ -s "$3" ]; then echo "$3" >>${JSON.stringify(join(dir, "archives.log"))}; fi ;;
 esac`,
     ),
     KUBECTL: stub(
@@ -63,7 +104,7 @@ esac`,
   *"jsonpath={.data.admin-password}"*) printf 'b3RwLWxhYg==' ;;
 esac`,
     ),
-    HELM: stub(dir, "helm", "true"),
+    HELM: helmStub(dir, helmVersion),
   };
 }
 
@@ -98,23 +139,28 @@ describe("scripts/kind-up.sh", () => {
     expect([...installs].sort((a, b) => a - b)).toEqual(installs);
 
     // The image: built from the repo root with app/Dockerfile, tagged by version and image id, loaded into kind.
-    const build = index(new RegExp(`^docker build -f ${REPO_ROOT}/app/Dockerfile -t otp-capacity-lab/otp-service:0\\.1\\.0 `));
+    const build = index(
+      new RegExp(`^docker build --platform linux/amd64 -f ${REPO_ROOT}/app/Dockerfile -t otp-capacity-lab/otp-service:0\\.1\\.0 `),
+    );
     expect(build).toBeGreaterThan(Math.max(...installs));
     expect(calls[build]).toMatch(new RegExp(`--build-arg VERSION=0\\.1\\.0 --build-arg REVISION=\\S+ ${REPO_ROOT}$`));
     const tag = `0.1.0-${IMAGE_ID.slice(0, 12)}`;
-    const load = index(new RegExp(`^kind load docker-image otp-capacity-lab/otp-service:${tag} --name otp-lab$`));
+    const load = calls.indexOf(loadOf(calls, `otp-capacity-lab/otp-service:${tag}`));
     expect(load).toBeGreaterThan(build);
 
-    // The service: the bench values, the image just loaded, traces to Alloy, the kind network admitted.
+    // The service: the bench values and kind/values-otp-service.yaml (see "the kind values" below), the image just
+    // loaded, and nothing else set on the command line (skaffold could not repeat it).
     const app = index(/^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /);
     expect(app).toBeGreaterThan(load);
     const install = calls[app] as string;
-    expect(install).toContain(`--values ${REPO_ROOT}/charts/otp-service/values-bench.yaml`);
-    expect(install).toContain(`--set image.tag=${tag}`);
-    expect(install).toContain("--set config.otel.exporterOtlpEndpoint=http://alloy.observability.svc.cluster.local:4318");
-    expect(install).toContain("--set-string config.otel.tracesSamplerArg=0.01");
-    const ingress = /--set-json networkPolicy\.ingressFrom=(\S+)/.exec(install)?.[1] as string;
-    expect(JSON.parse(ingress)).toEqual([{ namespaceSelector: {} }, { ipBlock: { cidr: "172.18.0.0/16" } }]);
+    expect(valuesFilesOf(install)).toEqual([
+      `${REPO_ROOT}/charts/otp-service/values-bench.yaml`,
+      `${REPO_ROOT}/kind/values-otp-service.yaml`,
+    ]);
+    expect(install.match(/--set(-string|-json)? \S+/g)).toEqual([
+      "--set image.repository=otp-capacity-lab/otp-service",
+      `--set image.tag=${tag}`,
+    ]);
     const rollout = index(/rollout status deployment\/otp-otp-service /);
     expect(rollout).toBeGreaterThan(app);
     const helmTest = index(/^helm --kube-context kind-otp-lab test otp --namespace otp /);
@@ -123,10 +169,10 @@ describe("scripts/kind-up.sh", () => {
     // The otp-operator: its image built and loaded like the service's, its CRDs applied (Helm never upgrades
     // crds/), then its chart after the service's, watching otp, PostgreSQL URL from the service's Secret.
     const operatorBuild = index(
-      new RegExp(`^docker build -f ${REPO_ROOT}/operator/Dockerfile -t otp-capacity-lab/otp-operator:0\\.1\\.0 `),
+      new RegExp(`^docker build --platform linux/amd64 -f ${REPO_ROOT}/operator/Dockerfile -t otp-capacity-lab/otp-operator:0\\.1\\.0 `),
     );
     expect(operatorBuild).toBeGreaterThan(load);
-    const operatorLoad = index(new RegExp(`^kind load docker-image otp-capacity-lab/otp-operator:${tag} --name otp-lab$`));
+    const operatorLoad = calls.indexOf(loadOf(calls, `otp-capacity-lab/otp-operator:${tag}`));
     expect(operatorLoad).toBeGreaterThan(operatorBuild);
     const crds = index(
       new RegExp(
@@ -176,6 +222,32 @@ describe("scripts/kind-up.sh", () => {
     expect(stdout).toContain("port-forward svc/kube-prometheus-stack-prometheus 9090");
   });
 
+  // kind load docker-image fails under Docker's containerd image store ("content digest … not found", kind#3795):
+  // build for the nodes' one platform, save that platform to an archive, kind load image-archive.
+  it("loads both images from single-platform archives that exist when kind reads them", async () => {
+    const refs = ["otp-capacity-lab/otp-service", "otp-capacity-lab/otp-operator"].map((r) => `${r}:0.1.0-${IMAGE_ID.slice(0, 12)}`);
+    for (const { dockerApi, dockerArch, save } of [
+      { dockerApi: "1.51", dockerArch: "arm64", save: "docker save --platform linux/arm64 -o" },
+      { dockerApi: "1.47", dockerArch: "amd64", save: "docker image save -o" }, // Docker 27: no save --platform
+    ]) {
+      const dir = mkdtempSync(join(temp, "images-"));
+      await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, dockerApi, dockerArch }) } });
+      const calls = callsOf(dir);
+      expect(calls.filter((call) => / load docker-image /.test(call))).toEqual([]);
+      const builds = calls.filter((call) => call.startsWith("docker build "));
+      expect(builds).toHaveLength(2);
+      for (const build of builds) expect(build).toMatch(new RegExp(`^docker build --platform linux/${dockerArch} `));
+      const saves = calls.filter((call) => /^docker (image )?save /.test(call));
+      expect(saves.map((call) => call.replace(/ -o \S+ /, " -o ARCHIVE "))).toEqual(refs.map((ref) => `${save} ARCHIVE ${ref}`));
+      const loads = refs.map((ref) => loadOf(calls, ref));
+      const archives = loads.map((load) => load.split(" ")[3] as string);
+      expect(new Set(archives).size).toBe(2);
+      // Each archive had content when kind was called (the stub logs it then), and none is left behind.
+      expect(readFileSync(join(dir, "archives.log"), "utf8").trim().split("\n")).toEqual(archives);
+      for (const archive of archives) expect(existsSync(archive)).toBe(false);
+    }
+  });
+
   it("names every missing prerequisite, and how to get it, before doing anything", async () => {
     const dir = mkdtempSync(join(temp, "missing-"));
     const missing = join(dir, "nope");
@@ -184,7 +256,35 @@ describe("scripts/kind-up.sh", () => {
     }).catch((failure: { code: number; stderr: string }) => failure);
     expect(error).toMatchObject({ code: 1 });
     const stderr = (error as { stderr: string }).stderr;
-    for (const what of ["docker:", "kind >= v", "kubectl:", "helm (3.14+ or 4):", "scripts/ensure-helm.sh"]) expect(stderr).toContain(what);
+    for (const what of ["docker:", "kind >= v", "kubectl:", "helm >= 4.1:", "scripts/ensure-helm.sh"]) expect(stderr).toContain(what);
+  });
+
+  // Helm 3 applies the test hook's delete policy (hook-succeeded) before `helm test --logs` reads the Pod's logs,
+  // so a passing test fails (helm/helm#9098): kind-up refuses Helm < 4.1 up front, naming what it found.
+  it("refuses Helm 3 with one line naming the version found and the pinned helm, before doing anything", async () => {
+    const dir = mkdtempSync(join(temp, "helm3-"));
+    const error = await run("bash", [kindUp], {
+      env: { ...process.env, ...stubs(dir, { clusterExists: false, helmVersion: "v3.15.0" }) },
+    }).catch((failure: { code: number; stderr: string }) => failure);
+    expect(error).toMatchObject({ code: 1 });
+    const lines = (error as { stderr: string }).stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[kind-up\] error: kind-up needs helm >= 4\.1, found v3\.15\.0 at \S+\/helm /);
+    expect(lines[0]).toContain("helm/helm#9098");
+    expect(lines[0]).toContain(`the pinned helm ${pinnedHelm}`);
+    expect(lines[0]).toContain('HELM="$(scripts/ensure-helm.sh)"');
+    // Only the read-only prerequisite checks ran: no cluster, no chart, no image, no kubectl.
+    expect(callsOf(dir).filter((call) => !/^(docker info|kind version|helm version)( |$)/.test(call))).toEqual([]);
+  });
+
+  it("proceeds with Helm 4.1 or newer and runs the chart's helm test with --logs", async () => {
+    for (const version of ["v4.1.0", "v4.3.1+g1234abc"]) {
+      const dir = mkdtempSync(join(temp, "helm4-"));
+      await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, helmVersion: version }) } });
+      const calls = callsOf(dir);
+      expect(calls.filter((call) => /^helm --kube-context kind-otp-lab upgrade --install otp /.test(call))).toHaveLength(1);
+      expect(calls.filter((call) => /^helm --kube-context kind-otp-lab test otp .*--logs/.test(call))).toHaveLength(1);
+    }
   });
 
   it("says so when the Docker daemon is not reachable", async () => {
@@ -196,6 +296,107 @@ describe("scripts/kind-up.sh", () => {
     };
     const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
     expect((error as { stderr: string }).stderr).toContain("a running Docker daemon");
+  });
+});
+
+// skaffold.yaml deploys the service too (`skaffold dev`): with the same values files as kind-up, so a redeploy keeps
+// the NetworkPolicy peers kind-up installs; kind/values-otp-service.yaml is the one place that holds them.
+describe("the kind values (kind/values-otp-service.yaml)", () => {
+  interface Peer {
+    namespaceSelector?: Record<string, unknown>;
+    ipBlock?: { cidr: string };
+  }
+  const kindValues = parse(readFileSync(join(REPO_ROOT, "kind", "values-otp-service.yaml"), "utf8")) as {
+    config: { otel: Record<string, unknown> };
+    networkPolicy: { ingressFrom: Peer[] };
+  };
+  const ipv4 = (address: string) => address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  /** Whether the range `inner` lies inside the range `outer` (IPv4 CIDRs). */
+  const within = (inner: string, outer: string) => {
+    const [innerAddress = "", innerBits] = inner.split("/");
+    const [outerAddress = "", outerBits] = outer.split("/");
+    const size = 2 ** (32 - Number(outerBits));
+    return Number(outerBits) <= Number(innerBits) && Math.floor(ipv4(innerAddress) / size) === Math.floor(ipv4(outerAddress) / size);
+  };
+  const admits = (cidr: string) => kindValues.networkPolicy.ingressFrom.some((p) => p.ipBlock && within(cidr, p.ipBlock.cidr));
+
+  it("are the values files skaffold.yaml deploys the service with, in kind-up's order", async () => {
+    const dir = mkdtempSync(join(temp, "values-"));
+    await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true }) } });
+    const install = callsOf(dir).find((call) =>
+      /^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /.test(call),
+    );
+    const skaffold = parse(readFileSync(join(REPO_ROOT, "skaffold.yaml"), "utf8")) as {
+      deploy: { helm: { releases: { chartPath: string; valuesFiles: string[] }[] } };
+    };
+    const release = skaffold.deploy.helm.releases.find((r) => r.chartPath === "charts/otp-service");
+    expect(valuesFilesOf(install as string)).toEqual(release?.valuesFiles.map((file) => join(REPO_ROOT, file)));
+    expect(release?.valuesFiles).toContain("kind/values-otp-service.yaml");
+  });
+
+  it("admit every Pod (the chart's default peer, which ingressFrom replaces) and the kind network's usual ranges", () => {
+    expect(kindValues.networkPolicy.ingressFrom[0]).toEqual({ namespaceSelector: {} });
+    // Docker's default address pools, where the kind network's subnet comes from: 172.18.0.0/16 on most hosts.
+    for (const cidr of ["172.18.0.0/16", "172.19.0.0/16", "172.31.0.0/16", "192.168.0.0/20", "192.168.240.0/20"]) {
+      expect(admits(cidr), cidr).toBe(true);
+    }
+    // Not the kind Pod or Service ranges (those are Pods, admitted or not by the selectors), nor everything.
+    for (const cidr of ["10.244.0.0/16", "10.96.0.0/12", "0.0.0.0/0"]) expect(admits(cidr), cidr).toBe(false);
+    // Traces to Alloy, 1% sampled; the sampler argument a string, as the chart's schema wants.
+    expect(kindValues.config.otel).toEqual({
+      exporterOtlpEndpoint: "http://alloy.observability.svc.cluster.local:4318",
+      tracesSampler: "parentbased_traceidratio",
+      tracesSamplerArg: "0.01",
+    });
+  });
+
+  it("kind-up warns, naming the file, when the cluster's kind network is outside those peers", async () => {
+    for (const [kindNetwork, warned] of [
+      ["172.18.0.0/16", false],
+      ["10.89.0.0/24", true],
+    ] as const) {
+      const dir = mkdtempSync(join(temp, "network-"));
+      const { stderr } = await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, kindNetwork }) } });
+      expect(stderr.includes(`warning: the kind network ${kindNetwork} is not among`), kindNetwork).toBe(warned);
+      if (warned) expect(stderr).toContain("kind/values-otp-service.yaml");
+    }
+  });
+});
+
+describe("make kind-up", () => {
+  /** A tool cache holding the pinned helm (as scripts/ensure-helm.sh leaves it), and a Helm 3 first on PATH. */
+  function setUp(name: string) {
+    const dir = mkdtempSync(join(temp, name));
+    const cache = join(dir, "cache");
+    mkdirSync(join(cache, `helm-${pinnedHelm}`), { recursive: true });
+    const pinnedLog = join(dir, "pinned-helm.log");
+    helmStub(join(cache, `helm-${pinnedHelm}`), `v${pinnedHelm}`, "helm", pinnedLog);
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    const pathHelm = helmStub(bin, "v3.15.0");
+    const { DOCKER, KIND, KUBECTL } = stubs(dir, { clusterExists: true });
+    const { HELM: _unset, ...inherited } = process.env;
+    const env = { ...inherited, DOCKER, KIND, KUBECTL, OTP_LAB_CACHE: cache, PATH: `${bin}:${process.env.PATH}` };
+    return { dir, env, pinnedLog, pathHelm, pathLog: join(bin, "calls.log") };
+  }
+
+  it("uses the pinned helm from the tool cache, not a helm on PATH", async () => {
+    const { env, pinnedLog, pathLog } = setUp("make-pinned-");
+    await run("make", ["-C", REPO_ROOT, "kind-up"], { env });
+    const pinned = readFileSync(pinnedLog, "utf8");
+    expect(pinned).toMatch(/^helm --kube-context kind-otp-lab upgrade --install otp /m);
+    expect(pinned).toMatch(/^helm --kube-context kind-otp-lab test otp /m);
+    expect(existsSync(pathLog)).toBe(false);
+  });
+
+  it("uses HELM when it is set, and so refuses a Helm 3 given that way", async () => {
+    const { env, pinnedLog, pathHelm } = setUp("make-explicit-");
+    const error = await run("make", ["-C", REPO_ROOT, "kind-up"], { env: { ...env, HELM: pathHelm } }).catch(
+      (failure: { code: number; stderr: string }) => failure,
+    );
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain(`kind-up needs helm >= 4.1, found v3.15.0 at ${pathHelm} `);
+    expect(existsSync(pinnedLog)).toBe(false);
   });
 });
 

@@ -181,8 +181,10 @@ describe("the values files", () => {
     expect(config).toContain('endpoint = "jaeger.observability.svc.cluster.local:4317"');
     // Balanced braces: a cheap syntax check of the Alloy configuration.
     expect(config.split("{").length).toBe(config.split("}").length);
-    // The service sends its traces to Alloy's OTLP/HTTP port (kind-up.sh sets the chart value).
-    expect(read("scripts/kind-up.sh")).toContain("OTLP_ENDPOINT=http://alloy.observability.svc.cluster.local:4318");
+    // The service sends its traces to Alloy's OTLP/HTTP port (kind/values-otp-service.yaml, which kind-up.sh and
+    // skaffold.yaml pass to the chart, sets it).
+    const kindValues = parse(read("kind/values-otp-service.yaml")) as { config: { otel: { exporterOtlpEndpoint: string } } };
+    expect(kindValues.config.otel.exporterOtlpEndpoint).toBe("http://alloy.observability.svc.cluster.local:4318");
   });
 
   it("Tempo and Jaeger: OTLP receivers; Jaeger all-in-one in memory (the chart's default configuration)", () => {
