@@ -19,6 +19,10 @@ export const PROFILES: Record<"bench" | "production", Profile> = {
       replicaCount: 1,
       autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 4 },
       config: { layerEndpointsEnabled: true },
+      // The ladder goes past the knee on purpose: /live then answers late (same event loop as the API),
+      // and a restart mid-plateau would make the figure measure restarts. Liveness here fires only on a
+      // process that has not answered for a minute (6 × 10 s, each allowed 10 s), i.e. a wedged one.
+      probes: { liveness: { periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 6 } },
       mockSms: { enabled: true },
       postgresql: { enabled: true, persistence: { size: "2Gi", deleteOnUninstall: true } },
       redis: { enabled: true, persistence: { size: "1Gi", deleteOnUninstall: true } },
@@ -29,11 +33,14 @@ export const PROFILES: Record<"bench" | "production", Profile> = {
     file: "values-production.yaml",
     summary: [
       "Production: external PostgreSQL and Redis, a real SMS provider, at least 3 replicas and a PDB.",
-      "Create the Secret first (keys OTP_SECRET, DATABASE_URL, REDIS_URL), and replace config.sms.providerUrl:",
+      "Create the Secret first (keys OTP_SECRET, DATABASE_URL, REDIS_URL), and replace the placeholders",
+      "image.repository (registry.example.com) and config.sms.providerUrl:",
       "  kubectl create secret generic otp-service-secrets --from-literal=OTP_SECRET=… --from-literal=DATABASE_URL=… --from-literal=REDIS_URL=…",
       "  helm install otp charts/otp-service -f charts/otp-service/values-production.yaml",
     ],
     values: {
+      // A full reference: a cluster has no local images. The registry is a placeholder to replace.
+      image: { repository: "registry.example.com/otp-capacity-lab/otp-service" },
       replicaCount: 3,
       autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12 },
       podDisruptionBudget: { enabled: true, maxUnavailable: 1 },

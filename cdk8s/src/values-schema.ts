@@ -5,6 +5,13 @@
 // the app's own schema, so the two cannot drift apart unnoticed.
 import { z } from "zod";
 
+/**
+ * The app's bound on flushing traces at shutdown (TRACING_SHUTDOWN_BUDGET_MS in
+ * app/src/telemetry/shutdown-budget.ts, rounded up; a test keeps the two equal). Node cannot import
+ * the app's CommonJS source from here, hence the copy.
+ */
+export const TRACING_SHUTDOWN_BUDGET_SECONDS = 3;
+
 const int = (min: number, max: number) => z.int().min(min).max(max);
 const milliseconds = (max: number) => int(0, max);
 const labels = z.record(z.string(), z.string());
@@ -69,6 +76,30 @@ const persistence = (size: string) =>
     })
     .prefault({});
 
+/** autoscaling/v2 HPAScalingRules, checked field by field (the API would only refuse them at apply time). */
+const scalingRules = z
+  .strictObject({
+    stabilizationWindowSeconds: int(0, 3600).optional().describe("Seconds of past recommendations considered (0–3600)."),
+    selectPolicy: z.enum(["Max", "Min", "Disabled"]).optional().describe("Which policy wins; Disabled turns this direction off."),
+    policies: z
+      .array(
+        z.strictObject({
+          type: z.enum(["Pods", "Percent"]),
+          value: int(1, 100_000),
+          periodSeconds: int(1, 1800),
+        }),
+      )
+      .optional()
+      .describe("Scaling policies."),
+    tolerance: quantity.optional().describe("Tolerance (Kubernetes ≥ 1.33, HPAConfigurableTolerance)."),
+  })
+  .optional();
+const hpaBehavior = z.strictObject({ scaleUp: scalingRules, scaleDown: scalingRules });
+
+/** A user or group id; null unsets it (OpenShift's restricted SCC assigns its own from the namespace's range). */
+const optionalId = (defaultId: number | null, what: string) =>
+  int(1, 2_147_483_647).nullable().default(defaultId).describe(`${what}; null = unset (e.g. OpenShift assigns it).`);
+
 export const valuesSchema = z
   .strictObject({
     global: freeform.optional().describe("Reserved by Helm for parent charts; unused."),
@@ -111,6 +142,11 @@ export const valuesSchema = z
       .prefault({}),
 
     replicaCount: int(0, 1000).default(2).describe("Replicas of the HTTP service when autoscaling is off."),
+    minReadySeconds: int(0, 3600)
+      .default(5)
+      .describe(
+        "minReadySeconds of the service and worker Deployments: a new Pod counts as available (and the rollout moves on) only after staying Ready this long.",
+      ),
     autoscaling: z
       .strictObject({
         enabled: z.boolean().default(true).describe("HorizontalPodAutoscaler (autoscaling/v2) for the HTTP service."),
@@ -131,30 +167,50 @@ export const valuesSchema = z
             averageValue: quantity.default("100").describe("Target requests per second per Pod."),
           })
           .prefault({}),
-        behavior: freeform.default({}).describe("HPA behavior (scaleUp/scaleDown policies), as in the API."),
+        behavior: hpaBehavior.default({}).describe("HPA behavior (scaleUp/scaleDown), as in autoscaling/v2; empty = the API's defaults."),
       })
       .prefault({}),
     podDisruptionBudget: z
       .strictObject({
         enabled: z.boolean().default(true).describe("Create a PDB, only ever when the (minimum) replica count is above 1."),
         maxUnavailable: z
-          .union([int(1, 1000), z.string().regex(/^[0-9]{1,3}%$/)])
+          .union([int(1, 1000), z.string().regex(/^([1-9][0-9]?|100)%$/, "must be a percentage from 1% to 100%")])
           .default(1)
-          .describe("Pods that may be down voluntarily."),
+          .describe("Pods that may be down voluntarily; at least 1 (or 1%): 0 would block every node drain."),
       })
       .prefault({}),
 
     resources: resources.default({ requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } }),
     securityContext: z
       .strictObject({
-        runAsUser: int(1, 2_147_483_647).default(10001).describe("UID of the service containers (never root)."),
-        runAsGroup: int(1, 2_147_483_647).default(10001).describe("GID of the service containers."),
+        runAsUser: optionalId(10001, "UID of the service containers (never root)"),
+        runAsGroup: optionalId(10001, "GID of the service containers"),
+        fsGroup: optionalId(10001, "fsGroup of the service Pods"),
+        fsGroupChangePolicy: z
+          .enum(["", "OnRootMismatch", "Always"])
+          .default("")
+          .describe("fsGroupChangePolicy of the service Pods; empty = unset."),
+        supplementalGroups: z.array(int(0, 2_147_483_647)).default([]).describe("supplementalGroups of the service Pods."),
+        seLinuxOptions: z
+          .strictObject({
+            user: z.string().optional(),
+            role: z.string().optional(),
+            type: z.string().optional(),
+            level: z.string().optional(),
+          })
+          .default({})
+          .describe("seLinuxOptions of the service Pods; empty = unset."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe(
+        "Security context of the service, worker, migration and mock Pods. runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, a read-only root and no capabilities are fixed.",
+      ),
     probes: z
       .strictObject({
         startup: probe(2, 30).describe("Startup probe on /live: the process is up and listening."),
-        liveness: probe(10, 3).describe("Liveness probe on /live."),
+        liveness: probe(10, 3).describe(
+          "Liveness probe on /live: restarts a wedged process (event loop blocked for good, deadlock), never one that is only slow. /live runs on the API's event loop, so under overload it answers late: the bench profile tolerates a minute.",
+        ),
         readiness: probe(5, 2).describe("Readiness probe on /ready: state ready and PostgreSQL and Redis answering."),
       })
       .prefault({}),
@@ -166,7 +222,11 @@ export const valuesSchema = z
         timeoutMs: int(100, 600_000)
           .default(10_000)
           .describe("SHUTDOWN_TIMEOUT_MS: budget for in-flight requests, and again for closing clients."),
-        graceMarginSeconds: int(1, 300).default(5).describe("Added to the derived terminationGracePeriodSeconds."),
+        graceMarginSeconds: int(TRACING_SHUTDOWN_BUDGET_SECONDS + 1, 300)
+          .default(5)
+          .describe(
+            `Added to the derived terminationGracePeriodSeconds. Covers the trace flush that runs last (bounded at ${TRACING_SHUTDOWN_BUDGET_SECONDS} s in the app) plus a second to exit.`,
+          ),
         preStopSleep: z
           .boolean()
           .default(true)
@@ -317,7 +377,20 @@ export const valuesSchema = z
           .string()
           .default("")
           .describe(
-            "Use this Secret (keys OTP_SECRET, DATABASE_URL, REDIS_URL) instead of creating one. Needed for a pre-install migration.",
+            "Use this Secret (keys: existingSecretKeys) instead of generating one. The safe mode under helm template (Argo CD, Flux, skaffold render); needed for a pre-install migration.",
+          ),
+        existingSecretKeys: z
+          .strictObject({
+            otpSecret: z.string().min(1).default("OTP_SECRET").describe("Key of OTP_SECRET in existingSecret."),
+            databaseUrl: z.string().min(1).default("DATABASE_URL").describe("Key of DATABASE_URL in existingSecret."),
+            redisUrl: z.string().min(1).default("REDIS_URL").describe("Key of REDIS_URL in existingSecret."),
+          })
+          .prefault({}),
+        allowRandomWithoutCluster: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Let a render without a cluster (helm template) put fresh random secrets in, for inspection only. Never under GitOps: every sync would rotate them.",
           ),
         otpSecret: z
           .union([z.literal(""), z.string().min(32)])
@@ -400,7 +473,12 @@ export const valuesSchema = z
               .string()
               .regex(/^[A-Za-z0-9._~-]*$/, "URL-safe characters only")
               .default("")
-              .describe("Password; empty = generated once and kept across upgrades."),
+              .describe("Password; empty = generated once and kept across upgrades (needs a cluster: see existingSecret)."),
+            existingSecret: z
+              .string()
+              .default("")
+              .describe("Take the password from this Secret instead (then secrets.existingSecret must hold a DATABASE_URL with it)."),
+            existingSecretPasswordKey: z.string().min(1).default("POSTGRES_PASSWORD").describe("Its key in existingSecret."),
           })
           .prefault({}),
         args: z.array(z.string()).default(["-c", "max_connections=200"]).describe("Extra postgres arguments."),
@@ -417,7 +495,12 @@ export const valuesSchema = z
           .string()
           .regex(/^[A-Za-z0-9._~-]*$/, "URL-safe characters only")
           .default("")
-          .describe("requirepass; empty = generated once."),
+          .describe("requirepass; empty = generated once and kept across upgrades (needs a cluster: see existingSecret)."),
+        existingSecret: z
+          .string()
+          .default("")
+          .describe("Take the password from this Secret instead (then secrets.existingSecret must hold a REDIS_URL with it)."),
+        existingSecretPasswordKey: z.string().min(1).default("REDIS_PASSWORD").describe("Its key in existingSecret."),
         args: z.array(z.string()).default(["--appendonly", "yes", "--save", ""]).describe("Extra redis-server arguments."),
         resources: resources.default({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } }),
         persistence: persistence("2Gi"),
@@ -482,7 +565,27 @@ export const valuesSchema = z
         ingressFrom: z
           .array(freeform)
           .default([])
-          .describe("Peers allowed to reach port 8080; empty = any Pod in the cluster (namespaceSelector: {})."),
+          .describe(
+            "Clients allowed to reach port 8080; empty = any Pod in the cluster (namespaceSelector: {}). metricsFrom and loadGeneratorsFrom are added either way.",
+          ),
+        metricsFrom: z
+          .array(freeform)
+          .default([{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }])
+          .describe(
+            "Scrapers of /metrics (port 8080, shared with the API), always admitted: Prometheus Operator's Prometheus Pods by default.",
+          ),
+        loadGeneratorsFrom: z
+          .array(freeform)
+          .default([{ namespaceSelector: {}, podSelector: { matchLabels: { app: "k6" } } }])
+          .describe(
+            "Load generators, always admitted to port 8080 and to the mock SMS provider (they read codes from its /messages): k6-operator's Pods by default.",
+          ),
+        postgresqlFrom: z
+          .array(freeform)
+          .default([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "otp-operator" } } }])
+          .describe(
+            "Peers admitted to the in-cluster PostgreSQL besides the release's service, worker and migration Pods: the otp-operator in the namespace by default.",
+          ),
         egress: z
           .strictObject({
             dns: z

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import {
   field,
   type KubeApiServer,
@@ -12,7 +13,7 @@ import {
   prometheusOperatorCrdFiles,
   startKubeApiServer,
 } from "../../scripts/devstack/kube-apiserver.ts";
-import { type KubeObject, type Profile, renderChart } from "./render.ts";
+import { CHART_DIR, helm, type KubeObject, type Profile, renderChart } from "./render.ts";
 
 const PROFILES: Profile[] = ["default", "bench", "production"];
 let dir: string;
@@ -102,6 +103,73 @@ describe.each(PROFILES)("profile %s on a real kube-apiserver", (profile) => {
     const min = Number(field(hpa, "spec.minReplicas"));
     const pdb = applied.get(profile)?.find((o) => o.kind === "PodDisruptionBudget");
     expect(Boolean(pdb)).toBe(min > 1);
+  });
+});
+
+describe("the bench profile's network policies and headless Services", () => {
+  it("are stored: the service's policy and one per in-cluster dependency, each StatefulSet governed by a headless Service", async () => {
+    const policies = (applied.get("bench") ?? []).filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name);
+    expect(policies.sort()).toEqual(["otp-otp-service", "otp-otp-service-mock-sms", "otp-otp-service-postgresql", "otp-otp-service-redis"]);
+    const postgres = await read("bench", "NetworkPolicy", "otp-otp-service-postgresql");
+    expect(field(postgres, "spec.ingress")).toHaveLength(1);
+    for (const component of ["postgresql", "redis"]) {
+      const statefulSet = await read("bench", "StatefulSet", `otp-otp-service-${component}`);
+      const governing = await read("bench", "Service", String(field(statefulSet, "spec.serviceName")));
+      expect(field(governing, "spec.clusterIP")).toBe("None");
+    }
+  });
+});
+
+describe("generated secrets with a cluster (helm install: lookup works)", () => {
+  // helm against this API server: --dry-run=server renders as an install does, lookup included.
+  const install = async (namespace: string, extra: string[] = []) => {
+    const result = await helm([
+      "install",
+      "otp",
+      CHART_DIR,
+      "--namespace",
+      namespace,
+      "--kubeconfig",
+      api.kubeconfigPath,
+      "--dry-run=server",
+      ...extra,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const secrets = parseAllDocuments(result.stdout.slice(0, result.stdout.indexOf("NOTES:")))
+      .map((document) => document.toJS() as KubeObject | null)
+      .filter((object): object is KubeObject => object?.kind === "Secret");
+    return (name: string, key: string) =>
+      Buffer.from(
+        String((secrets.find((o) => o.metadata.name === name)?.data as Record<string, string> | undefined)?.[key]),
+        "base64",
+      ).toString();
+  };
+
+  it("an install generates them (no existingSecret needed), and keeps the live Secret's values", async () => {
+    await api.createNamespace("otp-install");
+    const fresh = await install("otp-install");
+    expect(fresh("otp-otp-service", "OTP_SECRET")).toMatch(/^[A-Za-z0-9]{40}$/);
+    await api.apply([
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        // As a previous install left it (Helm's ownership metadata).
+        metadata: {
+          name: "otp-otp-service-postgresql",
+          namespace: "otp-install",
+          labels: { "app.kubernetes.io/managed-by": "Helm" },
+          annotations: { "meta.helm.sh/release-name": "otp", "meta.helm.sh/release-namespace": "otp-install" },
+        },
+        stringData: { POSTGRES_PASSWORD: "kept-password" },
+      },
+    ]);
+    const again = await install("otp-install");
+    expect(again("otp-otp-service-postgresql", "POSTGRES_PASSWORD")).toBe("kept-password");
+    expect(again("otp-otp-service", "DATABASE_URL")).toContain(":kept-password@");
+  });
+
+  it("--create-namespace: the release namespace does not exist yet, the cluster is still seen", async () => {
+    await install("otp-not-yet", ["--create-namespace"]);
   });
 });
 

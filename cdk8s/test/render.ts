@@ -37,7 +37,18 @@ export interface RenderOptions {
   valuesFiles?: string[];
   /** Another chart folder (e.g. one generated into a temp dir). */
   chartDir?: string;
+  /**
+   * Render as a GitOps tool would: without secrets.allowRandomWithoutCluster, so a secret the chart
+   * would generate fails the render. By default tests allow it (helm template has no cluster to keep
+   * generated values; the tests only read them).
+   */
+  gitops?: boolean;
+  /** Extra `helm template` flags, e.g. --is-upgrade. */
+  flags?: string[];
 }
+
+/** What the tests add to `helm template` unless rendering as a GitOps tool would. */
+export const RANDOM_SECRETS_FOR_TESTS = ["--set", "secrets.allowRandomWithoutCluster=true"];
 
 let helmPath: string | undefined;
 
@@ -96,7 +107,9 @@ export async function templateText(profile: Profile, release: string, namespace:
     namespace,
     "--kube-version",
     KUBE_VERSION,
+    ...(options.gitops ? [] : RANDOM_SECRETS_FOR_TESTS),
     ...valuesArgs(profile, options),
+    ...(options.flags ?? []),
   ]);
   if (result.code !== 0) throw new Error(`helm template ${release} (${profile}) failed: ${result.stderr.trim()}`);
   return result.stdout;

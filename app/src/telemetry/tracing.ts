@@ -24,6 +24,9 @@ import {
 } from "@opentelemetry/sdk-trace";
 import type { Config } from "../config/schema";
 import { enableHttpSpans } from "./http-spans";
+import { OTLP_EXPORT_TIMEOUT_MS, TRACING_SHUTDOWN_BUDGET_MS } from "./shutdown-budget";
+
+export { OTLP_EXPORT_TIMEOUT_MS, TRACING_SHUTDOWN_BUDGET_MS };
 
 export interface Tracing {
   /** Flushes buffered spans and stops exporting. Called last during shutdown. */
@@ -49,7 +52,9 @@ export function startTracing(options: TracingOptions): Tracing {
   // Without an exporter spans are still created (a no-op processor keeps the provider registered),
   // so every log line carries a trace id that matches the caller's traceparent.
   const spanProcessors: SpanProcessor[] = [
-    exporting ? new BatchSpanProcessor({ exporter: createOtlpExporter() }) : new NoopSpanProcessor(),
+    exporting
+      ? new BatchSpanProcessor({ exporter: createOtlpExporter(), exportTimeoutMillis: OTLP_EXPORT_TIMEOUT_MS })
+      : new NoopSpanProcessor(),
     ...(options.spanProcessors ?? []),
   ];
   const sdk = new NodeSDK({
@@ -73,7 +78,7 @@ export function startTracing(options: TracingOptions): Tracing {
   });
   sdk.start();
   enableHttpSpans();
-  return { shutdown: () => sdk.shutdown() };
+  return { shutdown: () => within(TRACING_SHUTDOWN_BUDGET_MS, sdk.shutdown()) };
 }
 
 export function createSampler(config: TracesSamplerConfig): Sampler {
@@ -97,7 +102,21 @@ export function createSampler(config: TracesSamplerConfig): Sampler {
 function createOtlpExporter() {
   const { OTLPTraceExporter } =
     require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
-  return new OTLPTraceExporter();
+  return new OTLPTraceExporter({ timeoutMillis: OTLP_EXPORT_TIMEOUT_MS });
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first (spans still buffered are then lost). */
+async function within(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([work.then(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The OpenTelemetry convention for boolean variables: "true" in any case, anything else is false. */

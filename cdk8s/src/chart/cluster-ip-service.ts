@@ -9,20 +9,23 @@ export interface ClusterIpServiceOptions {
   version?: string;
   port: number;
   portName: "http" | "tcp";
+  /** `<fullname>-<component>-headless`, clusterIP None, endpoints published before readiness (a StatefulSet's serviceName). */
+  headless?: boolean;
 }
 
 export function clusterIpService(template: HelmTemplate, options: ClusterIpServiceOptions): HelmObject {
-  return new HelmObject(template, "service", {
+  return new HelmObject(template, options.headless ? "headless-service" : "service", {
     condition: options.condition,
     apiVersion: "v1",
     kind: "Service",
     metadata: metadata({
-      suffix: options.component,
+      suffix: options.headless ? `${options.component}-headless` : options.component,
       component: options.component,
       ...(options.version ? { version: options.version } : {}),
     }),
     spec: {
       type: "ClusterIP",
+      ...(options.headless ? { clusterIP: "None", publishNotReadyAddresses: true } : {}),
       selector: selectorLabels(options.component),
       ports: [{ name: options.portName, port: options.port, targetPort: options.portName, protocol: "TCP" }],
     },

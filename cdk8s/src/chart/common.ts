@@ -72,6 +72,38 @@ export function containerSecurityContext(uid: string | number, gid: string | num
 export const SERVICE_UID = tpl.int(values("securityContext.runAsUser"));
 export const SERVICE_GID = tpl.int(values("securityContext.runAsGroup"));
 
+/** An id of `securityContext.*`, written only when set (null unsets it, e.g. for OpenShift's assigned UIDs). */
+const optionalId = (key: string) => tpl.when(values(`securityContext.${key}`), { [key]: tpl.int(values(`securityContext.${key}`)) });
+
+/** The Pod security context of the service image's Pods: fixed hardening, ids and extensions from values. */
+export function servicePodSecurityContext(): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    ...optionalId("runAsUser"),
+    ...optionalId("runAsGroup"),
+    ...optionalId("fsGroup"),
+    ...tpl.when(values("securityContext.fsGroupChangePolicy"), {
+      fsGroupChangePolicy: tpl.expr(values("securityContext.fsGroupChangePolicy")),
+    }),
+    supplementalGroups: tpl.optional(values("securityContext.supplementalGroups")),
+    seLinuxOptions: tpl.optional(values("securityContext.seLinuxOptions")),
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** The container security context of the service image's containers (ids only when set). */
+export function serviceContainerSecurityContext(): Record<string, unknown> {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    ...optionalId("runAsUser"),
+    ...optionalId("runAsGroup"),
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
 /** /tmp is the only writable path of the service containers. */
 export const tmpVolume = { name: "tmp", emptyDir: { sizeLimit: "64Mi" } };
 export const tmpMount = { name: "tmp", mountPath: "/tmp" };
@@ -99,7 +131,16 @@ export function podPlacement(): Record<string, unknown> {
 export const SERVICE_IMAGE = tpl.quote(include("image"));
 export const PULL_POLICY = tpl.expr(values("image.pullPolicy"));
 
-export const secretEnv = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: tpl.expr(include("secretName")), key } } });
+const SECRET_KEY_VALUES: Record<string, string> = { OTP_SECRET: "otpSecret", DATABASE_URL: "databaseUrl", REDIS_URL: "redisUrl" };
+/** The key in secrets.existingSecret when set (secrets.existingSecretKeys), else the generated Secret's. */
+const secretKey = (key: string) =>
+  tpl.expr(
+    `ternary ${values(`secrets.existingSecretKeys.${SECRET_KEY_VALUES[key]}`)} "${key}" (ne ${values("secrets.existingSecret")} "")`,
+  );
+export const secretEnv = (key: string) => ({
+  name: key,
+  valueFrom: { secretKeyRef: { name: tpl.expr(include("secretName")), key: secretKey(key) } },
+});
 export const SECRET_ENV = [secretEnv("OTP_SECRET"), secretEnv("DATABASE_URL"), secretEnv("REDIS_URL")];
 
 // Shutdown arithmetic, in one place. The app's sequence after SIGTERM: drain delay, then up to

@@ -11,10 +11,10 @@ import {
   PULL_POLICY,
   podBasics,
   podSecurityContext,
-  SERVICE_GID,
   SERVICE_IMAGE,
-  SERVICE_UID,
   selectorLabels,
+  serviceContainerSecurityContext,
+  servicePodSecurityContext,
   labels as standardLabels,
   tmpMount,
   tmpVolume,
@@ -48,7 +48,7 @@ export function mockSms(scope: Construct): void {
         metadata: { labels: standardLabels("mock-sms") },
         spec: {
           ...podBasics(),
-          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          securityContext: servicePodSecurityContext(),
           terminationGracePeriodSeconds: 15,
           containers: [
             {
@@ -70,7 +70,7 @@ export function mockSms(scope: Construct): void {
               readinessProbe: probe(2),
               livenessProbe: probe(3),
               resources: tpl.block(values("mockSms.resources")),
-              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              securityContext: serviceContainerSecurityContext(),
               volumeMounts: [tmpMount],
             },
           ],
@@ -102,6 +102,9 @@ function statefulDependency(scope: Construct, spec: StatefulDependency): void {
   const { uid, gid } = spec;
   const scratch = [{ name: "tmp", mountPath: "/tmp" }, ...(spec.extraVolumes ?? [])];
   clusterIpService(template, { condition: enabled, component, version, port: spec.port, portName: "tcp" });
+  // The StatefulSet's governing Service: headless, so its Pod gets a stable DNS name
+  // (<pod>.<fullname>-<component>-headless); clients keep using the ClusterIP Service above.
+  clusterIpService(template, { condition: enabled, component, version, port: spec.port, portName: "tcp", headless: true });
   new HelmObject(template, "statefulset", {
     condition: enabled,
     apiVersion: "apps/v1",
@@ -109,7 +112,7 @@ function statefulDependency(scope: Construct, spec: StatefulDependency): void {
     metadata: metadata({ suffix: component, component, version }),
     spec: {
       replicas: 1,
-      serviceName: tpl.expr(nameExpr(component)),
+      serviceName: tpl.expr(nameExpr(`${component}-headless`)),
       selector: { matchLabels: selectorLabels(component) },
       persistentVolumeClaimRetentionPolicy: {
         whenDeleted: tpl.expr(`ternary "Delete" "Retain" ${values(`${component}.persistence.deleteOnUninstall`)}`),
@@ -151,7 +154,13 @@ function statefulDependency(scope: Construct, spec: StatefulDependency): void {
   });
 }
 
-const passwordFrom = (component: string, key: string) => ({ secretKeyRef: { name: tpl.expr(nameExpr(component)), key } });
+/** The password's Secret: the component's existingSecret when set, else the generated one. */
+const passwordFrom = (component: string) => ({
+  secretKeyRef: {
+    name: tpl.expr(`include "otp-service.passwordSecretName" (list $ "${component}")`),
+    key: tpl.expr(`include "otp-service.passwordSecretKey" (list $ "${component}")`),
+  },
+});
 
 export function postgresql(scope: Construct): void {
   const ready = [
@@ -175,7 +184,7 @@ export function postgresql(scope: Construct): void {
       env: [
         { name: "POSTGRES_USER", value: tpl.quote(values("postgresql.auth.username")) },
         { name: "POSTGRES_DB", value: tpl.quote(values("postgresql.auth.database")) },
-        { name: "POSTGRES_PASSWORD", valueFrom: passwordFrom("postgresql", "POSTGRES_PASSWORD") },
+        { name: "POSTGRES_PASSWORD", valueFrom: passwordFrom("postgresql") },
         // A subdirectory, so the volume's lost+found does not stop initdb.
         { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
       ],
@@ -198,8 +207,8 @@ export function redis(scope: Construct): void {
     container: {
       args: ["--port", "6379", "--dir", "/data", "--requirepass", "$(REDIS_PASSWORD)", tpl.splice(values("redis.args"))],
       env: [
-        { name: "REDIS_PASSWORD", valueFrom: passwordFrom("redis", "REDIS_PASSWORD") },
-        { name: "REDISCLI_AUTH", valueFrom: passwordFrom("redis", "REDIS_PASSWORD") },
+        { name: "REDIS_PASSWORD", valueFrom: passwordFrom("redis") },
+        { name: "REDISCLI_AUTH", valueFrom: passwordFrom("redis") },
       ],
       startupProbe: { ...ping, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
       readinessProbe: { ...ping, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },

@@ -17,9 +17,13 @@ Shutdown: {{ if and .Values.shutdown.preStopSleep (gt (int64 .Values.shutdown.dr
 Migrations: a Job on {{ include "otp-service.migrationHook" . }} (kubectl -n {{ $ns }} logs job/{{ $fullname }}-migrate while it runs).
 {{- end }}
 {{- if not .Values.secrets.existingSecret }}
-Secrets: generated into Secret {{ $fullname }} (OTP_SECRET, DATABASE_URL, REDIS_URL) and kept across upgrades.
+Secrets: generated into Secret {{ $fullname }} (OTP_SECRET, DATABASE_URL, REDIS_URL) and kept across upgrades (by lookup: not under helm template / GitOps, see the README).
 {{- end }}
-{{- if .Values.mockSms.enabled }}
+{{- if and .Values.mockSms.enabled .Values.config.sms.providerUrl }}
+
+NOTE: the mock SMS provider runs but is unused: SMS go to {{ .Values.config.sms.providerUrl }}.
+{{- end }}
+{{- if and .Values.mockSms.enabled (not .Values.config.sms.providerUrl) }}
 
 WARNING: SMS go to the in-cluster MOCK provider ({{ $fullname }}-mock-sms); nobody receives them.
   Read them: kubectl -n {{ $ns }} port-forward svc/{{ $fullname }}-mock-sms 8090 && curl -s localhost:8090/messages

@@ -5,7 +5,6 @@ import {
   CONFIG_ENV,
   CONTAINER_PORT,
   checksumAnnotations,
-  containerSecurityContext,
   DRAIN_SECONDS,
   HTTP_GRACE_SECONDS,
   httpProbe,
@@ -17,12 +16,11 @@ import {
   PULL_POLICY,
   podBasics,
   podPlacement,
-  podSecurityContext,
   SECRET_ENV,
-  SERVICE_GID,
   SERVICE_IMAGE,
-  SERVICE_UID,
   selectorLabels,
+  serviceContainerSecurityContext,
+  servicePodSecurityContext,
   tmpMount,
   tmpVolume,
 } from "./common.ts";
@@ -56,40 +54,60 @@ export function configMap(scope: Construct): void {
 }
 
 // Passwords are generated once (or taken from values) and kept across upgrades by looking up the
-// live Secret; each is computed once per render, so DATABASE_URL and POSTGRES_PASSWORD agree.
-const persisted = (secret: string, key: string, value: string) =>
-  `include "otp-service.persistedSecret" (dict "ctx" $ "secret" (${secret}) "key" "${key}" "value" ${value})`;
+// live Secret; each is computed once per render, so DATABASE_URL and POSTGRES_PASSWORD agree. A
+// generated value that lookup cannot keep fails the render (otp-service.persistedSecret). With an
+// existingSecret for each, nothing is generated and no Secret is rendered.
+const persisted = (secret: string, key: string, value: string, field: string, existing: string) =>
+  `include "otp-service.persistedSecret" (dict "ctx" $ "secret" (${secret}) "key" "${key}" "value" ${value} "field" "${field}" "existing" "${existing}")`;
+
+const OWN_PASSWORD = (component: string, existing: string) => `and ${values(`${component}.enabled`)} (not ${values(existing)})`;
 
 export function secrets(scope: Construct): void {
+  const appSecret = `not ${values("secrets.existingSecret")}`;
   const template = new HelmTemplate(scope, "secret", {
     file: "secret.yaml",
     source: SOURCE,
     prelude: [
+      // The app Secret's URLs carry the passwords: a password the chart cannot read needs URLs the user writes.
+      `{{- if and ${values("postgresql.enabled")} ${values("postgresql.auth.existingSecret")} (${appSecret}) }}`,
+      `{{- fail "postgresql.auth.existingSecret needs secrets.existingSecret too (with a DATABASE_URL carrying that password): the chart cannot read a password it does not manage" }}`,
+      "{{- end }}",
+      `{{- if and ${values("redis.enabled")} ${values("redis.existingSecret")} (${appSecret}) }}`,
+      `{{- fail "redis.existingSecret needs secrets.existingSecret too (with a REDIS_URL carrying that password): the chart cannot read a password it does not manage" }}`,
+      "{{- end }}",
+      `{{- if and ${values("secrets.existingSecret")} ${values("postgresql.enabled")} (not ${values("postgresql.auth.existingSecret")}) (not ${values("postgresql.auth.password")}) }}`,
+      `{{- fail "secrets.existingSecret with the in-cluster PostgreSQL needs postgresql.auth.existingSecret (or auth.password): its DATABASE_URL must carry a password known in advance" }}`,
+      "{{- end }}",
+      `{{- if and ${values("secrets.existingSecret")} ${values("redis.enabled")} (not ${values("redis.existingSecret")}) (not ${values("redis.password")}) }}`,
+      `{{- fail "secrets.existingSecret with the in-cluster Redis needs redis.existingSecret (or redis.password): its REDIS_URL must carry a password known in advance" }}`,
+      "{{- end }}",
       `{{- $postgresPassword := "" }}`,
-      `{{- if ${values("postgresql.enabled")} }}`,
-      `{{- $postgresPassword = ${persisted(nameExpr("postgresql"), "POSTGRES_PASSWORD", values("postgresql.auth.password"))} }}`,
+      `{{- if ${OWN_PASSWORD("postgresql", "postgresql.auth.existingSecret")} }}`,
+      `{{- $postgresPassword = ${persisted(nameExpr("postgresql"), "POSTGRES_PASSWORD", values("postgresql.auth.password"), "The PostgreSQL password", "postgresql.auth.existingSecret and secrets.existingSecret (or postgresql.auth.password)")} }}`,
       "{{- end }}",
       `{{- $redisPassword := "" }}`,
-      `{{- if ${values("redis.enabled")} }}`,
-      `{{- $redisPassword = ${persisted(nameExpr("redis"), "REDIS_PASSWORD", values("redis.password"))} }}`,
+      `{{- if ${OWN_PASSWORD("redis", "redis.existingSecret")} }}`,
+      `{{- $redisPassword = ${persisted(nameExpr("redis"), "REDIS_PASSWORD", values("redis.password"), "The Redis password", "redis.existingSecret and secrets.existingSecret (or redis.password)")} }}`,
       "{{- end }}",
     ],
   });
   const secretData = (expr: string) => tpl.quote(`${expr} | b64enc`);
   new HelmObject(template, "app", {
-    condition: `not ${values("secrets.existingSecret")}`,
+    condition: appSecret,
     apiVersion: "v1",
     kind: "Secret",
     metadata: metadata({ component: "server" }),
     type: "Opaque",
     data: {
-      OTP_SECRET: secretData(persisted(nameExpr(), "OTP_SECRET", values("secrets.otpSecret"))),
+      OTP_SECRET: secretData(
+        persisted(nameExpr(), "OTP_SECRET", values("secrets.otpSecret"), "OTP_SECRET", "secrets.existingSecret (or secrets.otpSecret)"),
+      ),
       DATABASE_URL: secretData(`include "otp-service.databaseUrl" (dict "ctx" $ "password" $postgresPassword)`),
       REDIS_URL: secretData(`include "otp-service.redisUrl" (dict "ctx" $ "password" $redisPassword)`),
     },
   });
   new HelmObject(template, "postgresql", {
-    condition: values("postgresql.enabled"),
+    condition: OWN_PASSWORD("postgresql", "postgresql.auth.existingSecret"),
     apiVersion: "v1",
     kind: "Secret",
     metadata: metadata({ suffix: "postgresql", component: "postgresql", version: values("postgresql.image.tag") }),
@@ -97,7 +115,7 @@ export function secrets(scope: Construct): void {
     data: { POSTGRES_PASSWORD: secretData("$postgresPassword") },
   });
   new HelmObject(template, "redis", {
-    condition: values("redis.enabled"),
+    condition: OWN_PASSWORD("redis", "redis.existingSecret"),
     apiVersion: "v1",
     kind: "Secret",
     metadata: metadata({ suffix: "redis", component: "redis", version: values("redis.image.tag") }),
@@ -139,6 +157,7 @@ export function deployment(scope: Construct): void {
       // With the HPA on, it owns the replica count; a fixed one would fight it on every upgrade.
       ...tpl.when(`not ${values("autoscaling.enabled")}`, { replicas: tpl.int(values("replicaCount")) }),
       revisionHistoryLimit: 5,
+      minReadySeconds: tpl.int(values("minReadySeconds")),
       selector: { matchLabels: selectorLabels("server") },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
       template: {
@@ -147,7 +166,7 @@ export function deployment(scope: Construct): void {
           ...podBasics(),
           ...podPlacement(),
           ...topologySpread("server"),
-          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          securityContext: servicePodSecurityContext(),
           terminationGracePeriodSeconds: HTTP_GRACE_SECONDS,
           containers: [
             {
@@ -165,7 +184,7 @@ export function deployment(scope: Construct): void {
               // shutdown, with SHUTDOWN_DRAIN_DELAY_MS=0) follows.
               ...tpl.when(PRESTOP_SLEEP_CONDITION, { lifecycle: { preStop: { sleep: { seconds: tpl.expr(DRAIN_SECONDS) } } } }),
               resources: tpl.block(values("resources")),
-              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              securityContext: serviceContainerSecurityContext(),
               volumeMounts: [tmpMount],
             },
           ],

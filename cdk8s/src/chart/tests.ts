@@ -3,14 +3,12 @@
 import type { Construct } from "constructs";
 import { include, tpl, values } from "../helm.ts";
 import {
-  containerSecurityContext,
   metadata,
   PULL_POLICY,
   podBasics,
-  podSecurityContext,
-  SERVICE_GID,
   SERVICE_IMAGE,
-  SERVICE_UID,
+  serviceContainerSecurityContext,
+  servicePodSecurityContext,
   tmpMount,
   tmpVolume,
 } from "./common.ts";
@@ -51,7 +49,7 @@ export function testPod(scope: Construct): void {
     spec: {
       ...podBasics(),
       restartPolicy: "Never",
-      securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+      securityContext: servicePodSecurityContext(),
       containers: [
         {
           name: "probe",
@@ -60,7 +58,7 @@ export function testPod(scope: Construct): void {
           command: [tpl.quote(values("image.node")), "-e", TEST_SCRIPT],
           env: [{ name: "TARGET", value: tpl.quote(`printf "http://%s:%d" (${include("fullname")}) (int64 ${values("service.port")})`) }],
           resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-          securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+          securityContext: serviceContainerSecurityContext(),
           volumeMounts: [tmpMount],
         },
       ],

@@ -5,7 +5,6 @@ import { clusterIpService } from "./cluster-ip-service.ts";
 import {
   CONFIG_ENV,
   CONTAINER_PORT,
-  containerSecurityContext,
   httpProbe,
   labels,
   MIGRATION_ENV_KEYS,
@@ -14,13 +13,12 @@ import {
   PULL_POLICY,
   podBasics,
   podPlacement,
-  podSecurityContext,
   SECRET_ENV,
-  SERVICE_GID,
   SERVICE_IMAGE,
-  SERVICE_UID,
   secretEnv,
   selectorLabels,
+  serviceContainerSecurityContext,
+  servicePodSecurityContext,
   tmpMount,
   tmpVolume,
   WORKER_GRACE_SECONDS,
@@ -42,6 +40,7 @@ export function worker(scope: Construct): void {
     spec: {
       replicas: tpl.int(values("worker.replicaCount")),
       revisionHistoryLimit: 5,
+      minReadySeconds: tpl.int(values("minReadySeconds")),
       selector: { matchLabels: selectorLabels("worker") },
       template: {
         metadata: podMetadata("worker"),
@@ -49,7 +48,7 @@ export function worker(scope: Construct): void {
           ...podBasics(),
           ...podPlacement(),
           ...topologySpread("worker"),
-          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          securityContext: servicePodSecurityContext(),
           terminationGracePeriodSeconds: WORKER_GRACE_SECONDS,
           containers: [
             {
@@ -65,7 +64,7 @@ export function worker(scope: Construct): void {
               livenessProbe: httpProbe("/live", "liveness"),
               readinessProbe: httpProbe("/ready", "readiness"),
               resources: tpl.block(values("worker.resources")),
-              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              securityContext: serviceContainerSecurityContext(),
               volumeMounts: [tmpMount],
             },
           ],
@@ -108,7 +107,7 @@ export function migrationJob(scope: Construct): void {
           ...podBasics(),
           serviceAccountName: tpl.expr(include("migrationServiceAccountName")),
           restartPolicy: "Never",
-          securityContext: podSecurityContext(SERVICE_UID, SERVICE_GID),
+          securityContext: servicePodSecurityContext(),
           containers: [
             {
               name: "migrate",
@@ -122,7 +121,7 @@ export function migrationJob(scope: Construct): void {
                 tpl.splice(values("extraEnv")),
               ],
               resources: tpl.block(values("migrations.resources")),
-              securityContext: containerSecurityContext(SERVICE_UID, SERVICE_GID),
+              securityContext: serviceContainerSecurityContext(),
               volumeMounts: [tmpMount],
             },
           ],

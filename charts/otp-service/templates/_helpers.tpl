@@ -86,19 +86,54 @@ default
 
 {{/*
 A secret value that stays stable across upgrades: the value from values.yaml when given, else the
-one in the live Secret (lookup), else a new random one. (dict "ctx" $ "secret" NAME "key" KEY "value" V)
+one in the live Secret (lookup), else a new random one, but only on an install that can see the
+cluster. Generating anywhere else would rotate the value silently, so it fails instead:
+- an upgrade whose Secret lacks the key (PostgreSQL and Redis keep the old password in their volume);
+- a render without a cluster (helm template: Argo CD, Flux post-renderers, skaffold render,
+  --dry-run=client), where lookup is always empty and every render would make a new value.
+helm lint (neither install nor upgrade) and secrets.allowRandomWithoutCluster may still generate.
+(dict "ctx" $ "secret" NAME "key" KEY "value" V "field" WHAT "existing" VALUES-TO-SET)
 */}}
 {{- define "otp-service.persistedSecret" -}}
+{{- $root := .ctx -}}
 {{- if .value -}}
 {{- .value -}}
 {{- else -}}
-{{- $live := lookup "v1" "Secret" .ctx.Release.Namespace .secret -}}
+{{- $live := lookup "v1" "Secret" $root.Release.Namespace .secret -}}
 {{- $data := dig "data" (dict) $live -}}
 {{- if hasKey $data .key -}}
 {{- index $data .key | b64dec -}}
+{{- else if $root.Release.IsUpgrade -}}
+{{- fail (printf "%s: Secret %s has no key %s, so this upgrade would generate a new value and rotate it (PostgreSQL and Redis keep the old password in their volume). Restore the Secret, or set %s. See the chart README, Secrets." .field .secret .key .existing) -}}
+{{- else if and $root.Release.IsInstall (not $root.Values.secrets.allowRandomWithoutCluster) (not (include "otp-service.clusterVisible" $root)) -}}
+{{- fail (printf "%s would be a new random value on every render: this render sees no cluster (helm template, Argo CD, Flux, skaffold render, --dry-run=client), so lookup cannot keep it. Create the Secret yourself and set %s. See the chart README, Secrets." .field .existing) -}}
 {{- else -}}
 {{- randAlphaNum 40 -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" when lookup reaches a cluster: the release namespace is visible (a namespace admin can read
+its own Namespace), or the default one is (helm install --create-namespace, before it exists).
+helm template answers every lookup with nothing.
+*/}}
+{{- define "otp-service.clusterVisible" -}}
+{{- if or (lookup "v1" "Namespace" "" .Release.Namespace) (lookup "v1" "Namespace" "" "default") -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Secret and key of the in-cluster PostgreSQL's or Redis' password: (list $ "postgresql") */}}
+{{- define "otp-service.passwordSecretName" -}}
+{{- $root := index . 0 -}}{{- $component := index . 1 -}}
+{{- $existing := ternary $root.Values.postgresql.auth.existingSecret $root.Values.redis.existingSecret (eq $component "postgresql") -}}
+{{- default (include "otp-service.componentName" (list $root $component)) $existing -}}
+{{- end -}}
+{{- define "otp-service.passwordSecretKey" -}}
+{{- $root := index . 0 -}}{{- $component := index . 1 -}}
+{{- if eq $component "postgresql" -}}
+{{- ternary $root.Values.postgresql.auth.existingSecretPasswordKey "POSTGRES_PASSWORD" (ne $root.Values.postgresql.auth.existingSecret "") -}}
+{{- else -}}
+{{- ternary $root.Values.redis.existingSecretPasswordKey "REDIS_PASSWORD" (ne $root.Values.redis.existingSecret "") -}}
 {{- end -}}
 {{- end -}}
 
