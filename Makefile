@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube test-operator bench-operator operator-generate kind-up kind-down bench-cluster k6-operator-generate dashboards build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
+.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube test-operator bench-operator operator-generate kind-up kind-down bench-cluster k6-operator-generate build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,10 +52,7 @@ generate: build ## Regenerate committed artifacts (app/openapi.json, k6/report/r
 	node app/dist/main.js openapi > app/openapi.json
 	node k6/report/generate-results-schema.ts
 
-dashboards: deps ## Regenerate dashboards/generated (Grafana JSON + alerts.rules.yaml); a test fails when stale
-	node dashboards/src/main.ts
-
-synth: dashboards ## Regenerate the Helm charts charts/otp-service and charts/otp-operator (CRDs included) from cdk8s/ (a test fails when stale)
+synth: deps ## Regenerate the Helm charts charts/otp-service (dashboards and PrometheusRule from dashboards/src) and charts/otp-operator (CRDs included) from cdk8s/ (a test fails when stale)
 	node cdk8s/src/main.ts
 	node cdk8s/src/operator-chart/main.ts
 

@@ -1,8 +1,9 @@
 // The committed chart is exactly what the generator writes, and the generator is deterministic.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { dashboardFiles } from "../../dashboards/src/generate.ts";
 import { generateChart, writeChart } from "../src/generate.ts";
 import { CHART_DIR, REPO_ROOT, renderChart } from "./render.ts";
 
@@ -21,7 +22,7 @@ function listFiles(dir: string): string[] {
 describe("the generator", () => {
   it("reproduces charts/otp-service byte for byte (run `make synth` when this fails)", () => {
     const out = join(scratch, "fresh");
-    writeChart(generateChart({ appVersion, dashboardsDir: join(REPO_ROOT, "dashboards/generated") }), out);
+    writeChart(generateChart({ appVersion, dashboards: dashboardFiles() }), out);
     const expected = listFiles(out);
     expect(listFiles(CHART_DIR)).toEqual(expected);
     for (const file of expected) {
@@ -31,7 +32,7 @@ describe("the generator", () => {
   });
 
   it("is deterministic", () => {
-    const options = { appVersion, dashboardsDir: join(REPO_ROOT, "dashboards/generated") };
+    const options = { appVersion, dashboards: dashboardFiles() };
     expect([...generateChart(options)]).toEqual([...generateChart(options)]);
   });
 
@@ -44,16 +45,16 @@ describe("the generator", () => {
     expect(JSON.stringify(deployment)).toContain(`"image":"otp-capacity-lab/otp-service:${appVersion}"`);
   });
 
-  it("ships every dashboards/generated/*.json as a Grafana sidecar ConfigMap, and none when there are none", async () => {
-    const dashboards = join(scratch, "dashboards");
-    mkdirSync(dashboards, { recursive: true });
+  it("ships every dashboard it is given (*.json) as a Grafana sidecar ConfigMap, and none when there are none", async () => {
     // Grafana legends use {{…}} themselves: the chart must carry the file verbatim, not template it.
     const latency = `${JSON.stringify({ title: "Latency", panels: [{ legendFormat: "{{route}}" }] }, null, 2)}\n`;
-    writeFileSync(join(dashboards, "Service Latency.json"), latency);
-    writeFileSync(join(dashboards, "capacity.json"), '{"title":"Capacity"}\n');
-    writeFileSync(join(dashboards, "notes.txt"), "not a dashboard");
+    const dashboards = new Map([
+      ["Service Latency.json", latency],
+      ["capacity.json", '{"title":"Capacity"}\n'],
+      ["notes.txt", "not a dashboard"],
+    ]);
     const chartDir = join(scratch, "with-dashboards");
-    writeChart(generateChart({ appVersion, dashboardsDir: dashboards }), chartDir);
+    writeChart(generateChart({ appVersion, dashboards }), chartDir);
     expect(listFiles(join(chartDir, "dashboards"))).toEqual(["capacity.json", "service-latency.json"]);
 
     const objects = await renderChart("default", "d", "ns", { chartDir });
@@ -67,7 +68,7 @@ describe("the generator", () => {
     const off = await renderChart("default", "d", "ns", { chartDir, set: { "dashboards.enabled": false } });
     expect(off.filter((object) => object.metadata.labels?.grafana_dashboard)).toEqual([]);
 
-    const none = generateChart({ appVersion, dashboardsDir: join(scratch, "missing") });
+    const none = generateChart({ appVersion, dashboards: new Map() });
     expect([...none.keys()].filter((file) => file.includes("dashboard"))).toEqual([]);
   });
 });

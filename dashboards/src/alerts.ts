@@ -1,7 +1,7 @@
 // The service's Prometheus rules, in one place: SLO recording rules, multi-window multi-burn-rate
 // alerts and saturation alerts. Two consumers render them:
-//   - `node dashboards/src/main.ts` → dashboards/generated/alerts.rules.yaml, a plain rules file with the
-//     defaults below (promtool checks and unit-tests it; the dashboards' proof Prometheus loads it);
+//   - dashboards/src/generate.ts → a plain rules file with the defaults below, never committed: the tests
+//     write it to a temporary folder (promtool checks and unit-tests it; the proof Prometheus loads it);
 //   - cdk8s/src/chart/observability.ts → the chart's PrometheusRule, where selectors name the release and
 //     thresholds are Helm expressions over `metrics.prometheusRule.*`.
 // No dependencies and erasable syntax only, so both Node (type stripping) and the cdk8s app import it as is.

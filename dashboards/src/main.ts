@@ -1,16 +1,17 @@
-// `node dashboards/src/main.ts`: rewrites dashboards/generated/ (the dashboards' JSON and
-// alerts.rules.yaml). A test fails when the committed files are stale.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// `node dashboards/src/main.ts <dir>`: writes the dashboards' JSON and a plain alerts.rules.yaml into <dir>,
+// for a Grafana or a Prometheus outside the chart. Nothing it writes is committed: the chart's copies come
+// from `make synth`, which reads the same sources.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { generate } from "./generate.ts";
 
-export const GENERATED_DIR = join(import.meta.dirname, "..", "generated");
-
-const files = generate();
-mkdirSync(GENERATED_DIR, { recursive: true });
-// Only what the generator owns: a dashboard removed from the code disappears from the chart too.
-for (const name of readdirSync(GENERATED_DIR)) {
-  if ((name.endsWith(".json") || name.endsWith(".rules.yaml")) && !files.has(name)) rmSync(join(GENERATED_DIR, name));
+const [dir] = process.argv.slice(2);
+if (!dir) {
+  process.stderr.write("usage: node dashboards/src/main.ts <out-dir>\n");
+  process.exit(2);
 }
-for (const [name, content] of files) writeFileSync(join(GENERATED_DIR, name), content);
-process.stdout.write(`wrote ${files.size} files to ${GENERATED_DIR}: ${[...files.keys()].join(", ")}\n`);
+const outDir = resolve(dir);
+const files = generate();
+mkdirSync(outDir, { recursive: true });
+for (const [name, content] of files) writeFileSync(join(outDir, name), content);
+process.stdout.write(`wrote ${files.size} files to ${outDir}: ${[...files.keys()].join(", ")}\n`);

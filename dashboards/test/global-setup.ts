@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { startLocalStack } from "../../scripts/devstack/local-stack.ts";
 import { type ManagedProcess, startProcess } from "../../scripts/devstack/managed-process.ts";
 import { freePort } from "../../scripts/devstack/ports.ts";
-import { GENERATED_DIR, PROOF, type ProofContext, REPO_ROOT, waitForPrometheus } from "./proof.ts";
+import { PROOF, type ProofContext, REPO_ROOT, waitForPrometheus, writeRulesFile } from "./proof.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -75,7 +75,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       configFile,
       stringify({
         global: { scrape_interval: "1s", evaluation_interval: "1s" },
-        rule_files: [join(GENERATED_DIR, "alerts.rules.yaml")],
+        rule_files: [writeRulesFile(stateDir)],
         scrape_configs: [target("otp-service", ports.service, PROOF.servicePod), target("mock-sms", ports.mockSms, PROOF.mockPod)],
       }),
     );

@@ -1,12 +1,12 @@
 // Shared by the global setup and the tests: the proof's fixed names, a small Prometheus HTTP API client,
 // and the walk that lists every PromQL expression of a dashboard (panels, variables, annotations).
-import { readdirSync, readFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ManagedProcess } from "../../scripts/devstack/managed-process.ts";
+import { dashboardFiles, RULES_FILE, rulesFile } from "../src/generate.ts";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
-export const GENERATED_DIR = join(import.meta.dirname, "..", "generated");
 
 export const PROOF = {
   testid: "dash-proof",
@@ -120,11 +120,16 @@ export interface AnnotationJson {
   titleFormat?: string;
 }
 
-export function committedDashboards(): DashboardJson[] {
-  return readdirSync(GENERATED_DIR)
-    .filter((file) => file.endsWith(".json"))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(join(GENERATED_DIR, file), "utf8")) as DashboardJson);
+/** The dashboards as the generator writes them (the chart ships these bytes; cdk8s' stale check keeps it so). */
+export function generatedDashboards(): DashboardJson[] {
+  return [...dashboardFiles()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, content]) => JSON.parse(content) as DashboardJson);
+}
+
+/** Writes the plain rules file into `dir` (never committed) and returns its path. */
+export function writeRulesFile(dir: string): string {
+  const file = join(dir, RULES_FILE);
+  writeFileSync(file, rulesFile());
+  return file;
 }
 
 export type Source = "panel" | "variable" | "annotation";

@@ -34,8 +34,8 @@ export function serviceMonitor(scope: Construct): void {
   });
 }
 
-// The rule groups come from dashboards/src/alerts.ts, the single source that also writes the plain
-// dashboards/generated/alerts.rules.yaml (checked and unit-tested with promtool). Here they are rendered
+// The rule groups come from dashboards/src/alerts.ts, the single source that also renders the plain
+// rules file the dashboards tests check and unit-test with promtool (never committed). Here they are rendered
 // with the release's names and `metrics.prometheusRule.*` thresholds. Prometheus' own `{{ $labels.x }}`
 // must reach the rule verbatim, so it is written as a Go raw string inside a Helm action.
 const promTemplate = (expression: string) => `{{\`{{ ${expression} }}\`}}`;
