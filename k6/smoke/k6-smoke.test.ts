@@ -1,10 +1,16 @@
 // Every k6 script, smoke-sized, against the real stack: k6 must exit 0 (no threshold crossed, no check
 // failed, no script error) and the summary it writes must have the shape the runner relies on.
+// That every script goes through the library is checked by what it does, not by its source text: the
+// summary names the script's own id (defineBenchmark's `script`), its warm-up, plateaus and VU cap are the
+// plan's (options = bench.options), mainStartedAtMs comes from the library's setup envelope and CLI
+// --vus/--duration are refused in that setup (setup = bench.setup), and the summary file exists at all
+// (handleSummary = bench.handleSummary). That no script imports k6/http itself is a lint rule
+// (biome.json: noRestrictedImports for k6/scripts/**).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, inject, test } from "vitest";
 import type { ScriptSummary } from "../lib/summary-format.ts";
-import { type K6Run, listScripts, runK6, SCRIPTS_DIR, scriptId, smokeEnv } from "./run-smoke.ts";
+import { type K6Run, listScripts, runK6, scriptId, smokeEnv } from "./run-smoke.ts";
 
 const targets = inject("smoke");
 const output = (run: K6Run) => `k6 exited ${run.exitCode} after ${run.durationMs} ms\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
@@ -22,23 +28,6 @@ describe.concurrent("k6 scripts, smoke-sized", () => {
       "11-send-flow",
       "12-verify-flow",
     ]);
-  });
-
-  test("every script goes through the library: defineBenchmark, its exports, and no k6/http of its own", () => {
-    for (const file of listScripts()) {
-      const source = readFileSync(join(SCRIPTS_DIR, file), "utf8");
-      expect(source, file).toContain("defineBenchmark");
-      expect(source, file).toContain(`script: "${scriptId(file)}"`);
-      expect(source, file).not.toMatch(/from "k6\/http"|export const options = \{/);
-      for (const line of [
-        "export const options = bench.options;",
-        "export const setup = bench.setup;",
-        "export default bench.iteration;",
-        "export const handleSummary = bench.handleSummary;",
-      ]) {
-        expect(source, file).toContain(line);
-      }
-    }
   });
 
   for (const file of listScripts()) {
@@ -85,15 +74,16 @@ describe.concurrent("k6 scripts, smoke-sized", () => {
     expect(run.stderr).toContain("K6_VUS is set");
   });
 
-  test("--vus/--duration on the command line are refused in setup()", async () => {
-    const file = "02-express-hello.ts";
-    const run = await runK6({
-      k6Bin: targets.k6Bin,
-      script: file,
-      env: smokeEnv(file, targets, "/dev/null"),
-      args: ["--vus", "2", "--duration", "2s"],
+  for (const file of listScripts()) {
+    test(`${scriptId(file)}: --vus/--duration on the command line are refused in the library's setup()`, async () => {
+      const run = await runK6({
+        k6Bin: targets.k6Bin,
+        script: file,
+        env: smokeEnv(file, targets, "/dev/null"),
+        args: ["--vus", "2", "--duration", "2s"],
+      });
+      expect(run.exitCode, output(run)).not.toBe(0);
+      expect(run.stderr).toContain("k6 is not running this script's scenarios");
     });
-    expect(run.exitCode, output(run)).not.toBe(0);
-    expect(run.stderr).toContain("k6 is not running this script's scenarios");
-  });
+  }
 });
