@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube test-operator bench-operator operator-generate kind-up kind-down bench-cluster k6-operator-generate build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
+.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube test-operator bench-operator kind-up kind-down bench-cluster k6-operator-generate build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -99,9 +99,6 @@ test-operator: setup test-tools build ## The otp-operator: CRDs and the controll
 
 bench-operator: setup kube-tools build ## 1,000 OtpTenants: controller cold start until all are in PostgreSQL, time and RSS
 	node operator/bench/tenants-1000.ts
-
-operator-generate: deps ## Regenerate operator/generated/crds from the zod schemas (a test fails when stale)
-	node operator/src/generate-crds.ts
 
 test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts

@@ -12,9 +12,10 @@ import pg from "pg";
 import { kubeBinaries, startKubeApiServer } from "../../scripts/devstack/kube-apiserver.ts";
 import { freePort } from "../../scripts/devstack/ports.ts";
 import { createPostgres } from "../../scripts/devstack/postgres.ts";
+import { GENERATED_DIR } from "../src/generate-crds.ts";
 import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
 import { createNamespace, installCrds, testKube } from "../test/support/kube.ts";
-import { APP_MAIN, OPERATOR_MAIN, REPO_ROOT } from "../test/support/paths.ts";
+import { APP_MAIN, OPERATOR_MAIN } from "../test/support/paths.ts";
 
 const COUNT = Number(process.env.BENCH_TENANTS ?? 1000);
 const NAMESPACE = "bench";
@@ -35,7 +36,7 @@ try {
     env: { ...process.env, NODE_ENV: "test", DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
   });
   const kube = testKube(api.kubeconfigPath);
-  await installCrds(kube, join(REPO_ROOT, "operator", "generated", "crds"));
+  await installCrds(kube, GENERATED_DIR);
   await createNamespace(kube, NAMESPACE);
   const names = Array.from({ length: COUNT }, (_, i) => `tenant-${String(i + 1).padStart(4, "0")}`);
   for (let i = 0; i < names.length; i += 20) {

@@ -45,9 +45,7 @@ describe("OtpTenant CRD", () => {
     const dir = mkdtempSync(join(tmpdir(), "crds-"));
     for (const file of writeCrds(dir)) {
       const name = file.slice(dir.length + 1);
-      expect(readFileSync(file, "utf8"), `${name} is stale: run node operator/src/generate-crds.ts`).toBe(
-        readFileSync(join(GENERATED_DIR, name), "utf8"),
-      );
+      expect(readFileSync(file, "utf8"), `${name} is stale: run make synth`).toBe(readFileSync(join(GENERATED_DIR, name), "utf8"));
     }
   });
 

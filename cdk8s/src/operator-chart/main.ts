@@ -1,6 +1,7 @@
 // `node cdk8s/src/operator-chart/main.ts` (make synth): (re)writes charts/otp-operator completely.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { renderCrds } from "../../../operator/src/generate-crds.ts";
 import { writeChart } from "../generate.ts";
 import { OPERATOR_CHART } from "./chart.ts";
 import { generateOperatorChart } from "./generate.ts";
@@ -8,7 +9,7 @@ import { generateOperatorChart } from "./generate.ts";
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 export const operatorChartOptions = () => ({
   appVersion: (JSON.parse(readFileSync(join(REPO_ROOT, "operator/package.json"), "utf8")) as { version: string }).version,
-  crdsDir: join(REPO_ROOT, "operator/generated/crds"),
+  crds: renderCrds(),
 });
 
 if (import.meta.main) {

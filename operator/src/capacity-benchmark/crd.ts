@@ -1,6 +1,6 @@
 // The CapacityBenchmark CRD: schema from zod (schema.ts) by the shared crdFromZod, the cross-field rules as
 // CEL at the nodes they name, columns for `kubectl get capacitybenchmarks`. Written to
-// operator/generated/crds/ by operator/src/generate-crds.ts with the other CRDs.
+// charts/otp-operator/crds/ by make synth (operator/src/generate-crds.ts) with the other CRDs.
 import { type CelValidation, crdFromZod, type PrinterColumn } from "../crd/crd-from-zod.ts";
 import { CEL_RULES, GROUP, KIND, PLURAL, PRINTER_COLUMNS, specSchema, statusSchema, VERSION } from "./schema.ts";
 

@@ -9,6 +9,7 @@ import { k6OperatorCrdFiles, kubeBinaries, startKubeApiServer } from "../../../s
 import { freePort } from "../../../scripts/devstack/ports.ts";
 import { createPostgres } from "../../../scripts/devstack/postgres.ts";
 import { createRedis } from "../../../scripts/devstack/redis.ts";
+import { GENERATED_DIR } from "../../src/generate-crds.ts";
 import { installCrds, testKube } from "./kube.ts";
 import { APP_DIR, APP_MAIN, REPO_ROOT } from "./paths.ts";
 
@@ -44,7 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       stdio: "inherit",
     });
     const kube = testKube(api.kubeconfigPath);
-    await installCrds(kube, join(REPO_ROOT, "operator", "generated", "crds"));
+    await installCrds(kube, GENERATED_DIR);
     // The REAL k6-operator TestRun CRD (v1.6.0, unchanged from upstream): the CapacityBenchmark controller watches TestRuns.
     await installCrds(kube, dirname(k6OperatorCrdFiles().testRuns), ["k6.io_testruns.yaml"]);
   } catch (error) {
