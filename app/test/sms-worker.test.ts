@@ -16,17 +16,18 @@ import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../scripts/devstack/ports.ts";
 import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
+import { createSmsProviderClient } from "../src/adapters/http-sms-provider";
+import { createRedisSmsWorker } from "../src/adapters/sms-worker";
 import type { Config } from "../src/config/schema";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
-import { backoffDelayMs } from "../src/domain/sms-delivery/backoff";
-import { redriveDeadLetters } from "../src/domain/sms-delivery/dead-letter-redrive";
-import { createSmsProviderClient } from "../src/domain/sms-delivery/sms-provider-client";
 import { SmsProviderError } from "../src/domain/sms-delivery/sms-provider-error";
-import { createSmsWorker, type SmsWorker } from "../src/domain/sms-delivery/sms-worker";
+import type { SmsWorker } from "../src/domain/sms-delivery/sms-worker";
 import { fieldsFromFlat, type SmsJob, sealJob } from "../src/domain/sms-job";
 import { type MockSms, startMockSms } from "../src/mock-sms/start-mock-sms";
+import { backoffDelayMs } from "../src/shared/backoff";
 import { createPostgresPool, type PgPool } from "../src/stores/postgres";
 import { createRedisClient, type RedisClient } from "../src/stores/redis";
+import { redriveDeadLetters } from "../src/stores/redis-dead-letter-redrive";
 import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
 import { enableHttpSpans } from "../src/telemetry/http-spans";
 import { createLogger, maskPhone } from "../src/telemetry/logger";
@@ -118,7 +119,7 @@ function harness(
     logger,
     registry,
   });
-  const worker = createSmsWorker({
+  const worker = createRedisSmsWorker({
     redis: client,
     sms,
     keys,
