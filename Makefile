@@ -76,6 +76,10 @@ format: deps ## Apply Biome's formatting and safe fixes
 test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis
 	cd app && vitest run
 
+.PHONY: test-unit
+test-unit: deps ## Fast tier: SMS delivery decisions against in-memory fakes (no build, PostgreSQL or Redis); make test runs them too
+	cd app && vitest run --config vitest.unit.config.mts
+
 test-bench: setup test-tools build ## Every k6 script as a short smoke against the real service; runner (one smoke run of make bench) and report tests
 	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --config k6/runner/vitest.config.mts
 	vitest run --config k6/report/vitest.config.mts

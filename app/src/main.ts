@@ -82,8 +82,8 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
   const { createSendLogWriter } = await import("./stores/send-log-writer.js");
   const { deriveKeys } = await import("./domain/secrets.js");
   const { createOtpService } = await import("./domain/otp/otp-service.js");
-  const { createSmsProviderClient } = await import("./domain/sms-delivery/sms-provider-client.js");
-  const { createSmsWorker } = await import("./domain/sms-delivery/sms-worker.js");
+  const { createSmsProviderClient } = await import("./adapters/http-sms-provider.js");
+  const { createRedisSmsWorker } = await import("./adapters/sms-worker.js");
   const { createLifecycle } = await import("./lifecycle/lifecycle.js");
   const { createDependencyMonitor } = await import("./lifecycle/dependency-monitor.js");
   const { gracefulShutdown, exitOnSignals } = await import("./lifecycle/graceful-shutdown.js");
@@ -120,7 +120,7 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
   const sendLog = createSendLogWriter({ pool: sendLogPool, ...config.sendLog, logger, registry });
   const worker =
     mode === "worker" || config.sms.workerEnabled
-      ? createSmsWorker({
+      ? createRedisSmsWorker({
           redis,
           sms: config.sms,
           keys,

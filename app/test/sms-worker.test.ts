@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -16,17 +16,18 @@ import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../scripts/devstack/ports.ts";
 import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
+import { createSmsProviderClient } from "../src/adapters/http-sms-provider";
+import { createRedisSmsWorker } from "../src/adapters/sms-worker";
 import type { Config } from "../src/config/schema";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
-import { backoffDelayMs } from "../src/domain/sms-delivery/backoff";
-import { redriveDeadLetters } from "../src/domain/sms-delivery/dead-letter-redrive";
-import { createSmsProviderClient } from "../src/domain/sms-delivery/sms-provider-client";
 import { SmsProviderError } from "../src/domain/sms-delivery/sms-provider-error";
-import { createSmsWorker, type SmsWorker } from "../src/domain/sms-delivery/sms-worker";
+import type { SmsWorker } from "../src/domain/sms-delivery/sms-worker";
 import { fieldsFromFlat, type SmsJob, sealJob } from "../src/domain/sms-job";
 import { type MockSms, startMockSms } from "../src/mock-sms/start-mock-sms";
+import { backoffDelayMs } from "../src/shared/backoff";
 import { createPostgresPool, type PgPool } from "../src/stores/postgres";
 import { createRedisClient, type RedisClient } from "../src/stores/redis";
+import { redriveDeadLetters } from "../src/stores/redis-dead-letter-redrive";
 import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
 import { enableHttpSpans } from "../src/telemetry/http-spans";
 import { createLogger, maskPhone } from "../src/telemetry/logger";
@@ -118,7 +119,7 @@ function harness(
     logger,
     registry,
   });
-  const worker = createSmsWorker({
+  const worker = createRedisSmsWorker({
     redis: client,
     sms,
     keys,
@@ -490,13 +491,22 @@ describe("SMS worker", () => {
   it("stop() ends the blocking read at once when there is nothing to do", async () => {
     const { worker } = harness();
     await worker.start();
-    // Let the reader connect and block in XREADGROUP.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The reader is blocked in XREADGROUP once Redis lists its connection with the blocked flag.
+    await expect.poll(blockedReaders, { timeout: 5_000, interval: 10 }).toBe(1);
     const started = performance.now();
     await worker.stop();
+    // Well under the 1 s the read would otherwise block for.
     expect(performance.now() - started).toBeLessThan(500);
+    expect(await blockedReaders()).toBe(0);
   });
 });
+
+/** This process's SMS reader connections that Redis shows blocked in XREADGROUP (CLIENT LIST flags include b). */
+async function blockedReaders(): Promise<number> {
+  const list = (await redis.client("LIST")) as string;
+  const readerName = `name=otp-service/sms-reader/${hostname()}-${process.pid} `;
+  return list.split("\n").filter((line) => line.includes(readerName) && / cmd=xreadgroup /.test(line) && / flags=\w*b/.test(line)).length;
+}
 
 describe("dead letters", () => {
   /** A dead-letter entry the way the worker writes it for a rejected job. */

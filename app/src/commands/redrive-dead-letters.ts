@@ -7,8 +7,8 @@ import pino from "pino";
 import { z } from "zod";
 import type { Config } from "../config/schema";
 import { deriveKeys } from "../domain/secrets";
-import { redriveDeadLetters } from "../domain/sms-delivery/dead-letter-redrive";
 import { createRedisClient } from "../stores/redis";
+import { redriveDeadLetters } from "../stores/redis-dead-letter-redrive";
 import { createLogger } from "../telemetry/logger";
 import type { Tracing } from "../telemetry/tracing";
 

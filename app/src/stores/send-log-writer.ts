@@ -7,7 +7,7 @@ import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Config } from "../config/schema";
 import type { SendLogRecord, SendLogSink } from "../domain/send-log";
-import { backoffDelayMs } from "../domain/sms-delivery/backoff";
+import { backoffDelayMs } from "../shared/backoff";
 import type { Logger } from "../telemetry/logger";
 import { isPostgresUnavailable, type PgPool } from "./postgres";
 

@@ -42,3 +42,28 @@ export async function statusOf(url: string): Promise<number> {
     return 0;
   }
 }
+
+/** The value of a single-series gauge or counter on the service's /metrics page (labels, if any, ignored). */
+export async function metricValue(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
+  if (line === undefined) throw new Error(`metric ${name} not found`);
+  return Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+/**
+ * Starts a request and resolves once the service counts it in flight (`http_server_requests_in_flight`
+ * rose above what it was before), so a signal sent next finds it under way rather than maybe not yet arrived.
+ */
+export async function startInFlight<T>(baseUrl: string, send: () => Promise<T>): Promise<{ response: Promise<T> }> {
+  const idle = await metricValue(baseUrl, "http_server_requests_in_flight");
+  const response = send();
+  // Reported with the other failures by whoever awaits it.
+  response.catch(() => undefined);
+  const deadline = performance.now() + 5_000;
+  while ((await metricValue(baseUrl, "http_server_requests_in_flight")) <= idle) {
+    if (performance.now() > deadline) throw new Error("the request never showed as in flight");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { response };
+}

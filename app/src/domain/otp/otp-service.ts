@@ -1,6 +1,6 @@
 // The send and verify flows. Knows nothing of HTTP; talks to its store through OtpStore.
 import { randomUUID } from "node:crypto";
-import { maskPhone } from "../../telemetry/logger";
+import { maskPhone } from "../../shared/mask-phone";
 import { codeHmac, phoneHash, type SecretKeys } from "../secrets";
 import { sealJob } from "../sms-job";
 import type { Tenant } from "../tenant";

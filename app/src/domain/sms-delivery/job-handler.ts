@@ -4,27 +4,24 @@
 // Retries go on for as long as the code can still be used, not for a fixed number of attempts:
 // a provider outage of a few seconds must not cost every OTP accepted during it.
 import { setTimeout as sleep } from "node:timers/promises";
-import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { Redis } from "ioredis";
-import type { Config } from "../../config/schema";
-import type { Logger } from "../../telemetry/logger";
+import { type BackoffPolicy, backoffDelayMs } from "../../shared/backoff";
 import type { SecretKeys } from "../secrets";
-import type { DeliveryStatus, SendLogRecord, SendLogSink } from "../send-log";
+import type { SendLogRecord, SendLogSink } from "../send-log";
 import { openJob, type SmsJob } from "../sms-job";
-import { backoffDelayMs } from "./backoff";
-import type { SmsProvider } from "./sms-provider-client";
+import type { DeliveryLogger, DeliveryMetrics, DeliverySpan, DeliveryTracing, QueuedJob, SmsJobQueue } from "./ports";
+import type { SmsProvider } from "./sms-provider";
 import { isRetryableSendError, SmsProviderError } from "./sms-provider-error";
-import type { SmsWorkerMetrics } from "./sms-worker-metrics";
-import type { StreamEntry } from "./stream-entries";
 
 export interface JobHandlerOptions {
-  redis: Redis;
-  sms: Config["sms"];
+  queue: SmsJobQueue;
+  /** Retries back off from retryBaseMs up to retryMaxMs, for as long as the code is valid. */
+  retry: BackoffPolicy;
   keys: SecretKeys;
   provider: SmsProvider;
   sendLog: SendLogSink;
-  logger: Logger;
-  metrics: SmsWorkerMetrics;
+  logger: DeliveryLogger;
+  metrics: DeliveryMetrics;
+  tracing: DeliveryTracing;
   /** Aborted when the worker stops: a job waiting to retry then stays pending for another worker. */
   stopSignal: AbortSignal;
   random?: () => number;
@@ -45,15 +42,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * acknowledgement. Holding the slot through the commit would cap throughput at
  * concurrency / flush interval.
  */
-export type JobHandler = (entry: StreamEntry, deliveryDone: () => void) => Promise<void>;
+export type JobHandler = (entry: QueuedJob, deliveryDone: () => void) => Promise<void>;
 
 export function createJobHandler(options: JobHandlerOptions): JobHandler {
-  const { redis, sms, keys, provider, sendLog, metrics, stopSignal } = options;
+  const { queue, retry, keys, provider, sendLog, metrics, tracing, stopSignal } = options;
   const random = options.random ?? Math.random;
-  const tracer = trace.getTracer("otp-service/sms-worker");
-  const acknowledge = createAcknowledger(redis, sms);
 
-  async function handle(entry: StreamEntry, span: Span, deliveryDone: () => void): Promise<void> {
+  async function handle(entry: QueuedJob, span: DeliverySpan, deliveryDone: () => void): Promise<void> {
     let job: SmsJob;
     try {
       job = openJob(entry.fields, keys);
@@ -63,7 +58,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       return;
     }
     // Created on first use: a delivery that goes well at the default level logs nothing.
-    let jobLogger: Logger | undefined;
+    let jobLogger: DeliveryLogger | undefined;
     const logger = () =>
       (jobLogger ??= options.logger.child({
         streamId: entry.id,
@@ -76,15 +71,15 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
 
     const delivery = await deliver(job, span, logger);
     deliveryDone();
-    span.setAttribute("sms.attempts", delivery.attempts);
+    span.setAttributes({ "sms.attempts": delivery.attempts });
     if (delivery.status === "abandoned") {
       logger().info({ attempts: delivery.attempts, lastError: delivery.error }, "sms: worker stopping, job left pending for reclaim");
       return;
     }
     if (delivery.status !== "delivered") {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: delivery.error });
+      span.fail(delivery.error);
       // Parked with the reason before the outcome is recorded, so that a re-drive can still send it.
-      await deadLetter(entry, delivery.status, delivery.error, delivery.attempts);
+      await queue.deadLetter(entry, delivery.status, delivery.error, delivery.attempts);
     }
     try {
       await sendLog.record(sendLogRecord(job, delivery));
@@ -92,9 +87,9 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       logger().error({ err: error, status: delivery.status }, "sms: outcome not recorded, job left pending for reclaim");
       return;
     }
-    await acknowledge(entry.id);
-    metrics.jobs.inc({ outcome: delivery.status });
-    span.setAttribute("sms.outcome", delivery.status);
+    await queue.acknowledge(entry.id);
+    metrics.job(delivery.status);
+    span.setAttributes({ "sms.outcome": delivery.status });
     if (delivery.status === "delivered") {
       if (options.logger.isLevelEnabled("debug")) {
         logger().debug({ attempts: delivery.attempts, providerMessageId: delivery.messageId }, "sms: delivered");
@@ -107,7 +102,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     }
   }
 
-  async function deliver(job: SmsJob, span: Span, logger: () => Logger): Promise<Delivery> {
+  async function deliver(job: SmsJob, span: DeliverySpan, logger: () => DeliveryLogger): Promise<Delivery> {
     // Read late (a long backlog, or re-driven after the TTL): the code is useless, the SMS is not sent.
     if (Date.now() >= job.expiresAt) return expired("the code expired before the first attempt", 0);
     for (let attempt = 1; ; attempt++) {
@@ -121,20 +116,20 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
           requestId: job.requestId,
         });
         const elapsedMs = performance.now() - started;
-        metrics.sendDuration.observe({ outcome: "ok" }, elapsedMs / 1000);
+        metrics.sendAttempt("ok", elapsedMs / 1000);
         return { status: "delivered", messageId, attempts: attempt, latencyMs: Math.round(elapsedMs) };
       } catch (error) {
         const retryable = isRetryableSendError(error);
-        metrics.sendDuration.observe({ outcome: retryable ? "retryable_error" : "permanent_error" }, (performance.now() - started) / 1000);
+        metrics.sendAttempt(retryable ? "retryable_error" : "permanent_error", (performance.now() - started) / 1000);
         const reason = describe(error);
         span.addEvent("sms.attempt_failed", { "sms.attempt": attempt, "sms.retryable": retryable, "error.message": reason });
         if (!retryable) return { status: "rejected", error: reason, attempts: attempt };
         if (stopSignal.aborted) return { status: "abandoned", error: reason, attempts: attempt };
         const retryAfterMs = error instanceof SmsProviderError ? (error.retryAfterMs ?? 0) : 0;
-        const delayMs = Math.min(sms.retryMaxMs, Math.max(backoffDelayMs(attempt, sms, random), retryAfterMs));
+        const delayMs = Math.min(retry.retryMaxMs, Math.max(backoffDelayMs(attempt, retry, random), retryAfterMs));
         if (Date.now() + delayMs > job.expiresAt) return expired(reason, attempt);
         logger().debug({ attempt, delayMs, error: reason }, "sms: attempt failed, retrying");
-        metrics.jobs.inc({ outcome: "retried" });
+        metrics.job("retried");
         try {
           await sleep(delayMs, undefined, { signal: stopSignal });
         } catch {
@@ -148,19 +143,13 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     return { status: "expired_undelivered", error: reason, attempts };
   }
 
-  /** Trimmed to about deadLetterMaxLength (whole stream nodes, cheap); the send log keeps every outcome. */
-  async function deadLetter(entry: StreamEntry, outcome: DeliveryStatus, error: string, attempts: number): Promise<void> {
-    const fields = deadLetterFields(entry, outcome, error, attempts);
-    await redis.xadd(sms.deadLetterKey, "MAXLEN", "~", sms.deadLetterMaxLength, "*", ...fields);
-  }
-
   /** A job that cannot be opened will never send: park it with the reason and take it off the stream. */
-  async function deadLetterCorrupt(entry: StreamEntry, error: unknown, span: Span): Promise<void> {
+  async function deadLetterCorrupt(entry: QueuedJob, error: unknown, span: DeliverySpan): Promise<void> {
     const reason = `corrupt job: ${corruptionReason(error)}`;
     const { otpId, tenantId } = entry.fields;
     const logger = options.logger.child({ streamId: entry.id, otpId, tenantId });
-    span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
-    await deadLetter(entry, "dead_lettered", reason, 0);
+    span.fail(reason);
+    await queue.deadLetter(entry, "dead_lettered", reason, 0);
     logger.error({ reason }, "sms: corrupt job dead-lettered");
     if (otpId && tenantId && UUID.test(otpId) && UUID.test(tenantId)) {
       try {
@@ -170,8 +159,8 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         logger.error({ err: recordError }, "sms: corrupt job not recorded in the send log");
       }
     }
-    await acknowledge(entry.id);
-    metrics.jobs.inc({ outcome: "dead_lettered" });
+    await queue.acknowledge(entry.id);
+    metrics.job("dead_lettered");
   }
 
   return (entry, deliveryDone) => {
@@ -181,66 +170,19 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       slotFreed = true;
       deliveryDone();
     };
-    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: entry.fields.traceparent ?? "" });
-    const attributes = {
-      "messaging.system": "redis",
-      "messaging.operation.type": "process",
-      "messaging.destination.name": sms.streamKey,
-      "messaging.consumer.group.name": sms.consumerGroup,
-      "messaging.message.id": entry.id,
-    };
-    return tracer.startActiveSpan("sms.deliver", { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+    return tracing.inDeliverySpan(entry, async (span) => {
       try {
         await handle(entry, span, freeSlot);
       } catch (error) {
-        // Redis failed mid-way (dead-letter or acknowledgement): the entry stays pending for reclaim.
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        // The queue failed mid-way (dead-letter or acknowledgement): the entry stays pending for reclaim.
+        span.recordException(error);
+        span.fail((error as Error).message);
         options.logger.warn({ err: error, streamId: entry.id, otpId: entry.fields.otpId }, "sms: job left pending after an error");
       } finally {
         freeSlot();
-        span.end();
       }
     });
   };
-}
-
-/**
- * Acknowledges entries in batches: the send log commits outcomes a batch at a time, and the jobs it
- * releases together are acknowledged together, in one MULTI (XACK + XDEL of every id) instead of one
- * transaction each. Each caller still learns whether its own entry was acknowledged.
- */
-function createAcknowledger(redis: Redis, sms: Config["sms"]): (id: string) => Promise<void> {
-  let batch: Array<{ id: string; resolve(): void; reject(error: unknown): void }> = [];
-
-  async function flush(): Promise<void> {
-    const entries = batch;
-    batch = [];
-    const ids = entries.map((entry) => entry.id);
-    try {
-      // One MULTI, so an entry is never acknowledged without being deleted or the other way round.
-      // Outside any delivery's trace: the batch belongs to many.
-      const replies = await context.with(ROOT_CONTEXT, () =>
-        redis
-          .multi()
-          .xack(sms.streamKey, sms.consumerGroup, ...ids)
-          .xdel(sms.streamKey, ...ids)
-          .exec(),
-      );
-      const failed = replies?.find(([error]) => error);
-      if (!replies || failed) throw failed?.[0] ?? new Error("acknowledge transaction aborted");
-      for (const entry of entries) entry.resolve();
-    } catch (error) {
-      for (const entry of entries) entry.reject(error);
-    }
-  }
-
-  return (id) =>
-    new Promise<void>((resolve, reject) => {
-      // The jobs one commit releases all run before the next turn of the event loop: collect them until then.
-      if (batch.length === 0) setImmediate(() => void flush());
-      batch.push({ id, resolve, reject });
-    });
 }
 
 function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "abandoned" }>): SendLogRecord {
@@ -261,7 +203,7 @@ function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "aband
   };
 }
 
-function corruptRecord(entry: StreamEntry, reason: string): SendLogRecord {
+function corruptRecord(entry: QueuedJob, reason: string): SendLogRecord {
   const { fields } = entry;
   const acceptedAt = Number(fields.acceptedAt);
   return {
@@ -279,13 +221,6 @@ function corruptRecord(entry: StreamEntry, reason: string): SendLogRecord {
     acceptedAt: Number.isFinite(acceptedAt) && acceptedAt > 0 ? new Date(acceptedAt) : new Date(),
     completedAt: new Date(),
   };
-}
-
-function deadLetterFields(entry: StreamEntry, outcome: DeliveryStatus, error: string, attempts: number): string[] {
-  // The job stays sealed in the dead-letter stream; the outcome, the reason and the source id are for
-  // operators (and the re-drive command, which keeps only the job's own fields).
-  const fields = { ...entry.fields, outcome, error, attempts: String(attempts), sourceId: entry.id };
-  return Object.entries(fields).flat();
 }
 
 function describe(error: unknown): string {

@@ -1,34 +1,33 @@
-// Consumes the SMS job stream as one consumer of a Redis consumer group: reads with a blocking
-// XREADGROUP on its own connection, runs up to `concurrency` jobs at once, and periodically takes
-// over entries that a dead consumer read and never acknowledged (XAUTOCLAIM).
-import { hostname } from "node:os";
+// Consumes the SMS job queue as one consumer of its consumer group: reads (a bounded wait) on the
+// queue's reading side, runs up to `concurrency` jobs at once, and periodically takes over jobs that
+// a dead consumer read and never acknowledged. The queue, provider, metrics and tracing are ports.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
-import type { Registry } from "prom-client";
-import type { Config } from "../../config/schema";
-import type { Logger } from "../../telemetry/logger";
+import { backoffDelayMs } from "../../shared/backoff";
 import type { SecretKeys } from "../secrets";
 import type { SendLogSink } from "../send-log";
-import { backoffDelayMs } from "./backoff";
 import { createJobHandler } from "./job-handler";
-import type { SmsProvider } from "./sms-provider-client";
-import { createSmsWorkerMetrics } from "./sms-worker-metrics";
-import { entriesFromAutoClaim, entriesFromRead, type StreamEntry } from "./stream-entries";
-import { createStreamStatsReader } from "./stream-stats";
+import type { DeliveryLogger, DeliveryMetrics, DeliveryTracing, QueuedJob, SmsJobQueue } from "./ports";
+import type { SmsProvider } from "./sms-provider";
+
+/** The delivery settings the worker decides with (plain values; the SMS_* configuration has them). */
+export interface SmsWorkerSettings {
+  /** Jobs talking to the provider at once. */
+  concurrency: number;
+  /** How often to look for jobs abandoned by other consumers. */
+  reclaimIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
 
 export interface SmsWorkerOptions {
-  /** Non-blocking commands (acknowledge, dead-letter, reclaim, stats). The reader is a duplicate of it. */
-  redis: Redis;
-  sms: Config["sms"];
+  queue: SmsJobQueue;
+  settings: SmsWorkerSettings;
   keys: SecretKeys;
   provider: SmsProvider;
   sendLog: SendLogSink;
-  logger: Logger;
-  registry: Registry;
-  /** Unique per process; defaults to host name and pid. */
-  consumerName?: string;
-  /** How long one XREADGROUP waits for new entries. */
-  blockMs?: number;
+  logger: DeliveryLogger;
+  metrics: DeliveryMetrics;
+  tracing: DeliveryTracing;
   /** After a read that emptied the stream, how long to let new entries gather before the next read. */
   readBatchWaitMs?: number;
   random?: () => number;
@@ -40,7 +39,6 @@ export interface SmsWorker {
   stop(): Promise<void>;
 }
 
-const STATS_TIMEOUT_MS = 250;
 /**
  * Under steady load every XREADGROUP would otherwise come back with the one entry that woke it:
  * a round trip per job. Waiting a few milliseconds after a read that emptied the stream lets the
@@ -50,29 +48,19 @@ const READ_BATCH_WAIT_MS = 5;
 const READ_RETRY = { retryBaseMs: 100, retryMaxMs: 2_000 };
 
 export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
-  const { redis, sms } = options;
-  const consumer = options.consumerName ?? `${hostname()}-${process.pid}`;
-  const blockMs = options.blockMs ?? 1_000;
+  const { queue, settings: sms, metrics } = options;
   const readBatchWaitMs = options.readBatchWaitMs ?? READ_BATCH_WAIT_MS;
-  const logger = options.logger.child({ component: "sms-worker", consumer });
-  const metrics = createSmsWorkerMetrics(
-    options.registry,
-    createStreamStatsReader(redis, {
-      streamKey: sms.streamKey,
-      deadLetterKey: sms.deadLetterKey,
-      consumerGroup: sms.consumerGroup,
-      timeoutMs: STATS_TIMEOUT_MS,
-    }),
-  );
+  const logger = options.logger.child({ component: "sms-worker", consumer: queue.consumer });
   const stopController = new AbortController();
   const handle = createJobHandler({
-    redis,
-    sms,
+    queue,
+    retry: { retryBaseMs: sms.retryBaseMs, retryMaxMs: sms.retryMaxMs },
     keys: options.keys,
     provider: options.provider,
     sendLog: options.sendLog,
     logger,
     metrics,
+    tracing: options.tracing,
     stopSignal: stopController.signal,
     ...(options.random ? { random: options.random } : {}),
   });
@@ -81,8 +69,6 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
   const inFlight = new Map<string, Promise<void>>();
   let delivering = 0;
   let wakeReader: (() => void) | undefined;
-  let reader: Redis | undefined;
-  let readerClientId: number | undefined;
   let readLoop: Promise<void> | undefined;
   let reclaimTimer: NodeJS.Timeout | undefined;
   let reclaiming: Promise<void> | undefined;
@@ -92,32 +78,26 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
     return sms.concurrency - delivering;
   }
 
-  function dispatch(entry: StreamEntry): void {
+  function dispatch(entry: QueuedJob): void {
     // Our own entry came back from a reclaim while we still work on it: one copy is enough.
     if (inFlight.has(entry.id)) return;
-    metrics.inFlight.inc();
+    metrics.inFlight(1);
     delivering += 1;
     const done = handle(entry, () => {
       delivering -= 1;
       wakeReader?.();
     }).finally(() => {
       inFlight.delete(entry.id);
-      metrics.inFlight.dec();
+      metrics.inFlight(-1);
     });
     inFlight.set(entry.id, done);
   }
 
   async function ensureGroup(): Promise<void> {
-    try {
-      // From id 0, not $: jobs appended before the first worker ever started must be delivered too.
-      await redis.xgroup("CREATE", sms.streamKey, sms.consumerGroup, "0", "MKSTREAM");
-      logger.info({ stream: sms.streamKey, group: sms.consumerGroup }, "sms: consumer group created");
-    } catch (error) {
-      if (!String((error as Error).message).startsWith("BUSYGROUP")) throw error;
-    }
+    if (await queue.ensureGroup()) logger.info({ ...queue.location }, "sms: consumer group created");
   }
 
-  async function runReadLoop(activeReader: Redis): Promise<void> {
+  async function runReadLoop(): Promise<void> {
     let failures = 0;
     while (state === "running") {
       const free = freeSlots();
@@ -129,23 +109,8 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
         continue;
       }
       try {
-        // Asked between reads: on the reader's connection it would otherwise queue behind a blocked read.
-        readerClientId ??= Number(await activeReader.client("ID"));
-        if (state !== "running") break;
-        const reply = await activeReader.xreadgroup(
-          "GROUP",
-          sms.consumerGroup,
-          consumer,
-          "COUNT",
-          free,
-          "BLOCK",
-          blockMs,
-          "STREAMS",
-          sms.streamKey,
-          ">",
-        );
         // Entries that arrive after stop() are ours now: process them rather than leave them to a reclaim.
-        const entries = entriesFromRead(reply);
+        const entries = await queue.read(free, stopController.signal);
         for (const entry of entries) dispatch(entry);
         failures = 0;
         if (entries.length > 0 && entries.length < free && readBatchWaitMs > 0) {
@@ -154,7 +119,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
       } catch (error) {
         if (state !== "running") break;
         failures += 1;
-        const missingGroup = String((error as Error).message).startsWith("NOGROUP");
+        const missingGroup = queue.isMissingGroup(error);
         // A Redis that is down fails every read; one line per few attempts is enough.
         if (missingGroup || failures === 1 || failures % 10 === 0) logger.warn({ err: error, failures }, "sms: stream read failed");
         try {
@@ -169,14 +134,13 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
 
   async function reclaim(): Promise<void> {
     // Entries this worker is still on must not look abandoned to other workers: reset their idle time.
-    if (inFlight.size > 0) await redis.xclaim(sms.streamKey, sms.consumerGroup, consumer, 0, ...inFlight.keys(), "JUSTID");
+    if (inFlight.size > 0) await queue.keepClaimed([...inFlight.keys()]);
     let cursor = "0-0";
     while (state === "running" && freeSlots() > 0) {
-      const reply = await redis.xautoclaim(sms.streamKey, sms.consumerGroup, consumer, sms.reclaimIdleMs, cursor, "COUNT", freeSlots());
-      const { next, entries } = entriesFromAutoClaim(reply);
-      for (const entry of entries) {
+      const { next, jobs } = await queue.claimAbandoned(cursor, freeSlots());
+      for (const entry of jobs) {
         if (inFlight.has(entry.id)) continue;
-        metrics.jobs.inc({ outcome: "reclaimed" });
+        metrics.job("reclaimed");
         logger.info({ streamId: entry.id, otpId: entry.fields.otpId }, "sms: reclaimed a job left pending by an idle consumer");
         dispatch(entry);
       }
@@ -201,34 +165,16 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
     async start() {
       if (state !== "idle") return;
       state = "running";
-      // XREADGROUP BLOCK holds its connection; it must not share one with other commands, nor
-      // inherit the command timeout meant for them. blockingTimeout guards against a dead socket.
-      const activeReader = redis.duplicate({
-        connectionName: `otp-service/sms-reader/${consumer}`,
-        commandTimeout: undefined,
-        blockingTimeout: blockMs + 5_000,
-        enableOfflineQueue: true,
-        maxRetriesPerRequest: null,
-        // A read cut off by a reconnect fails back to the loop instead of being replayed behind its back.
-        autoResendUnfulfilledCommands: false,
-      });
-      reader = activeReader;
-      activeReader.on("error", () => {
-        // The read loop logs read failures; connection errors repeat on every reconnect attempt.
-      });
-      // A new connection has a new id; it is looked up again before the next read.
-      activeReader.on("close", () => {
-        readerClientId = undefined;
-      });
+      queue.open();
       try {
         await ensureGroup();
       } catch (error) {
         logger.warn({ err: error }, "sms: cannot create the consumer group yet; reads will retry");
       }
-      readLoop = runReadLoop(activeReader);
+      readLoop = runReadLoop();
       // Reclaim once at start, so a restarted worker picks up what its predecessor left at once.
       scheduleReclaim(0);
-      logger.info({ stream: sms.streamKey, group: sms.consumerGroup, concurrency: sms.concurrency }, "sms: worker started");
+      logger.info({ ...queue.location, concurrency: sms.concurrency }, "sms: worker started");
     },
 
     async stop() {
@@ -237,16 +183,13 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
       stopController.abort();
       if (reclaimTimer) clearTimeout(reclaimTimer);
       wakeReader?.();
-      // Ends the blocked read now (as if it timed out) rather than up to blockMs later.
-      if (readerClientId !== undefined) await redis.client("UNBLOCK", readerClientId).catch(() => undefined);
-      const readEnded = await Promise.race([readLoop?.then(() => true), sleep(blockMs + 500, false, { ref: false })]);
-      // Still waiting on a connection that is down: closing it fails the queued command and ends the loop.
-      if (!readEnded) reader?.disconnect();
+      // Ends the waiting read now (as if it timed out) rather than when its wait runs out.
+      if (readLoop) await queue.interruptRead(readLoop);
       await readLoop;
       await reclaiming;
       const jobs = inFlight.size;
       await Promise.all(inFlight.values());
-      reader?.disconnect();
+      queue.close();
       state = "stopped";
       logger.info({ finishedJobs: jobs }, "sms: worker stopped");
     },

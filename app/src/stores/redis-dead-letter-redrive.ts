@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
-import type { Config } from "../../config/schema";
-import type { SecretKeys } from "../secrets";
-import { fieldsFromFlat, openJob, SMS_JOB_FIELDS, type SmsJobFields } from "../sms-job";
+import type { Config } from "../config/schema";
+import type { SecretKeys } from "../domain/secrets";
+import { fieldsFromFlat, openJob, SMS_JOB_FIELDS, type SmsJobFields } from "../domain/sms-job";
 
-const LUA = readFileSync(join(__dirname, "..", "..", "..", "lua", "redrive-dead-letter.lua"), "utf8");
+const LUA = readFileSync(join(__dirname, "..", "..", "lua", "redrive-dead-letter.lua"), "utf8");
 const PAGE = 100;
 
 export interface RedriveOptions {

@@ -1,24 +1,12 @@
-// HTTP client of the SMS provider: POST /v1/messages, idempotent per OTP, with a hard timeout.
+// HTTP client of the SMS provider (the SmsProvider port): POST /v1/messages, idempotent per OTP, with a hard timeout.
 // Uses node:http(s) with a keep-alive agent rather than fetch: fetch (undici and its web streams)
 // cost more CPU than the rest of a delivery together. Each attempt is a CLIENT span, child of the
 // delivery's span, and carries its traceparent to the provider.
 import http from "node:http";
 import https from "node:https";
-import { startClientSpan } from "../../telemetry/http-spans";
-import { SmsProviderError } from "./sms-provider-error";
-
-export interface SmsMessage {
-  to: string;
-  from: string;
-  text: string;
-  /** The OTP id. Sent as the Idempotency-Key, so a retried or redelivered job is sent once. */
-  reference: string;
-  requestId: string;
-}
-
-export interface SmsProvider {
-  send(message: SmsMessage): Promise<{ messageId: string }>;
-}
+import type { SmsMessage, SmsProvider } from "../domain/sms-delivery/sms-provider";
+import { SmsProviderError } from "../domain/sms-delivery/sms-provider-error";
+import { startClientSpan } from "../telemetry/http-spans";
 
 export interface SmsProviderClientOptions {
   baseUrl: string;

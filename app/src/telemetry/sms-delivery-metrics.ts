@@ -1,19 +1,11 @@
-// The SMS worker's metrics, registered on the registry it is given.
+// The SMS worker's metrics (the DeliveryMetrics port) as Prometheus series, registered on the registry
+// it is given, with the job stream's backlog read on scrape.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { LATENCY_BUCKETS_SECONDS } from "../../telemetry/metrics";
-import type { StreamStats } from "./stream-stats";
+import { type DeliveryMetrics, JOB_OUTCOMES } from "../domain/sms-delivery/ports";
+import type { StreamStats } from "../stores/redis-stream-stats";
+import { LATENCY_BUCKETS_SECONDS } from "./metrics";
 
-export type SendOutcome = "ok" | "retryable_error" | "permanent_error";
-const JOB_OUTCOMES = ["delivered", "rejected", "expired_undelivered", "dead_lettered", "retried", "reclaimed"] as const;
-export type JobOutcome = (typeof JOB_OUTCOMES)[number];
-
-export interface SmsWorkerMetrics {
-  sendDuration: Histogram<"outcome">;
-  jobs: Counter<"outcome">;
-  inFlight: Gauge;
-}
-
-export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Promise<StreamStats | undefined>): SmsWorkerMetrics {
+export function createSmsDeliveryMetrics(registry: Registry, streamStats: () => Promise<StreamStats | undefined>): DeliveryMetrics {
   const streamGauge = (name: string, help: string, pick: (stats: StreamStats) => number | undefined) =>
     new Gauge({
       name,
@@ -51,19 +43,21 @@ export function createSmsWorkerMetrics(registry: Registry, streamStats: () => Pr
   // Zero-valued series from the start: increase() cannot see a series' first sample as a rise, so
   // the first dead letter after a restart would otherwise never alert.
   for (const outcome of JOB_OUTCOMES) jobs.inc({ outcome }, 0);
+  const sendDuration = new Histogram({
+    name: "sms_send_duration_seconds",
+    help: "Duration of one send attempt to the SMS provider, by outcome.",
+    labelNames: ["outcome"],
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: "sms_jobs_in_flight",
+    help: "SMS jobs this worker is processing now.",
+    registers: [registry],
+  });
   return {
-    sendDuration: new Histogram({
-      name: "sms_send_duration_seconds",
-      help: "Duration of one send attempt to the SMS provider, by outcome.",
-      labelNames: ["outcome"],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers: [registry],
-    }),
-    jobs,
-    inFlight: new Gauge({
-      name: "sms_jobs_in_flight",
-      help: "SMS jobs this worker is processing now.",
-      registers: [registry],
-    }),
+    sendAttempt: (outcome, seconds) => sendDuration.observe({ outcome }, seconds),
+    job: (outcome) => jobs.inc({ outcome }),
+    inFlight: (delta) => inFlight.inc(delta),
   };
 }
