@@ -25,12 +25,13 @@ import type { SmsWorker } from "../src/domain/sms-delivery/sms-worker";
 import { fieldsFromFlat, type SmsJob, sealJob } from "../src/domain/sms-job";
 import { type MockSms, startMockSms } from "../src/mock-sms/start-mock-sms";
 import { backoffDelayMs } from "../src/shared/backoff";
+import { maskPhone } from "../src/shared/mask-phone";
 import { createPostgresPool, type PgPool } from "../src/stores/postgres";
 import { createRedisClient, type RedisClient } from "../src/stores/redis";
 import { redriveDeadLetters } from "../src/stores/redis-dead-letter-redrive";
 import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
 import { enableHttpSpans } from "../src/telemetry/http-spans";
-import { createLogger, maskPhone } from "../src/telemetry/logger";
+import { createLogger } from "../src/telemetry/logger";
 import { MAIN_JS } from "./support/paths";
 
 const logger = createLogger({ level: "silent", serviceName: "sms-worker-test" });

@@ -11,6 +11,7 @@ import exec from "k6/execution";
 import http from "k6/http";
 import { Counter, Trend } from "k6/metrics";
 import type { Options } from "k6/options";
+import { metricValue, required, type SummaryData, summaryOutputs } from "./shared.ts";
 
 const BASE_URL = required("BASE_URL");
 const SMS_URL = required("SMS_URL");
@@ -46,12 +47,6 @@ export const options: Options = {
   summaryTrendStats: ["avg", "med", "p(95)", "p(99)", "max", "count"],
   // No thresholds: the orchestrator judges the run.
 };
-
-function required(name: string): string {
-  const value = __ENV[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
 
 const expect200 = http.expectedStatuses(200);
 
@@ -102,8 +97,8 @@ export default function journey(): void {
   else verifyRejected.add(1);
 }
 
-export function handleSummary(data: { metrics: Record<string, { values: Record<string, number> }> }): Record<string, string> {
-  const value = (metric: string, stat: string) => data.metrics[metric]?.values[stat] ?? 0;
+export function handleSummary(data: SummaryData): Record<string, string> {
+  const value = metricValue(data);
   const summary = {
     iterations: value("iterations", "count"),
     droppedIterations: value("dropped_iterations", "count"),
@@ -113,8 +108,5 @@ export function handleSummary(data: { metrics: Record<string, { values: Record<s
     verifyRejected: value("otp_verify_rejected", "count"),
     smsWaitP99Ms: value("otp_sms_wait", "p(99)"),
   };
-  return {
-    stdout: `${JSON.stringify(summary)}\n`,
-    [required("SUMMARY_PATH")]: JSON.stringify(summary, null, 2),
-  };
+  return summaryOutputs(summary);
 }

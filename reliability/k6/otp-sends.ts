@@ -14,6 +14,7 @@ import exec from "k6/execution";
 import http from "k6/http";
 import { Counter } from "k6/metrics";
 import type { Options } from "k6/options";
+import { metricValue, required, type SummaryData, summaryOutputs } from "./shared.ts";
 
 const BASE_URL = required("BASE_URL");
 const RATE = Number(__ENV.RATE ?? "20");
@@ -41,12 +42,6 @@ export const options: Options = {
   summaryTrendStats: ["avg", "med", "p(95)", "p(99)", "max", "count"],
   // No thresholds: the orchestrator judges the run.
 };
-
-function required(name: string): string {
-  const value = __ENV[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-}
 
 export default function send(): void {
   const index = exec.scenario.iterationInTest;
@@ -85,16 +80,13 @@ export default function send(): void {
   }
 }
 
-export function handleSummary(data: { metrics: Record<string, { values: Record<string, number> }> }): Record<string, string> {
-  const value = (metric: string, stat: string) => data.metrics[metric]?.values[stat] ?? 0;
+export function handleSummary(data: SummaryData): Record<string, string> {
+  const value = metricValue(data);
   const summary = {
     iterations: value("iterations", "count"),
     droppedIterations: value("dropped_iterations", "count"),
     requests: value("http_reqs", "count"),
     p99Ms: value("http_req_duration", "p(99)"),
   };
-  return {
-    stdout: `${JSON.stringify(summary)}\n`,
-    [required("SUMMARY_PATH")]: JSON.stringify(summary, null, 2),
-  };
+  return summaryOutputs(summary);
 }

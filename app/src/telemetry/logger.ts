@@ -3,9 +3,6 @@ import { INVALID_SPANID, INVALID_TRACEID, type SpanContext, trace } from "@opent
 import pino, { type DestinationStream, type Logger } from "pino";
 import { currentRequestContext } from "../context/request-context";
 
-// Re-exported for the callers that mask a number while logging; the rule itself lives in shared/.
-export { maskPhone } from "../shared/mask-phone";
-
 export type { Logger };
 
 export interface LoggerOptions {
