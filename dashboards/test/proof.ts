@@ -24,12 +24,12 @@ export interface ProofContext {
 }
 
 export async function waitForPrometheus(url: string, process: ManagedProcess, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let dead = false;
   process.exited.then(() => {
     dead = true;
   });
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     if (dead) throw new Error("prometheus exited while starting (see prometheus.log in the state dir)");
     try {
       if ((await fetch(`${url}/-/ready`)).ok) return;

@@ -52,12 +52,12 @@ function assertNodeProcess(pid: number): void {
 }
 
 async function waitForTarget(pid: number, port: number, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let lastProblem = "no answer yet";
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/json/list`, {
-        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now()))),
       });
       const targets = (await response.json()) as Target[];
       const url = targets.find((target) => target.type === "node")?.webSocketDebuggerUrl;

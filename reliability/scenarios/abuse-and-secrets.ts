@@ -399,8 +399,8 @@ function sendWith(url: string, headers: Record<string, string>, phone: string): 
 
 /** The newest code the number received (other than `previous`), as the phone reads it. */
 async function codeFor(stack: Stack, phone: string, previous?: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
     const newest = (await stack.inbox(phone, 1))[0];
     const code = newest ? codeIn(newest.text) : undefined;
     if (code && code !== previous) return code;
@@ -410,8 +410,8 @@ async function codeFor(stack: Stack, phone: string, previous?: string): Promise<
 }
 
 async function waitDrained(stack: Stack): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
     const backlog = await stack.streamBacklog();
     if (backlog.length === 0 && backlog.pending === 0) return;
     await sleep(100);

@@ -51,8 +51,8 @@ export const smsFaults: Scenario = {
     // Wait until every accepted OTP has its outcome recorded.
     type Row = { otp_id: string; status: string; attempts: number };
     let rows: Row[] = [];
-    const deadline = Date.now() + size(60_000, 120_000);
-    while (Date.now() < deadline) {
+    const deadline = performance.now() + size(60_000, 120_000);
+    while (performance.now() < deadline) {
       rows = (await stack.db.query<Row>("SELECT otp_id, status, attempts FROM otp_send_log WHERE otp_id = ANY($1::uuid[])", [ids])).rows;
       const backlog = await stack.streamBacklog();
       if (rows.length >= ids.length && backlog.length === 0 && backlog.pending === 0) break;

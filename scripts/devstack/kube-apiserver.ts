@@ -57,12 +57,12 @@ export interface KubeApiServer {
 const SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16";
 
 async function waitUntil(what: string, timeoutMs: number, owner: ManagedProcess, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let dead = false;
   owner.exited.then(() => {
     dead = true;
   });
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     if (dead) throw new Error(`${owner.name} exited before ${what}`);
     try {
       if (await probe()) return;

@@ -169,8 +169,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 async function waitForReady(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline) {
     try {
       if ((await fetch(`${url}/ready`)).status === 200) return;
     } catch {

@@ -82,12 +82,12 @@ export async function waitForPort(
   port: number,
   { host = "127.0.0.1", timeoutMs = 20_000, process: owner }: { host?: string; timeoutMs?: number; process?: ManagedProcess } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let dead = false;
   owner?.exited.then(() => {
     dead = true;
   });
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     if (dead) throw new Error(`${owner?.name} exited before port ${port} opened`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect({ host, port });

@@ -85,8 +85,8 @@ export async function createRedis(options: RedisOptions): Promise<RedisServer> {
 
 /** Resolves once Redis answers PING with PONG (while it loads the AOF it answers -LOADING). */
 async function waitForPong(port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     const answer = await new Promise<string>((resolve) => {
       const socket = connect({ host: "127.0.0.1", port });
       let text = "";

@@ -78,8 +78,8 @@ async function waitUntil(url: string, probe: "ready" | "live", exited: Promise<n
   exited.then(() => {
     dead = true;
   });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline) {
     if (dead) throw new Error(`service exited during start-up: ${stderr()}`);
     try {
       const response = await fetch(`${url}/${probe}`);

@@ -56,11 +56,14 @@ export async function createNamespace(kube: TestKube, name: string): Promise<voi
   await kube.core.createNamespace({ body: { metadata: { name } } });
 }
 
-/** Polls `probe` until it returns something other than undefined/false; no fixed sleeps in the tests. */
+/**
+ * Polls `probe` until it returns something other than undefined/false; no fixed sleeps in the tests. The
+ * deadline is on the monotonic clock: this host's wall clock can jump, which ended a wait without a probe.
+ */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;

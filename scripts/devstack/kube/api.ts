@@ -227,12 +227,12 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
   }
 
   async function waitForCrds(crds: KubeObject[], timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (const crd of crds) {
       for (;;) {
         const current = await crdApi.readCustomResourceDefinition({ name: crd.metadata.name });
         if (current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-        if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} was not Established within ${timeoutMs} ms`);
+        if (performance.now() > deadline) throw new Error(`CRD ${crd.metadata.name} was not Established within ${timeoutMs} ms`);
         await sleep(100);
       }
       // Established comes first; discovery follows a moment later. Wait until every served version lists the kind.
@@ -241,7 +241,7 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
         for (;;) {
           const served = await customObjects.getAPIResources({ group: spec.group, version: version.name }).catch(() => undefined);
           if (served?.resources.some((r) => r.kind === spec.names.kind)) break;
-          if (Date.now() > deadline) throw new Error(`discovery does not list ${spec.group}/${version.name} ${spec.names.kind}`);
+          if (performance.now() > deadline) throw new Error(`discovery does not list ${spec.group}/${version.name} ${spec.names.kind}`);
           await sleep(100);
         }
       }
