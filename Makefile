@@ -13,7 +13,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-devstack test-dashboards test-kube test-operator bench-operator kind-up kind-down bench-cluster k6-operator-generate build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
+.PHONY: test-tools reliability test-reliability help setup deps system-packages k6 kube-tools test-local-stack test-dashboards test-kube test-operator bench-operator kind-up kind-down bench-cluster k6-operator-generate build generate synth typecheck lint format test test-app test-bench test-charts run bench bench-worker-split bench-telemetry report clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 # `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
 # platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
 # `npm ci` then refuses it. The lock still pins every package that is installed.
-node_modules/.install-stamp: package-lock.json package.json app/package.json k6/package.json cdk8s/package.json dashboards/package.json scripts/package.json k6-operator/package.json operator/package.json | $(NODE_DIR)/bin/node
+node_modules/.install-stamp: package-lock.json $(wildcard package.json */package.json scripts/*/package.json) | $(NODE_DIR)/bin/node
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -58,7 +58,7 @@ synth: deps ## Regenerate the Helm charts charts/otp-service (dashboards and Pro
 
 typecheck: deps ## Type-check every workspace, the scripts, the bench runner, the report and the cluster tooling
 	npm run typecheck --workspaces --if-present --silent
-	tsc -p scripts/tsconfig.json
+	tsc -p scripts/local-stack/tsconfig.json
 	tsc -p k6/runner/tsconfig.json
 	tsc -p k6/report/tsconfig.json
 	tsc -p k6-operator/tsconfig.json
@@ -88,8 +88,8 @@ test-bench: setup test-tools build ## Every k6 script as a short smoke against t
 test-charts: deps test-tools ## The Helm chart: staleness, values schema, helm lint/template assertions
 	cd cdk8s && HELM_BIN="$$(../scripts/ensure-helm.sh)" vitest run
 
-test-devstack: setup test-tools ## The Kubernetes harness against a real etcd + kube-apiserver
-	vitest run --config scripts/devstack/vitest.config.mts
+test-local-stack: setup test-tools ## The Kubernetes harness against a real etcd + kube-apiserver
+	vitest run --config scripts/local-stack/vitest.config.mts
 
 test-dashboards: setup test-tools build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
 	cd dashboards && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
@@ -107,11 +107,11 @@ bench-operator: setup kube-tools build ## 1,000 OtpTenants: controller cold star
 test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
 
-test: setup lint typecheck test-app test-bench test-charts test-devstack test-dashboards test-kube test-operator test-reliability ## Everything CI checks
+test: setup lint typecheck test-app test-bench test-charts test-local-stack test-dashboards test-kube test-operator test-reliability ## Everything CI checks
 	@echo "make test: all checks passed"
 
 run: setup build ## PostgreSQL, Redis and the service on this machine, in the foreground (Ctrl-C stops all)
-	node scripts/run-local.ts
+	node scripts/local-stack/run-local.ts
 
 bench: setup build ## The local capacity ladder and its report in reports/<run-id>/ (BENCH_PROFILE=smoke|default|full)
 	K6_BIN="$$(scripts/ensure-k6.sh)" node k6/runner/bench.ts

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { k6OperatorCrdFiles, REPO_ROOT } from "../scripts/devstack/kube/crds.ts";
+import { k6OperatorCrdFiles, REPO_ROOT } from "@otp-lab/local-stack/kube/crds";
 
 export const IMPORTS_DIR = join(import.meta.dirname, "imports");
 export const IMPORT_FILE = "k6.io.ts";

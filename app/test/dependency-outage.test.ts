@@ -3,10 +3,10 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@otp-lab/local-stack/ports";
+import { createPostgres, type PostgresServer } from "@otp-lab/local-stack/postgres";
+import { createRedis, type RedisServer } from "@otp-lab/local-stack/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/devstack/ports.ts";
-import { createPostgres, type PostgresServer } from "../../scripts/devstack/postgres.ts";
-import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
 import { statusOf } from "./support/http";
 import { type ServiceProcess, startService } from "./support/service-process";
 

@@ -2,10 +2,10 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@otp-lab/local-stack/ports";
+import { createRedis, type RedisServer } from "@otp-lab/local-stack/redis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "../../scripts/devstack/ports.ts";
-import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
 import { statusOf } from "./support/http";
 import { type SeededTenant, seedTenants } from "./support/otp-env";
 import { type ServiceProcess, startService } from "./support/service-process";

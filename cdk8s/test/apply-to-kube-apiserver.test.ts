@@ -4,15 +4,15 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
 import {
   field,
   type KubeApiServer,
   k6OperatorCrdFiles,
   prometheusOperatorCrdFiles,
   startKubeApiServer,
-} from "../../scripts/devstack/kube-apiserver.ts";
+} from "@otp-lab/local-stack/kube-apiserver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { CHART_DIR, helm, type KubeObject, type Profile, renderChart } from "./render.ts";
 
 const PROFILES: Profile[] = ["default", "bench", "production"];

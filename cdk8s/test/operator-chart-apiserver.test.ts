@@ -6,14 +6,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthorizationV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   field,
   type KubeApiServer,
   k6OperatorCrdFiles,
   prometheusOperatorCrdFiles,
   startKubeApiServer,
-} from "../../scripts/devstack/kube-apiserver.ts";
+} from "@otp-lab/local-stack/kube-apiserver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEASE_RULES, WATCH_SCOPE_RULES } from "../src/operator-chart/rbac.ts";
 import { type KubeObject, OPERATOR_CHART_DIR, renderOperatorChart } from "./render.ts";
 

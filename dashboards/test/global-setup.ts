@@ -6,11 +6,11 @@ import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { startLocalStack } from "@otp-lab/local-stack/local-stack";
+import { type ManagedProcess, startProcess } from "@otp-lab/local-stack/managed-process";
+import { freePort } from "@otp-lab/local-stack/ports";
 import type { TestProject } from "vitest/node";
 import { stringify } from "yaml";
-import { startLocalStack } from "../../scripts/devstack/local-stack.ts";
-import { type ManagedProcess, startProcess } from "../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../scripts/devstack/ports.ts";
 import { PROOF, type ProofContext, REPO_ROOT, waitForPrometheus, writeRulesFile } from "./proof.ts";
 
 declare module "vitest" {

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ManagedProcess } from "../../scripts/devstack/managed-process.ts";
+import type { ManagedProcess } from "@otp-lab/local-stack/managed-process";
 import { dashboardFiles, RULES_FILE, rulesFile } from "../src/generate.ts";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");

@@ -8,7 +8,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   field,
   KubeApiError,
@@ -16,7 +15,8 @@ import {
   type KubeObject,
   k6OperatorCrdFiles,
   startKubeApiServer,
-} from "../../scripts/devstack/kube-apiserver.ts";
+} from "@otp-lab/local-stack/kube-apiserver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLadderTestRun, clusterSteps, GENERATED_DIR, NAMESPACE, REPO_ROOT, type TestRun } from "../generate.ts";
 
 const GENERATOR = join(REPO_ROOT, "k6-operator", "generate.ts");

@@ -3,9 +3,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type LocalStack, startLocalStack } from "../../scripts/devstack/local-stack.ts";
-import { startProcess, waitForPort } from "../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../scripts/devstack/ports.ts";
+import { type LocalStack, startLocalStack } from "@otp-lab/local-stack/local-stack";
+import { startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
+import { freePort } from "@otp-lab/local-stack/ports";
 import { findBottleneck, recommend, validityChecks } from "./analysis.ts";
 import { pgbench, redisBenchmark } from "./baselines.ts";
 import { mergePasses, refinementRates, ruleForStep } from "./capacity.ts";

@@ -1,6 +1,6 @@
 // Opt-in comparison runs: the same scripts under two or more service configurations, one variable
 // changed, in one run on one host, so their ratio is measured side by side and not across days.
-import type { ServiceVariant } from "../../scripts/devstack/local-stack.ts";
+import type { ServiceVariant } from "@otp-lab/local-stack/local-stack";
 
 export type ComparisonId = "worker-split" | "telemetry";
 

@@ -5,10 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startLocalStack } from "@otp-lab/local-stack/local-stack";
+import { type ManagedProcess, startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
+import { freePort } from "@otp-lab/local-stack/ports";
 import type { TestProject } from "vitest/node";
-import { startLocalStack } from "../../scripts/devstack/local-stack.ts";
-import { type ManagedProcess, startProcess, waitForPort } from "../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../scripts/devstack/ports.ts";
 import { REPO_ROOT, resolveK6Bin, type SmokeTargets } from "./run-smoke.ts";
 
 declare module "vitest" {

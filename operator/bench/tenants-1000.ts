@@ -8,10 +8,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { kubeBinaries, startKubeApiServer } from "@otp-lab/local-stack/kube-apiserver";
+import { freePort } from "@otp-lab/local-stack/ports";
+import { createPostgres } from "@otp-lab/local-stack/postgres";
 import pg from "pg";
-import { kubeBinaries, startKubeApiServer } from "../../scripts/devstack/kube-apiserver.ts";
-import { freePort } from "../../scripts/devstack/ports.ts";
-import { createPostgres } from "../../scripts/devstack/postgres.ts";
 import { GENERATED_DIR } from "../src/generate-crds.ts";
 import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
 import { createNamespace, installCrds, testKube } from "../test/support/kube.ts";

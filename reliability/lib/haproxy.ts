@@ -3,8 +3,8 @@
 // the requests that still race a closing connection. The config lives in the scenario's directory.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess, waitForPort } from "../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../scripts/devstack/ports.ts";
+import { type ManagedProcess, startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
+import { freePort } from "@otp-lab/local-stack/ports";
 import type { Cleanup } from "./cleanup.ts";
 import { call } from "./http.ts";
 import { haproxyBinary } from "./tools.ts";

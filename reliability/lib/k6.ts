@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess } from "../../scripts/devstack/managed-process.ts";
+import { type ManagedProcess, startProcess } from "@otp-lab/local-stack/managed-process";
 import type { Cleanup } from "./cleanup.ts";
 import { K6_SCRIPTS_DIR } from "./paths.ts";
 import { k6Binary } from "./tools.ts";

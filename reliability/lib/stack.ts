@@ -1,16 +1,16 @@
-// The environment one scenario runs in, composed from scripts/devstack: PostgreSQL, Redis, the mock SMS
+// The environment one scenario runs in, composed from scripts/local-stack: PostgreSQL, Redis, the mock SMS
 // provider and any number of service processes (serve or worker), all on free loopback ports in the
 // scenario's scratch directory. Everything started is registered with the scenario's Cleanup.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ManagedProcess, startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
+import { freePort } from "@otp-lab/local-stack/ports";
+import { createPostgres, type PostgresServer } from "@otp-lab/local-stack/postgres";
+import { createRedis, type RedisServer } from "@otp-lab/local-stack/redis";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { type ManagedProcess, startProcess, waitForPort } from "../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../scripts/devstack/ports.ts";
-import { createPostgres, type PostgresServer } from "../../scripts/devstack/postgres.ts";
-import { createRedis, type RedisServer } from "../../scripts/devstack/redis.ts";
 import type { Cleanup } from "./cleanup.ts";
 import { call, postJson, waitFor } from "./http.ts";
 import { APP_MAIN } from "./paths.ts";

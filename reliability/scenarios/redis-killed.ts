@@ -261,7 +261,7 @@ export const redisKilled: Scenario = {
       },
       checks: checks.list,
       notes: [
-        'Redis runs as the chart runs it: --appendonly yes --appendfsync everysec --save "" (scripts/devstack/redis.ts); it is SIGKILLed (no shutdown, no final fsync) and started again on the same port and data directory.',
+        'Redis runs as the chart runs it: --appendonly yes --appendfsync everysec --save "" (scripts/local-stack/redis.ts); it is SIGKILLed (no shutdown, no final fsync) and started again on the same port and data directory.',
         "Loss window of everysec: Redis write()s the AOF buffer to the kernel before it sends the replies of the commands in it, so a killed process loses nothing it acknowledged — the kernel's page cache still holds it and the restart reads it back. Expected lost = 0 and measured above. Only a host crash (power loss, kernel panic, VM gone) can lose what was written but not yet fsync'd: up to ~1 s of writes (2 s when an fsync is slow: aof_delayed_fsync). That cannot be provoked on this machine; appendfsync always closes it at the cost of an fsync per write, a replica with WAIT narrows it.",
         "deliveredWithout200 counts sends whose Lua script ran but whose answer was lost with the connection at the kill (the client saw 503, the SMS still went).",
         sendLockEnforced

@@ -173,7 +173,7 @@ export const redisOutage: Scenario = {
       },
       checks: checks.list,
       notes: [
-        "Redis runs as the chart runs it, with an append-only file fsync'd every second (scripts/devstack/redis.ts), so the stopped Redis comes back with the SMS stream, the pending codes and the counters; without persistence the jobs queued at the moment of the stop would be gone. A Redis holding the job queue needs persistence (or replication) in production too.",
+        "Redis runs as the chart runs it, with an append-only file fsync'd every second (scripts/local-stack/redis.ts), so the stopped Redis comes back with the SMS stream, the pending codes and the counters; without persistence the jobs queued at the moment of the stop would be gone. A Redis holding the job queue needs persistence (or replication) in production too.",
         "The client has no offline queue, so a request needing Redis fails at once while it is away; ioredis reconnects with a backoff capped at 2 s, which bounds the recovery.",
         "deliveredWithout200 counts sends whose Lua script ran but whose answer was lost with the connection (the client saw 503, the SMS still went): at-most-once is not promised for the 200 itself.",
       ],

@@ -4,10 +4,10 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@otp-lab/local-stack/ports";
+import { createPostgres } from "@otp-lab/local-stack/postgres";
+import { createRedis } from "@otp-lab/local-stack/redis";
 import type { TestProject } from "vitest/node";
-import { freePort } from "../../../scripts/devstack/ports.ts";
-import { createPostgres } from "../../../scripts/devstack/postgres.ts";
-import { createRedis } from "../../../scripts/devstack/redis.ts";
 import { APP_DIR, MAIN_JS } from "./paths";
 
 declare module "vitest" {

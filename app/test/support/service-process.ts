@@ -3,8 +3,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "@otp-lab/local-stack/ports";
 import { inject } from "vitest";
-import { freePort } from "../../../scripts/devstack/ports.ts";
 import { MAIN_JS } from "./paths";
 
 export interface ServiceProcess {

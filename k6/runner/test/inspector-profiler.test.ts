@@ -2,8 +2,8 @@
 // inspector's HTTP listing, then the DevTools protocol over a WebSocket.
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "@otp-lab/local-stack/ports";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/devstack/ports.ts";
 import { type CpuProfile, summariseProfile } from "../cpu-profile.ts";
 import { profileProcess } from "../inspector-profiler.ts";
 import { type ProfiledChild, startProfiledChild } from "./profiled-child.ts";

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { freePort } from "../../../scripts/devstack/ports.ts";
+import { freePort } from "@otp-lab/local-stack/ports";
 
 export interface ProfiledChild {
   child: ChildProcess;

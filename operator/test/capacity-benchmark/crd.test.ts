@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type KubeApiServer, type KubeObject, startKubeApiServer } from "@otp-lab/local-stack/kube-apiserver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KubeApiServer, type KubeObject, startKubeApiServer } from "../../../scripts/devstack/kube-apiserver.ts";
 import { API_VERSION, GROUP, KIND, PLURAL } from "../../src/capacity-benchmark/schema.ts";
 import { GENERATED_DIR } from "../../src/generate-crds.ts";
 

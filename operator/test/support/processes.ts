@@ -2,8 +2,8 @@
 // (`node operator/src/main.ts`), the service from app/dist, as each runs in production.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { freePort } from "@otp-lab/local-stack/ports";
 import { inject } from "vitest";
-import { freePort } from "../../../scripts/devstack/ports.ts";
 import { waitFor } from "./kube.ts";
 import { APP_MAIN, OPERATOR_MAIN } from "./paths.ts";
 

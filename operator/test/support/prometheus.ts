@@ -3,8 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess } from "../../../scripts/devstack/managed-process.ts";
-import { freePort } from "../../../scripts/devstack/ports.ts";
+import { type ManagedProcess, startProcess } from "@otp-lab/local-stack/managed-process";
+import { freePort } from "@otp-lab/local-stack/ports";
 import { waitFor } from "./kube.ts";
 import { REPO_ROOT } from "./paths.ts";
 

@@ -3,9 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type LocalStack, startLocalStack } from "./devstack/local-stack.ts";
+import { type LocalStack, startLocalStack } from "@otp-lab/local-stack/local-stack";
 
-const repoRoot = join(import.meta.dirname, "..");
+const repoRoot = join(import.meta.dirname, "..", "..");
 const stateDir = join(repoRoot, ".local", "run");
 mkdirSync(stateDir, { recursive: true });
 // A stable key when DEMO_API_KEY is set; otherwise a fresh one per run, printed below.

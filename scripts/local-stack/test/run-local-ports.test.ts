@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertPortsFree, freePort } from "../ports.ts";
 
-const RUN_LOCAL = join(import.meta.dirname, "..", "..", "run-local.ts");
+const RUN_LOCAL = join(import.meta.dirname, "..", "run-local.ts");
 
 let occupied: Server;
 let occupiedPort: number;
