@@ -1,5 +1,5 @@
 // One cdk8s Chart per Helm template file, and ApiObjects that may exist only under a condition.
-import { ApiObject, Chart } from "cdk8s";
+import { ApiObject, Chart, JsonPatch } from "cdk8s";
 import type { Construct } from "constructs";
 import { type JsonObject, renderTemplateFile, type TemplateDocument } from "../render-template.ts";
 
@@ -11,6 +11,13 @@ const HELM_OBJECT = Symbol.for("otp-lab.HelmObject");
 export const isHelmTemplate = (value: unknown): value is HelmTemplate =>
   typeof value === "object" && value !== null && HELM_TEMPLATE in value;
 const isHelmObject = (value: unknown): value is HelmObject => typeof value === "object" && value !== null && HELM_OBJECT in value;
+
+// cdk8s-plus' generated classes re-serialise their JSON through typed functions after
+// ApiObject.addJsonPatch has run, dropping marker keys and failing on marker strings where a list
+// belongs; these patches apply after that.
+const AFTER_SERIALISING = new WeakMap<ApiObject, JsonPatch[]>();
+export const patchAfterSerialising = (object: ApiObject, ...patches: JsonPatch[]) =>
+  AFTER_SERIALISING.set(object, [...(AFTER_SERIALISING.get(object) ?? []), ...patches]);
 
 export interface HelmTemplateProps {
   /** Path under templates/, e.g. `deployment.yaml`. */
@@ -40,8 +47,11 @@ export class HelmTemplate extends Chart {
       .findAll()
       .filter((child) => ApiObject.isApiObject(child))
       .map((object) => {
-        if (!isHelmObject(object)) throw new Error(`${object.node.path}: use HelmObject in a HelmTemplate`);
-        return { condition: object.condition, body: object.toJson() };
+        const patches = AFTER_SERIALISING.get(object) ?? [];
+        return {
+          condition: isHelmObject(object) ? object.condition : undefined,
+          body: JsonPatch.apply(object.toJson(), ...patches) as JsonObject,
+        };
       });
     return renderTemplateFile(this.source, documents, this.prelude);
   }
