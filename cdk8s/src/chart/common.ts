@@ -69,9 +69,6 @@ export function containerSecurityContext(uid: string | number, gid: string | num
   };
 }
 
-export const SERVICE_UID = tpl.int(values("securityContext.runAsUser"));
-export const SERVICE_GID = tpl.int(values("securityContext.runAsGroup"));
-
 /** An id of `securityContext.*`, written only when set (null unsets it, e.g. for OpenShift's assigned UIDs). */
 const optionalId = (key: string) => tpl.when(values(`securityContext.${key}`), { [key]: tpl.int(values(`securityContext.${key}`)) });
 
@@ -104,10 +101,6 @@ export function serviceContainerSecurityContext(): Record<string, unknown> {
   };
 }
 
-/** /tmp is the only writable path of the service containers. */
-export const tmpVolume = { name: "tmp", emptyDir: { sizeLimit: "64Mi" } };
-export const tmpMount = { name: "tmp", mountPath: "/tmp" };
-
 /** Pod-spec fields every Pod of the release shares. */
 export function podBasics(): Record<string, unknown> {
   return {
@@ -128,8 +121,26 @@ export function podPlacement(): Record<string, unknown> {
   };
 }
 
-export const SERVICE_IMAGE = tpl.quote(include("image"));
 export const PULL_POLICY = tpl.expr(values("image.pullPolicy"));
+
+/** The Pod spec of one container of the service image: hardened, /tmp its only writable path. `pod` adds Pod-spec fields. */
+export function serviceImagePod(container: { name: string } & Record<string, unknown>, pod: Record<string, unknown> = {}) {
+  return {
+    ...podBasics(),
+    securityContext: servicePodSecurityContext(),
+    ...pod,
+    containers: [
+      {
+        image: tpl.quote(include("image")),
+        imagePullPolicy: PULL_POLICY,
+        ...container,
+        securityContext: serviceContainerSecurityContext(),
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+      },
+    ],
+    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+  };
+}
 
 const SECRET_KEY_VALUES: Record<string, string> = { OTP_SECRET: "otpSecret", DATABASE_URL: "databaseUrl", REDIS_URL: "redisUrl" };
 /** The key in secrets.existingSecret when set (secrets.existingSecretKeys), else the generated Secret's. */

@@ -11,13 +11,9 @@ import {
   PULL_POLICY,
   podBasics,
   podSecurityContext,
-  SERVICE_IMAGE,
   selectorLabels,
-  serviceContainerSecurityContext,
-  servicePodSecurityContext,
+  serviceImagePod,
   labels as standardLabels,
-  tmpMount,
-  tmpVolume,
 } from "./common.ts";
 import { HelmObject, HelmTemplate } from "./template.ts";
 
@@ -33,7 +29,7 @@ export function mockSms(scope: Construct): void {
     timeoutSeconds: 2,
     failureThreshold,
   });
-  const setting = (path: string) => tpl.quote(values(`mockSms.${path}`));
+  const setting = (path: string, type?: "int") => (type ? tpl.intString : tpl.quote)(values(`mockSms.${path}`));
   new HelmObject(template, "deployment", {
     condition: enabled,
     apiVersion: "apps/v1",
@@ -46,36 +42,27 @@ export function mockSms(scope: Construct): void {
       selector: { matchLabels: selectorLabels("mock-sms") },
       template: {
         metadata: { labels: standardLabels("mock-sms") },
-        spec: {
-          ...podBasics(),
-          securityContext: servicePodSecurityContext(),
-          terminationGracePeriodSeconds: 15,
-          containers: [
-            {
-              name: "mock-sms",
-              image: SERVICE_IMAGE,
-              imagePullPolicy: PULL_POLICY,
-              args: ["mock-sms"],
-              ports: [{ name: "http", containerPort: MOCK_SMS_PORT, protocol: "TCP" }],
-              env: [
-                { name: "MOCK_SMS_HOST", value: "0.0.0.0" },
-                { name: "MOCK_SMS_PORT", value: String(MOCK_SMS_PORT) },
-                { name: "MOCK_SMS_LATENCY_MS", value: tpl.intString(values("mockSms.latencyMs")) },
-                { name: "MOCK_SMS_LATENCY_JITTER_MS", value: tpl.intString(values("mockSms.latencyJitterMs")) },
-                { name: "MOCK_SMS_ERROR_RATE", value: setting("errorRate") },
-                { name: "MOCK_SMS_ERROR_STATUS", value: tpl.intString(values("mockSms.errorStatus")) },
-                { name: "MOCK_SMS_MAX_STORED", value: tpl.intString(values("mockSms.maxStored")) },
-                { name: "LOG_LEVEL", value: tpl.quote(values("config.logLevel")) },
-              ],
-              readinessProbe: probe(2),
-              livenessProbe: probe(3),
-              resources: tpl.block(values("mockSms.resources")),
-              securityContext: serviceContainerSecurityContext(),
-              volumeMounts: [tmpMount],
-            },
-          ],
-          volumes: [tmpVolume],
-        },
+        spec: serviceImagePod(
+          {
+            name: "mock-sms",
+            args: ["mock-sms"],
+            ports: [{ name: "http", containerPort: MOCK_SMS_PORT, protocol: "TCP" }],
+            env: [
+              { name: "MOCK_SMS_HOST", value: "0.0.0.0" },
+              { name: "MOCK_SMS_PORT", value: String(MOCK_SMS_PORT) },
+              { name: "MOCK_SMS_LATENCY_MS", value: setting("latencyMs", "int") },
+              { name: "MOCK_SMS_LATENCY_JITTER_MS", value: setting("latencyJitterMs", "int") },
+              { name: "MOCK_SMS_ERROR_RATE", value: setting("errorRate") },
+              { name: "MOCK_SMS_ERROR_STATUS", value: setting("errorStatus", "int") },
+              { name: "MOCK_SMS_MAX_STORED", value: setting("maxStored", "int") },
+              { name: "LOG_LEVEL", value: tpl.quote(values("config.logLevel")) },
+            ],
+            readinessProbe: probe(2),
+            livenessProbe: probe(3),
+            resources: tpl.block(values("mockSms.resources")),
+          },
+          { terminationGracePeriodSeconds: 15 },
+        ),
       },
     },
   });

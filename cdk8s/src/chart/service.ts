@@ -13,16 +13,10 @@ import {
   name,
   nameExpr,
   PRESTOP_SLEEP_CONDITION,
-  PULL_POLICY,
-  podBasics,
   podPlacement,
   SECRET_ENV,
-  SERVICE_IMAGE,
   selectorLabels,
-  serviceContainerSecurityContext,
-  servicePodSecurityContext,
-  tmpMount,
-  tmpVolume,
+  serviceImagePod,
 } from "./common.ts";
 import { HelmObject, HelmTemplate } from "./template.ts";
 
@@ -125,7 +119,7 @@ export function secrets(scope: Construct): void {
 }
 
 /** One spread constraint per configured topology key, over the Pods of one component. */
-export function topologySpread(component: string): Record<string, unknown> {
+function topologySpread(component: string): Record<string, unknown> {
   return tpl.when(values("topologySpread.enabled"), {
     topologySpreadConstraints: [
       tpl.each(`$key := ${values("topologySpread.topologyKeys")}`, {
@@ -139,11 +133,42 @@ export function topologySpread(component: string): Record<string, unknown> {
   });
 }
 
-/** Pod metadata of the service and the worker: standard labels plus podLabels, checksums plus podAnnotations. */
-export function podMetadata(component: string): Record<string, unknown> {
+export interface AppDeploymentOptions {
+  /** The container: name and args, and what else differs (lifecycle, leading env entries). */
+  container: { name: string; args: string[] } & Record<string, unknown>;
+  env?: unknown[];
+  resources: string;
+  terminationGracePeriodSeconds: string;
+}
+
+/**
+ * The Deployment spec the service and the worker share (without replicas): the service image with the
+ * ConfigMap, the Secret and extraEnv, probes on /live and /ready, rolled by the checksums.
+ */
+export function appDeploymentSpec(component: string, options: AppDeploymentOptions): Record<string, unknown> {
   return {
-    labels: { ...labels(component), ...tpl.splice(values("podLabels")) },
-    annotations: { ...checksumAnnotations(["configmap.yaml", "secret.yaml"]), ...tpl.splice(values("podAnnotations")) },
+    revisionHistoryLimit: 5,
+    minReadySeconds: tpl.int(values("minReadySeconds")),
+    selector: { matchLabels: selectorLabels(component) },
+    template: {
+      metadata: {
+        labels: { ...labels(component), ...tpl.splice(values("podLabels")) },
+        annotations: { ...checksumAnnotations(["configmap.yaml", "secret.yaml"]), ...tpl.splice(values("podAnnotations")) },
+      },
+      spec: serviceImagePod(
+        {
+          ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
+          envFrom: [{ configMapRef: { name: name() } }],
+          env: [...(options.env ?? []), ...SECRET_ENV, tpl.splice(values("extraEnv"))],
+          startupProbe: httpProbe("/live", "startup"),
+          livenessProbe: httpProbe("/live", "liveness"),
+          readinessProbe: httpProbe("/ready", "readiness"),
+          resources: tpl.block(options.resources),
+          ...options.container,
+        },
+        { ...podPlacement(), ...topologySpread(component), terminationGracePeriodSeconds: options.terminationGracePeriodSeconds },
+      ),
+    },
   };
 }
 
@@ -156,41 +181,18 @@ export function deployment(scope: Construct): void {
     spec: {
       // With the HPA on, it owns the replica count; a fixed one would fight it on every upgrade.
       ...tpl.when(`not ${values("autoscaling.enabled")}`, { replicas: tpl.int(values("replicaCount")) }),
-      revisionHistoryLimit: 5,
-      minReadySeconds: tpl.int(values("minReadySeconds")),
-      selector: { matchLabels: selectorLabels("server") },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
-      template: {
-        metadata: podMetadata("server"),
-        spec: {
-          ...podBasics(),
-          ...podPlacement(),
-          ...topologySpread("server"),
-          securityContext: servicePodSecurityContext(),
-          terminationGracePeriodSeconds: HTTP_GRACE_SECONDS,
-          containers: [
-            {
-              name: "otp-service",
-              image: SERVICE_IMAGE,
-              imagePullPolicy: PULL_POLICY,
-              args: ["serve"],
-              ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
-              envFrom: [{ configMapRef: { name: name() } }],
-              env: [...SECRET_ENV, tpl.splice(values("extraEnv"))],
-              startupProbe: httpProbe("/live", "startup"),
-              livenessProbe: httpProbe("/live", "liveness"),
-              readinessProbe: httpProbe("/ready", "readiness"),
-              // Endpoints drop a terminating Pod while it sleeps; SIGTERM (and the app's own
-              // shutdown, with SHUTDOWN_DRAIN_DELAY_MS=0) follows.
-              ...tpl.when(PRESTOP_SLEEP_CONDITION, { lifecycle: { preStop: { sleep: { seconds: tpl.expr(DRAIN_SECONDS) } } } }),
-              resources: tpl.block(values("resources")),
-              securityContext: serviceContainerSecurityContext(),
-              volumeMounts: [tmpMount],
-            },
-          ],
-          volumes: [tmpVolume],
+      ...appDeploymentSpec("server", {
+        container: {
+          name: "otp-service",
+          args: ["serve"],
+          // Endpoints drop a terminating Pod while it sleeps; SIGTERM (and the app's own
+          // shutdown, with SHUTDOWN_DRAIN_DELAY_MS=0) follows.
+          ...tpl.when(PRESTOP_SLEEP_CONDITION, { lifecycle: { preStop: { sleep: { seconds: tpl.expr(DRAIN_SECONDS) } } } }),
         },
-      },
+        resources: values("resources"),
+        terminationGracePeriodSeconds: HTTP_GRACE_SECONDS,
+      }),
     },
   });
 }

@@ -1,23 +1,34 @@
-// One cdk8s Chart per Helm template file, and ApiObjects that may exist only under a condition.
+// One cdk8s Chart per Helm template file. Its objects are HelmObjects (plain fields, markers where values
+// decide) or cdk8s-plus constructs (the operator chart); either may exist only under a template condition.
 import { ApiObject, Chart, JsonPatch } from "cdk8s";
 import type { Construct } from "constructs";
-import { type JsonObject, renderTemplateFile, type TemplateDocument } from "../render-template.ts";
+import { type JsonObject, renderTemplateFile } from "../render-template.ts";
 
 // cdk8s' Chart and ApiObject answer `instanceof` for any chart or object (Symbol.hasInstance), so
 // subclasses are told apart by a brand instead.
 const HELM_TEMPLATE = Symbol.for("otp-lab.HelmTemplate");
-const HELM_OBJECT = Symbol.for("otp-lab.HelmObject");
 
 export const isHelmTemplate = (value: unknown): value is HelmTemplate =>
   typeof value === "object" && value !== null && HELM_TEMPLATE in value;
-const isHelmObject = (value: unknown): value is HelmObject => typeof value === "object" && value !== null && HELM_OBJECT in value;
 
-// cdk8s-plus' generated classes re-serialise their JSON through typed functions after
-// ApiObject.addJsonPatch has run, dropping marker keys and failing on marker strings where a list
-// belongs; these patches apply after that.
-const AFTER_SERIALISING = new WeakMap<ApiObject, JsonPatch[]>();
-export const patchAfterSerialising = (object: ApiObject, ...patches: JsonPatch[]) =>
-  AFTER_SERIALISING.set(object, [...(AFTER_SERIALISING.get(object) ?? []), ...patches]);
+const CONDITIONS = new WeakMap<ApiObject, string>();
+const PATCHES = new WeakMap<ApiObject, JsonPatch[]>();
+
+/** Renders the object only when the template condition holds. */
+export function when<T extends ApiObject>(object: T, condition: string): T {
+  CONDITIONS.set(object, condition);
+  return object;
+}
+
+/**
+ * JSON patches applied to the object's synthesised JSON, for the fields a cdk8s-plus construct types
+ * strictly but values.yaml decides (the patch value is a marker). Not ApiObject.addJsonPatch: cdk8s-plus'
+ * generated classes re-serialise through typed functions after it, which turn a map's marker into `{}`,
+ * drop a marker key and fail on a list's marker.
+ */
+export function patch(object: ApiObject, ...patches: JsonPatch[]): void {
+  PATCHES.set(object, [...(PATCHES.get(object) ?? []), ...patches]);
+}
 
 export interface HelmTemplateProps {
   /** Path under templates/, e.g. `deployment.yaml`. */
@@ -43,16 +54,13 @@ export class HelmTemplate extends Chart {
 
   /** The template text: every ApiObject of this chart, in construction order. */
   render(): string {
-    const documents: TemplateDocument[] = this.node
+    const documents = this.node
       .findAll()
       .filter((child) => ApiObject.isApiObject(child))
-      .map((object) => {
-        const patches = AFTER_SERIALISING.get(object) ?? [];
-        return {
-          condition: isHelmObject(object) ? object.condition : undefined,
-          body: JsonPatch.apply(object.toJson(), ...patches) as JsonObject,
-        };
-      });
+      .map((object) => ({
+        condition: CONDITIONS.get(object),
+        body: JsonPatch.apply(object.toJson(), ...(PATCHES.get(object) ?? [])) as JsonObject,
+      }));
     return renderTemplateFile(this.source, documents, this.prelude);
   }
 }
@@ -67,17 +75,14 @@ export interface HelmObjectProps {
   [field: string]: unknown;
 }
 
+/** An object written as given: cdk8s' own metadata model would copy maps and break markers standing for one. */
 export class HelmObject extends ApiObject {
-  readonly condition: string | undefined;
-  // cdk8s' own metadata model copies labels and annotations into new maps, which would break
-  // markers standing for a whole map; the object keeps its metadata as given instead.
   private readonly rawMetadata: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: HelmObjectProps) {
     const { condition, metadata, apiVersion, kind, ...fields } = props;
     super(scope, id, { apiVersion, kind, ...fields });
-    Object.defineProperty(this, HELM_OBJECT, { value: true });
-    this.condition = condition;
+    if (condition) when(this, condition);
     this.rawMetadata = { ...metadata };
   }
 

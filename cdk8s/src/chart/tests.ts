@@ -2,16 +2,7 @@
 // or curl, so the check is a few lines of Node.js run with `node -e`.
 import type { Construct } from "constructs";
 import { include, tpl, values } from "../helm.ts";
-import {
-  metadata,
-  PULL_POLICY,
-  podBasics,
-  SERVICE_IMAGE,
-  serviceContainerSecurityContext,
-  servicePodSecurityContext,
-  tmpMount,
-  tmpVolume,
-} from "./common.ts";
+import { metadata, serviceImagePod } from "./common.ts";
 import { HelmObject, HelmTemplate } from "./template.ts";
 
 const SOURCE = "cdk8s/src/chart/tests.ts";
@@ -46,23 +37,14 @@ export function testPod(scope: Construct): void {
       component: "test",
       annotations: { "helm.sh/hook": "test", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" },
     }),
-    spec: {
-      ...podBasics(),
-      restartPolicy: "Never",
-      securityContext: servicePodSecurityContext(),
-      containers: [
-        {
-          name: "probe",
-          image: SERVICE_IMAGE,
-          imagePullPolicy: PULL_POLICY,
-          command: [tpl.quote(values("image.node")), "-e", TEST_SCRIPT],
-          env: [{ name: "TARGET", value: tpl.quote(`printf "http://%s:%d" (${include("fullname")}) (int64 ${values("service.port")})`) }],
-          resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-          securityContext: serviceContainerSecurityContext(),
-          volumeMounts: [tmpMount],
-        },
-      ],
-      volumes: [tmpVolume],
-    },
+    spec: serviceImagePod(
+      {
+        name: "probe",
+        command: [tpl.quote(values("image.node")), "-e", TEST_SCRIPT],
+        env: [{ name: "TARGET", value: tpl.quote(`printf "http://%s:%d" (${include("fullname")}) (int64 ${values("service.port")})`) }],
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+      },
+      { restartPolicy: "Never" },
+    ),
   });
 }

@@ -5,25 +5,14 @@ import { clusterIpService } from "./cluster-ip-service.ts";
 import {
   CONFIG_ENV,
   CONTAINER_PORT,
-  httpProbe,
   labels,
   MIGRATION_ENV_KEYS,
   metadata,
-  name,
-  PULL_POLICY,
-  podBasics,
-  podPlacement,
-  SECRET_ENV,
-  SERVICE_IMAGE,
   secretEnv,
-  selectorLabels,
-  serviceContainerSecurityContext,
-  servicePodSecurityContext,
-  tmpMount,
-  tmpVolume,
+  serviceImagePod,
   WORKER_GRACE_SECONDS,
 } from "./common.ts";
-import { podMetadata, topologySpread } from "./service.ts";
+import { appDeploymentSpec } from "./service.ts";
 import { HelmObject, HelmTemplate } from "./template.ts";
 
 const SOURCE = "cdk8s/src/chart/workloads.ts";
@@ -39,38 +28,13 @@ export function worker(scope: Construct): void {
     metadata: metadata({ suffix: "worker", component: "worker" }),
     spec: {
       replicas: tpl.int(values("worker.replicaCount")),
-      revisionHistoryLimit: 5,
-      minReadySeconds: tpl.int(values("minReadySeconds")),
-      selector: { matchLabels: selectorLabels("worker") },
-      template: {
-        metadata: podMetadata("worker"),
-        spec: {
-          ...podBasics(),
-          ...podPlacement(),
-          ...topologySpread("worker"),
-          securityContext: servicePodSecurityContext(),
-          terminationGracePeriodSeconds: WORKER_GRACE_SECONDS,
-          containers: [
-            {
-              name: "worker",
-              image: SERVICE_IMAGE,
-              imagePullPolicy: PULL_POLICY,
-              args: ["worker"],
-              ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
-              envFrom: [{ configMapRef: { name: name() } }],
-              // No traffic to drain: stop taking jobs at once on SIGTERM.
-              env: [{ name: "SHUTDOWN_DRAIN_DELAY_MS", value: "0" }, ...SECRET_ENV, tpl.splice(values("extraEnv"))],
-              startupProbe: httpProbe("/live", "startup"),
-              livenessProbe: httpProbe("/live", "liveness"),
-              readinessProbe: httpProbe("/ready", "readiness"),
-              resources: tpl.block(values("worker.resources")),
-              securityContext: serviceContainerSecurityContext(),
-              volumeMounts: [tmpMount],
-            },
-          ],
-          volumes: [tmpVolume],
-        },
-      },
+      ...appDeploymentSpec("worker", {
+        container: { name: "worker", args: ["worker"] },
+        // No traffic to drain: stop taking jobs at once on SIGTERM.
+        env: [{ name: "SHUTDOWN_DRAIN_DELAY_MS", value: "0" }],
+        resources: values("worker.resources"),
+        terminationGracePeriodSeconds: WORKER_GRACE_SECONDS,
+      }),
     },
   });
   // Only for scraping: the ServiceMonitor selects Services.
@@ -103,30 +67,20 @@ export function migrationJob(scope: Construct): void {
       activeDeadlineSeconds: tpl.int(values("migrations.activeDeadlineSeconds")),
       template: {
         metadata: { labels: labels("migrate") },
-        spec: {
-          ...podBasics(),
-          serviceAccountName: tpl.expr(include("migrationServiceAccountName")),
-          restartPolicy: "Never",
-          securityContext: servicePodSecurityContext(),
-          containers: [
-            {
-              name: "migrate",
-              image: SERVICE_IMAGE,
-              imagePullPolicy: PULL_POLICY,
-              args: ["migrate"],
-              env: [
-                ...MIGRATION_ENV_KEYS.map((key) => ({ name: key, value: CONFIG_ENV[key] })),
-                secretEnv("OTP_SECRET"),
-                secretEnv("DATABASE_URL"),
-                tpl.splice(values("extraEnv")),
-              ],
-              resources: tpl.block(values("migrations.resources")),
-              securityContext: serviceContainerSecurityContext(),
-              volumeMounts: [tmpMount],
-            },
-          ],
-          volumes: [tmpVolume],
-        },
+        spec: serviceImagePod(
+          {
+            name: "migrate",
+            args: ["migrate"],
+            env: [
+              ...MIGRATION_ENV_KEYS.map((key) => ({ name: key, value: CONFIG_ENV[key] })),
+              secretEnv("OTP_SECRET"),
+              secretEnv("DATABASE_URL"),
+              tpl.splice(values("extraEnv")),
+            ],
+            resources: tpl.block(values("migrations.resources")),
+          },
+          { serviceAccountName: tpl.expr(include("migrationServiceAccountName")), restartPolicy: "Never" },
+        ),
       },
     },
   });

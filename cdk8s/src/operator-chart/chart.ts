@@ -5,14 +5,12 @@
 //   - strings cdk8s-plus passes through untouched (names, labels, the image, env values) are markers from the
 //     start, so references (serviceAccountName, roleRef, subjects, the Service's selector) carry them along;
 //   - fields cdk8s-plus types strictly (replicas, resources, pull policy) are synthesised with the default
-//     values and replaced after synthesis by SUBSTITUTIONS below (`substitute`: one path → one marker, and a
-//     path that no longer exists fails generation, so a cdk8s-plus upgrade cannot drop one silently).
-import { ApiObject, App, Chart, Duration, Size } from "cdk8s";
+//     values and replaced after synthesis by JSON patches (`patch` of ../chart/template.ts: one path → one
+//     marker; the staleness test sees any cdk8s-plus upgrade that moves one).
+import { ApiObject, App, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
-import type { Construct } from "constructs";
-import { HelmObject } from "../chart/template.ts";
+import { HelmObject, HelmTemplate, patch, when } from "../chart/template.ts";
 import { tpl, values } from "../helm.ts";
-import type { Json, JsonObject, TemplateDocument } from "../render-template.ts";
 import { LEASE_RULES, type Rule, WATCH_SCOPE_RULES } from "./rbac.ts";
 import { defaultOperatorValues } from "./values-schema.ts";
 
@@ -38,61 +36,18 @@ const labels = {
 };
 const metadata = (name = fullname, namespace = releaseNamespace) => ({ name, namespace, labels });
 
-/** Path in the synthesised object → the marker that replaces its concrete value. */
-type Substitutions = Record<string, string>;
-const SUBSTITUTIONS = new WeakMap<ApiObject, Substitutions>();
-const CONDITIONS = new WeakMap<ApiObject, string>();
-
-/** One template file: a cdk8s Chart whose objects render in construction order. */
-export class OperatorTemplate extends Chart {
-  readonly file: string;
-
-  constructor(scope: Construct, file: string) {
-    super(scope, file, { disableResourceNameHashes: true });
-    this.file = file;
-  }
-
-  documents(): TemplateDocument[] {
-    return this.node
-      .findAll()
-      .filter((child): child is ApiObject => ApiObject.isApiObject(child))
-      .map((object) => ({
-        condition: CONDITIONS.get(object) ?? (object as { condition?: string }).condition,
-        body: substitute(object.toJson() as JsonObject, SUBSTITUTIONS.get(object) ?? {}, object.node.path),
-      }));
-  }
-}
-
-/** Replaces the value at each dotted path (numeric segments index lists) with its marker. */
-export function substitute(body: JsonObject, substitutions: Substitutions, where = ""): JsonObject {
-  const copy = structuredClone(body);
-  for (const [path, marker] of Object.entries(substitutions)) {
-    const keys = path.split(".");
-    const last = keys.pop() as string;
-    let node: Json = copy;
-    for (const key of keys) node = node !== null && typeof node === "object" ? ((node as Record<string, Json>)[key] ?? null) : null;
-    if (node === null || typeof node !== "object" || !(last in node)) throw new Error(`${where}: no ${path} to substitute`);
-    (node as Record<string, Json>)[last] = marker;
-  }
-  return copy;
-}
-
-const when = <T extends ApiObject>(object: T, condition: string): T => {
-  CONDITIONS.set(object, condition);
-  return object;
-};
-
 const apiResource = (rule: Rule) => kplus.ApiResource.custom({ apiGroup: rule.apiGroup, resourceType: rule.resource });
 
-export function buildOperatorApp(): { app: App; templates: OperatorTemplate[] } {
+export function buildOperatorApp(): { app: App; templates: HelmTemplate[] } {
   const defaults = defaultOperatorValues();
   const app = new App();
+  const template = (file: string) => new HelmTemplate(app, file, { file, source: "cdk8s/src/operator-chart/chart.ts" });
 
-  const accountChart = new OperatorTemplate(app, "serviceaccount.yaml");
+  const accountChart = template("serviceaccount.yaml");
   const serviceAccount = new kplus.ServiceAccount(accountChart, "account", { metadata: metadata(), automountToken: true });
 
   // ---- RBAC: the watch scope (ClusterRole, or a Role in watchNamespace) and the Lease (a Role here) ----------
-  const rbac = new OperatorTemplate(app, "rbac.yaml");
+  const rbac = template("rbac.yaml");
   const clusterRole = new kplus.ClusterRole(rbac, "cluster-role", { metadata: { name: fullname, labels } });
   const role = new kplus.Role(rbac, "watch-role", { metadata: metadata(fullname, watchNamespace) });
   for (const rule of WATCH_SCOPE_RULES) {
@@ -114,7 +69,7 @@ export function buildOperatorApp(): { app: App; templates: OperatorTemplate[] } 
   new kplus.RoleBinding(rbac, "lease-binding", { metadata: metadata(leaseName), role: leaseRole }).addSubjects(serviceAccount);
 
   // ---- The controller manager ---------------------------------------------------------------------------------
-  const deploymentChart = new OperatorTemplate(app, "deployment.yaml");
+  const deploymentChart = template("deployment.yaml");
   const deployment = new kplus.Deployment(deploymentChart, "operator", {
     metadata: metadata(),
     replicas: defaults.replicaCount,
@@ -170,14 +125,15 @@ export function buildOperatorApp(): { app: App; templates: OperatorTemplate[] } 
     },
   });
   container.mount("/tmp", kplus.Volume.fromEmptyDir(deploymentChart, "tmp", "tmp", { sizeLimit: Size.mebibytes(64) }));
-  SUBSTITUTIONS.set(ApiObject.of(deployment), {
-    "spec.replicas": tpl.int(values("replicaCount")),
-    "spec.template.spec.containers.0.resources": tpl.block(values("resources")),
-    "spec.template.spec.containers.0.imagePullPolicy": tpl.expr(values("image.pullPolicy")),
-  });
+  patch(
+    ApiObject.of(deployment),
+    JsonPatch.replace("/spec/replicas", tpl.int(values("replicaCount"))),
+    JsonPatch.replace("/spec/template/spec/containers/0/resources", tpl.block(values("resources"))),
+    JsonPatch.replace("/spec/template/spec/containers/0/imagePullPolicy", tpl.expr(values("image.pullPolicy"))),
+  );
 
   // ---- /metrics -------------------------------------------------------------------------------------------------
-  const serviceChart = new OperatorTemplate(app, "service.yaml");
+  const serviceChart = template("service.yaml");
   // Selected by the release's labels, not cdk8s-plus' `cdk8s.io/metadata.addr` (the same for every release).
   const service = new kplus.Service(serviceChart, "metrics", {
     metadata: metadata(),

@@ -3,7 +3,7 @@
 // values.schema.json and the README. Deterministic, like ../generate.ts; a test fails when the committed chart
 // is stale. `node cdk8s/src/operator-chart/main.ts` (make synth) writes it.
 import type { ChartFiles } from "../generate.ts";
-import { type JsonObject, renderTemplateFile, renderYaml } from "../render-template.ts";
+import { type JsonObject, renderYaml } from "../render-template.ts";
 import { renderValuesFile, valuesTable } from "../values-file.ts";
 import { buildOperatorApp, METRICS_PORT, OPERATOR_CHART } from "./chart.ts";
 import { LEASE_RULES, type Rule, WATCH_SCOPE_RULES } from "./rbac.ts";
@@ -22,7 +22,7 @@ export function generateOperatorChart(options: OperatorChartOptions): ChartFiles
   const files: ChartFiles = new Map();
   const { templates } = buildOperatorApp();
   for (const template of templates) {
-    files.set(`templates/${template.file}`, renderTemplateFile(`cdk8s/src/operator-chart/chart.ts`, template.documents()));
+    files.set(`templates/${template.file}`, template.render());
   }
   files.set("templates/_helpers.tpl", HELPERS_TPL);
   files.set("templates/NOTES.txt", NOTES_TXT);
