@@ -9,23 +9,20 @@ import { HelmObject, HelmTemplate } from "./template.ts";
 
 const SOURCE = "cdk8s/src/chart/network-policy.ts";
 
-const releasePods = (component: string) => {
-  const { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance } = selectorLabels(component);
-  return {
-    podSelector: {
-      matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance, "app.kubernetes.io/component": component },
-    },
-  };
-};
+const releasePods = (component: string) => ({ podSelector: { matchLabels: selectorLabels(component) } });
+
+/** Egress, when `condition` holds, to the ports and optional peers of networkPolicy.egress.<external>. */
+const externalRule = (condition: string, external: string) =>
+  tpl.item(condition, {
+    ports: [tpl.each(`$port := ${values(`networkPolicy.egress.${external}.ports`)}`, { port: tpl.int("$port"), protocol: "TCP" })],
+    to: tpl.optional(values(`networkPolicy.egress.${external}.to`)),
+  });
 
 /** Egress to a dependency: by Pod selector when the release runs it, else by configured ports and peers. */
 function dependencyRules(inRelease: string, component: string, port: number, external: string): Record<string, unknown>[] {
   return [
     tpl.item(inRelease, { to: [releasePods(component)], ports: [{ port, protocol: "TCP" }] }),
-    tpl.item(`not ${inRelease}`, {
-      ports: [tpl.each(`$port := ${values(`networkPolicy.egress.${external}.ports`)}`, { port: tpl.int("$port"), protocol: "TCP" })],
-      to: tpl.optional(values(`networkPolicy.egress.${external}.to`)),
-    }),
+    externalRule(`not ${inRelease}`, external),
   ];
 }
 
@@ -57,17 +54,13 @@ function dependencyPolicy(template: HelmTemplate, component: string, condition: 
 
 export function networkPolicy(scope: Construct): void {
   const template = new HelmTemplate(scope, "networkpolicy", { file: "networkpolicy.yaml", source: SOURCE });
-  const { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance } = selectorLabels("server");
   new HelmObject(template, "networkpolicy", {
     condition: values("networkPolicy.enabled"),
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: metadata({ component: "server" }),
     spec: {
-      podSelector: {
-        matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance },
-        matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["server", "worker", "migrate"] }],
-      },
+      podSelector: appPods(["server", "worker", "migrate"]).podSelector,
       policyTypes: ["Ingress", "Egress"],
       ingress: [
         {
@@ -100,10 +93,7 @@ export function networkPolicy(scope: Construct): void {
           MOCK_SMS_PORT,
           "smsProvider",
         ),
-        tpl.item(values("config.otel.exporterOtlpEndpoint"), {
-          ports: [tpl.each(`$port := ${values("networkPolicy.egress.otlp.ports")}`, { port: tpl.int("$port"), protocol: "TCP" })],
-          to: tpl.optional(values("networkPolicy.egress.otlp.to")),
-        }),
+        externalRule(values("config.otel.exporterOtlpEndpoint"), "otlp"),
         tpl.splice(values("networkPolicy.egress.extra")),
       ],
     },

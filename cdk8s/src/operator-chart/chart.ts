@@ -38,7 +38,7 @@ const metadata = (name = fullname, namespace = releaseNamespace) => ({ name, nam
 
 const apiResource = (rule: Rule) => kplus.ApiResource.custom({ apiGroup: rule.apiGroup, resourceType: rule.resource });
 
-export function buildOperatorApp(): { app: App; templates: HelmTemplate[] } {
+export function buildOperatorTemplates(): HelmTemplate[] {
   const defaults = defaultOperatorValues();
   const app = new App();
   const template = (file: string) => new HelmTemplate(app, file, { file, source: "cdk8s/src/operator-chart/chart.ts" });
@@ -151,5 +151,5 @@ export function buildOperatorApp(): { app: App; templates: HelmTemplate[] } {
     },
   });
 
-  return { app, templates: [accountChart, rbac, deploymentChart, serviceChart] };
+  return [accountChart, rbac, deploymentChart, serviceChart];
 }

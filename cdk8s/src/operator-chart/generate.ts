@@ -5,7 +5,7 @@
 import type { ChartFiles } from "../generate.ts";
 import { type JsonObject, renderYaml } from "../render-template.ts";
 import { renderValuesFile, valuesTable } from "../values-file.ts";
-import { buildOperatorApp, METRICS_PORT, OPERATOR_CHART } from "./chart.ts";
+import { buildOperatorTemplates, METRICS_PORT, OPERATOR_CHART } from "./chart.ts";
 import { LEASE_RULES, type Rule, WATCH_SCOPE_RULES } from "./rbac.ts";
 import { defaultOperatorValues, operatorValuesJsonSchema, operatorValuesSchema } from "./values-schema.ts";
 
@@ -20,8 +20,7 @@ export interface OperatorChartOptions {
 
 export function generateOperatorChart(options: OperatorChartOptions): ChartFiles {
   const files: ChartFiles = new Map();
-  const { templates } = buildOperatorApp();
-  for (const template of templates) {
+  for (const template of buildOperatorTemplates()) {
     files.set(`templates/${template.file}`, template.render());
   }
   files.set("templates/_helpers.tpl", HELPERS_TPL);
