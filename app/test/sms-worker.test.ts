@@ -25,6 +25,7 @@ import type { SmsWorker } from "../src/domain/sms-delivery/sms-worker";
 import { fieldsFromFlat, type SmsJob, sealJob } from "../src/domain/sms-job";
 import { type MockSms, startMockSms } from "../src/mock-sms/start-mock-sms";
 import { backoffDelayMs } from "../src/shared/backoff";
+import { systemClock } from "../src/shared/clock";
 import { maskPhone } from "../src/shared/mask-phone";
 import { createPostgresPool, type PgPool } from "../src/stores/postgres";
 import { createRedisClient, type RedisClient } from "../src/stores/redis";
@@ -88,7 +89,7 @@ afterEach(async () => {
 /** A worker on a stream of its own (parallel test files share the Redis). */
 function harness(
   overrides: Partial<Config["sms"]> = {},
-  options: { random?: () => number; client?: RedisClient; sendLog?: Partial<Config["sendLog"]> } = {},
+  options: { random?: () => number; blockMs?: number; client?: RedisClient; sendLog?: Partial<Config["sendLog"]> } = {},
 ): Harness {
   const client = options.client ?? redis;
   const id = randomUUID();
@@ -128,6 +129,8 @@ function harness(
     sendLog,
     logger,
     registry,
+    clock: systemClock,
+    ...(options.blockMs ? { blockMs: options.blockMs } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
   const created = { client, sms, registry, sendLog, worker };
