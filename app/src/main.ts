@@ -84,6 +84,7 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
   const { createOtpService } = await import("./domain/otp/otp-service.js");
   const { createSmsProviderClient } = await import("./adapters/http-sms-provider.js");
   const { createRedisSmsWorker } = await import("./adapters/sms-worker.js");
+  const { systemClock } = await import("./shared/clock.js");
   const { createLifecycle } = await import("./lifecycle/lifecycle.js");
   const { createDependencyMonitor } = await import("./lifecycle/dependency-monitor.js");
   const { gracefulShutdown, exitOnSignals } = await import("./lifecycle/graceful-shutdown.js");
@@ -128,6 +129,7 @@ async function runService(config: Config, tracing: Tracing, mode: "serve" | "wor
           sendLog,
           logger,
           registry,
+          clock: systemClock,
         })
       : undefined;
 

@@ -13,9 +13,9 @@ describe("graceful shutdown", () => {
     const signalledAt = performance.now();
     service.child.kill("SIGTERM");
 
-    // "At once": well within the 1.5 s drain delay (the margin is for two shared cores).
-    await expect.poll(() => statusOf(`${service.url}/ready`), { timeout: 1_000, interval: 20 }).toBe(503);
-    expect(performance.now() - signalledAt).toBeLessThan(1_000);
+    // "At once": readiness is off while the drain still holds the listener open (after it, /ready would
+    // refuse rather than answer 503): the new connection to /live below proves the order, not a time margin.
+    await expect.poll(() => statusOf(`${service.url}/ready`), { timeout: 5_000, interval: 20 }).toBe(503);
     const health = (await (await fetch(`${service.url}/health`)).json()) as { state: string };
     expect(health.state).toBe("draining");
     // Load balancers may still route here during the delay: those requests are served.
@@ -40,11 +40,12 @@ describe("graceful shutdown", () => {
     const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "10000" } });
     service.child.kill("SIGTERM");
     await expect.poll(() => statusOf(`${service.url}/ready`), { timeout: 2_000, interval: 20 }).toBe(503);
-    const secondAt = performance.now();
     service.child.kill("SIGINT");
     expect(await service.exited).toBe(1);
-    // "At once": far inside the 10 s drain delay the first signal started.
-    expect(performance.now() - secondAt).toBeLessThan(2_000);
+    // "At once": the drain the first signal started never ended.
+    const messages = service.logLines().map((line) => line.msg);
+    expect(messages).toContain("second signal: exiting now");
+    expect(messages).not.toContain("shutdown: no longer accepting connections, finishing in-flight requests");
   });
 
   it("exits 1 when in-flight requests outlast SHUTDOWN_TIMEOUT_MS, after stopping the worker and flushing the send log", async () => {
@@ -56,9 +57,8 @@ describe("graceful shutdown", () => {
     expect(await service.exited).toBe(1);
     const elapsed = performance.now() - signalledAt;
     expect(elapsed).toBeGreaterThanOrEqual(350);
-    expect(elapsed).toBeLessThan(3_000);
     expect(await stuck).toBeInstanceOf(Error);
-    // The overrun cuts the request, not the rest of the shutdown.
+    // The overrun cuts the 10 s request (the line below says so), not the rest of the shutdown.
     const lines = service.logLines();
     const cutAt = lines.findIndex((line) => line.msg === "shutdown: in-flight requests did not finish in time, closing their connections");
     expect(cutAt).toBeGreaterThanOrEqual(0);

@@ -8,6 +8,7 @@ import type { SendLogSink } from "../domain/send-log";
 import type { DeliveryLogger } from "../domain/sms-delivery/ports";
 import type { SmsProvider } from "../domain/sms-delivery/sms-provider";
 import { createSmsWorker, type SmsWorker } from "../domain/sms-delivery/sms-worker";
+import type { Clock } from "../shared/clock";
 import { createRedisSmsJobQueue } from "../stores/redis-sms-job-queue";
 import { createStreamStatsReader } from "../stores/redis-stream-stats";
 import { createSmsDeliveryMetrics } from "../telemetry/sms-delivery-metrics";
@@ -22,6 +23,7 @@ export interface RedisSmsWorkerOptions {
   sendLog: SendLogSink;
   logger: DeliveryLogger;
   registry: Registry;
+  clock: Clock;
   /** Unique per process; defaults to host name and pid. */
   consumerName?: string;
   /** How long one XREADGROUP waits for new entries. */
@@ -61,6 +63,7 @@ export function createRedisSmsWorker(options: RedisSmsWorkerOptions): SmsWorker 
     logger: options.logger,
     metrics: createSmsDeliveryMetrics(options.registry, streamStats),
     tracing: createSmsDeliveryTracing({ streamKey: sms.streamKey, consumerGroup: sms.consumerGroup }),
+    clock: options.clock,
     ...(options.readBatchWaitMs !== undefined ? { readBatchWaitMs: options.readBatchWaitMs } : {}),
     ...(options.random ? { random: options.random } : {}),
   });

@@ -16,6 +16,8 @@ import type {
 } from "../../src/domain/sms-delivery/ports";
 import type { SmsMessage, SmsProvider } from "../../src/domain/sms-delivery/sms-provider";
 import { type SmsJob, sealJob } from "../../src/domain/sms-job";
+import type { Clock } from "../../src/shared/clock";
+import { T0 } from "./fake-clock";
 
 export const keys = deriveKeys("unit-test-secret-of-at-least-32-characters!");
 
@@ -28,8 +30,8 @@ export function newJob(overrides: Partial<SmsJob> = {}): SmsJob {
     tenantId: randomUUID(),
     requestId: randomUUID(),
     traceparent: "",
-    acceptedAt: Date.now(),
-    expiresAt: Date.now() + 300_000,
+    acceptedAt: T0,
+    expiresAt: T0 + 300_000,
     senderId: "OTPLAB",
     phoneHash: "hash",
     phoneMasked: "+1555*****01",
@@ -53,11 +55,16 @@ export interface FakeQueue extends SmsJobQueue {
   deadLetters: Array<{ id: string; outcome: DeadLetterOutcome; error: string; attempts: number }>;
   /** Jobs another consumer abandoned, handed out by claimAbandoned. */
   abandoned: QueuedJob[];
+  /** When each claimAbandoned was called. */
+  claimedAt: number[];
   failAcknowledge: boolean;
 }
 
-/** A queue whose read returns at once (with nothing, after a tick, when empty). */
-export function fakeQueue(jobs: QueuedJob[] = []): FakeQueue {
+/** As long as the real queue blocks in one read for new jobs. */
+const READ_BLOCK_MS = 1_000;
+
+/** A queue whose read returns the waiting jobs at once, or waits READ_BLOCK_MS on the clock when there are none. */
+export function fakeQueue(clock: Clock, jobs: QueuedJob[] = []): FakeQueue {
   const queue: FakeQueue = {
     consumer: "unit",
     location: { stream: "unit:jobs", group: "unit" },
@@ -66,11 +73,12 @@ export function fakeQueue(jobs: QueuedJob[] = []): FakeQueue {
     acknowledged: [],
     deadLetters: [],
     abandoned: [],
+    claimedAt: [],
     failAcknowledge: false,
     ensureGroup: async () => false,
     open() {},
-    async read(count: number) {
-      if (queue.waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    async read(count: number, stop: AbortSignal) {
+      if (queue.waiting.length === 0) await clock.sleep(READ_BLOCK_MS, stop).catch(() => undefined);
       const taken = queue.waiting.splice(0, count);
       for (const job of taken) queue.pending.add(job.id);
       return taken;
@@ -78,6 +86,7 @@ export function fakeQueue(jobs: QueuedJob[] = []): FakeQueue {
     isMissingGroup: () => false,
     async keepClaimed() {},
     async claimAbandoned(_cursor: string, count: number): Promise<ClaimResult> {
+      queue.claimedAt.push(clock.now());
       const taken = queue.abandoned.splice(0, count);
       for (const job of taken) queue.pending.add(job.id);
       return { next: "0-0", jobs: taken };
@@ -99,12 +108,15 @@ export function fakeQueue(jobs: QueuedJob[] = []): FakeQueue {
 }
 
 /** A provider that answers each send with the next scripted result (an Error is thrown); the last repeats. */
-export function scriptedProvider(...results: Array<string | Error>): SmsProvider & { sent: SmsMessage[] } {
+export function scriptedProvider(clock: Clock, ...results: Array<string | Error>): SmsProvider & { sent: SmsMessage[]; sentAt: number[] } {
   const sent: SmsMessage[] = [];
+  const sentAt: number[] = [];
   return {
     sent,
+    sentAt,
     async send(message) {
       sent.push(message);
+      sentAt.push(clock.now());
       const result = results[Math.min(sent.length, results.length) - 1];
       if (result instanceof Error) throw result;
       return { messageId: result ?? "msg-1" };

@@ -3,8 +3,8 @@
 // leaves the entry pending, so another pass (reclaim) delivers it: at least once, never zero.
 // Retries go on for as long as the code can still be used, not for a fixed number of attempts:
 // a provider outage of a few seconds must not cost every OTP accepted during it.
-import { setTimeout as sleep } from "node:timers/promises";
 import { type BackoffPolicy, backoffDelayMs } from "../../shared/backoff";
+import type { Clock } from "../../shared/clock";
 import type { SecretKeys } from "../secrets";
 import type { SendLogRecord, SendLogSink } from "../send-log";
 import { openJob, type SmsJob } from "../sms-job";
@@ -22,6 +22,8 @@ export interface JobHandlerOptions {
   logger: DeliveryLogger;
   metrics: DeliveryMetrics;
   tracing: DeliveryTracing;
+  /** Decides expiry and times the retry waits. */
+  clock: Clock;
   /** Aborted when the worker stops: a job waiting to retry then stays pending for another worker. */
   stopSignal: AbortSignal;
   random?: () => number;
@@ -45,7 +47,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export type JobHandler = (entry: QueuedJob, deliveryDone: () => void) => Promise<void>;
 
 export function createJobHandler(options: JobHandlerOptions): JobHandler {
-  const { queue, retry, keys, provider, sendLog, metrics, tracing, stopSignal } = options;
+  const { queue, retry, keys, provider, sendLog, metrics, tracing, clock, stopSignal } = options;
   const random = options.random ?? Math.random;
 
   async function handle(entry: QueuedJob, span: DeliverySpan, deliveryDone: () => void): Promise<void> {
@@ -82,7 +84,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       await queue.deadLetter(entry, delivery.status, delivery.error, delivery.attempts);
     }
     try {
-      await sendLog.record(sendLogRecord(job, delivery));
+      await sendLog.record(sendLogRecord(job, delivery, clock.now()));
     } catch (error) {
       logger().error({ err: error, status: delivery.status }, "sms: outcome not recorded, job left pending for reclaim");
       return;
@@ -104,8 +106,9 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
 
   async function deliver(job: SmsJob, span: DeliverySpan, logger: () => DeliveryLogger): Promise<Delivery> {
     // Read late (a long backlog, or re-driven after the TTL): the code is useless, the SMS is not sent.
-    if (Date.now() >= job.expiresAt) return expired("the code expired before the first attempt", 0);
+    if (clock.now() >= job.expiresAt) return expired("the code expired before the first attempt", 0);
     for (let attempt = 1; ; attempt++) {
+      // Latency is measured, not decided with: the monotonic clock, which wall-clock jumps do not skew.
       const started = performance.now();
       try {
         const { messageId } = await provider.send({
@@ -127,11 +130,11 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         if (stopSignal.aborted) return { status: "abandoned", error: reason, attempts: attempt };
         const retryAfterMs = error instanceof SmsProviderError ? (error.retryAfterMs ?? 0) : 0;
         const delayMs = Math.min(retry.retryMaxMs, Math.max(backoffDelayMs(attempt, retry, random), retryAfterMs));
-        if (Date.now() + delayMs > job.expiresAt) return expired(reason, attempt);
+        if (clock.now() + delayMs >= job.expiresAt) return expired(reason, attempt);
         logger().debug({ attempt, delayMs, error: reason }, "sms: attempt failed, retrying");
         metrics.job("retried");
         try {
-          await sleep(delayMs, undefined, { signal: stopSignal });
+          await clock.sleep(delayMs, stopSignal);
         } catch {
           return { status: "abandoned", error: reason, attempts: attempt };
         }
@@ -153,7 +156,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     logger.error({ reason }, "sms: corrupt job dead-lettered");
     if (otpId && tenantId && UUID.test(otpId) && UUID.test(tenantId)) {
       try {
-        await sendLog.record(corruptRecord(entry, reason));
+        await sendLog.record(corruptRecord(entry, reason, clock.now()));
       } catch (recordError) {
         // The dead-letter entry already holds the job; retrying could never open it either.
         logger.error({ err: recordError }, "sms: corrupt job not recorded in the send log");
@@ -185,7 +188,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
   };
 }
 
-function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "abandoned" }>): SendLogRecord {
+function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "abandoned" }>, now: number): SendLogRecord {
   const delivered = delivery.status === "delivered";
   return {
     tenantId: job.tenantId,
@@ -199,11 +202,11 @@ function sendLogRecord(job: SmsJob, delivery: Exclude<Delivery, { status: "aband
     providerLatencyMs: delivered ? delivery.latencyMs : null,
     lastError: delivered ? null : delivery.error,
     acceptedAt: new Date(job.acceptedAt),
-    completedAt: new Date(),
+    completedAt: new Date(now),
   };
 }
 
-function corruptRecord(entry: QueuedJob, reason: string): SendLogRecord {
+function corruptRecord(entry: QueuedJob, reason: string, now: number): SendLogRecord {
   const { fields } = entry;
   const acceptedAt = Number(fields.acceptedAt);
   return {
@@ -218,8 +221,8 @@ function corruptRecord(entry: QueuedJob, reason: string): SendLogRecord {
     attempts: 1,
     providerLatencyMs: null,
     lastError: reason,
-    acceptedAt: Number.isFinite(acceptedAt) && acceptedAt > 0 ? new Date(acceptedAt) : new Date(),
-    completedAt: new Date(),
+    acceptedAt: Number.isFinite(acceptedAt) && acceptedAt > 0 ? new Date(acceptedAt) : new Date(now),
+    completedAt: new Date(now),
   };
 }
 

@@ -1,8 +1,8 @@
 // Consumes the SMS job queue as one consumer of its consumer group: reads (a bounded wait) on the
 // queue's reading side, runs up to `concurrency` jobs at once, and periodically takes over jobs that
 // a dead consumer read and never acknowledged. The queue, provider, metrics and tracing are ports.
-import { setTimeout as sleep } from "node:timers/promises";
 import { backoffDelayMs } from "../../shared/backoff";
+import type { Clock } from "../../shared/clock";
 import type { SecretKeys } from "../secrets";
 import type { SendLogSink } from "../send-log";
 import { createJobHandler } from "./job-handler";
@@ -28,6 +28,8 @@ export interface SmsWorkerOptions {
   logger: DeliveryLogger;
   metrics: DeliveryMetrics;
   tracing: DeliveryTracing;
+  /** Times the retry waits, the read pauses and the reclaim interval, and decides expiry. */
+  clock: Clock;
   /** After a read that emptied the stream, how long to let new entries gather before the next read. */
   readBatchWaitMs?: number;
   random?: () => number;
@@ -48,7 +50,7 @@ const READ_BATCH_WAIT_MS = 5;
 const READ_RETRY = { retryBaseMs: 100, retryMaxMs: 2_000 };
 
 export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
-  const { queue, settings: sms, metrics } = options;
+  const { queue, settings: sms, metrics, clock } = options;
   const readBatchWaitMs = options.readBatchWaitMs ?? READ_BATCH_WAIT_MS;
   const logger = options.logger.child({ component: "sms-worker", consumer: queue.consumer });
   const stopController = new AbortController();
@@ -61,6 +63,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
     logger,
     metrics,
     tracing: options.tracing,
+    clock,
     stopSignal: stopController.signal,
     ...(options.random ? { random: options.random } : {}),
   });
@@ -70,8 +73,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
   let delivering = 0;
   let wakeReader: (() => void) | undefined;
   let readLoop: Promise<void> | undefined;
-  let reclaimTimer: NodeJS.Timeout | undefined;
-  let reclaiming: Promise<void> | undefined;
+  let reclaimLoop: Promise<void> | undefined;
   let state: "idle" | "running" | "stopping" | "stopped" = "idle";
 
   function freeSlots(): number {
@@ -114,7 +116,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
         for (const entry of entries) dispatch(entry);
         failures = 0;
         if (entries.length > 0 && entries.length < free && readBatchWaitMs > 0) {
-          await sleep(readBatchWaitMs, undefined, { signal: stopController.signal }).catch(() => undefined);
+          await clock.sleep(readBatchWaitMs, stopController.signal).catch(() => undefined);
         }
       } catch (error) {
         if (state !== "running") break;
@@ -124,7 +126,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
         if (missingGroup || failures === 1 || failures % 10 === 0) logger.warn({ err: error, failures }, "sms: stream read failed");
         try {
           if (missingGroup) await ensureGroup();
-          await sleep(backoffDelayMs(failures, READ_RETRY) + 50, undefined, { signal: stopController.signal });
+          await clock.sleep(backoffDelayMs(failures, READ_RETRY) + 50, stopController.signal);
         } catch {
           // stopping, or the group still cannot be created: the loop condition decides
         }
@@ -149,16 +151,16 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
     }
   }
 
-  function scheduleReclaim(delayMs: number): void {
-    reclaimTimer = setTimeout(() => {
-      reclaimTimer = undefined;
-      reclaiming = reclaim()
-        .catch((error: unknown) => logger.warn({ err: error }, "sms: reclaim failed"))
-        .finally(() => {
-          reclaiming = undefined;
-          if (state === "running") scheduleReclaim(sms.reclaimIntervalMs);
-        });
-    }, delayMs);
+  async function runReclaimLoop(): Promise<void> {
+    // Once at start, so a restarted worker picks up what its predecessor left at once; then every interval.
+    for (let delayMs = 0; state === "running"; delayMs = sms.reclaimIntervalMs) {
+      try {
+        await clock.sleep(delayMs, stopController.signal);
+      } catch {
+        return;
+      }
+      await reclaim().catch((error: unknown) => logger.warn({ err: error }, "sms: reclaim failed"));
+    }
   }
 
   return {
@@ -172,8 +174,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
         logger.warn({ err: error }, "sms: cannot create the consumer group yet; reads will retry");
       }
       readLoop = runReadLoop();
-      // Reclaim once at start, so a restarted worker picks up what its predecessor left at once.
-      scheduleReclaim(0);
+      reclaimLoop = runReclaimLoop();
       logger.info({ ...queue.location, concurrency: sms.concurrency }, "sms: worker started");
     },
 
@@ -181,12 +182,11 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
       if (state !== "running") return;
       state = "stopping";
       stopController.abort();
-      if (reclaimTimer) clearTimeout(reclaimTimer);
       wakeReader?.();
       // Ends the waiting read now (as if it timed out) rather than when its wait runs out.
       if (readLoop) await queue.interruptRead(readLoop);
       await readLoop;
-      await reclaiming;
+      await reclaimLoop;
       const jobs = inFlight.size;
       await Promise.all(inFlight.values());
       queue.close();
