@@ -1,6 +1,6 @@
-// HTTP helpers for the scenarios: every call is timed, bounded, and never throws (status 0 = no answer).
+// The harness' single HTTP requests (probes, setup, hand-written cases; load is k6's): every call is
+// timed, bounded, and never throws (status 0 = no answer).
 import { setTimeout as sleep } from "node:timers/promises";
-import { parsePrometheusText, type Sample, sumOf } from "../../k6/runner/prometheus-text.ts";
 
 /** Milliseconds since the epoch with sub-millisecond precision, comparable across the run. */
 export function epochMs(): number {
@@ -93,47 +93,6 @@ export async function waitFor<T>(
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
-}
-
-export async function scrape(url: string): Promise<Sample[]> {
-  const result = await call(`${url}/metrics`, { timeoutMs: 5_000 });
-  if (result.status !== 200) return [];
-  return parsePrometheusText(result.text);
-}
-
-/** The sum of a metric's samples whose labels include `labels`; 0 when absent. */
-export function metric(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return sumOf(samples, name, labels) ?? 0;
-}
-
-export interface Sampled<T> {
-  at: number;
-  value: T;
-}
-
-/** Calls `read` every intervalMs (never overlapping) until stopped; returns what it saw, timestamped. */
-export function sampleEvery<T>(
-  intervalMs: number,
-  read: () => Promise<T>,
-): { stop(): Promise<Array<Sampled<T>>>; samples: Array<Sampled<T>> } {
-  const samples: Array<Sampled<T>> = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const at = epochMs();
-      samples.push({ at, value: await read() });
-      const wait = intervalMs - (epochMs() - at);
-      if (wait > 0 && running) await sleep(wait);
-    }
-  })();
-  return {
-    samples,
-    async stop() {
-      running = false;
-      await loop;
-      return samples;
-    },
-  };
 }
 
 /** True for an RFC 9457 answer: the media type and a body with type, title and the same status. */

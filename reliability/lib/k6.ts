@@ -140,10 +140,14 @@ export function readK6Requests(file: string, names?: string[]): K6Request[] {
     }));
 }
 
-/** A send the service refused, as k6's otp_send_refused samples describe it. */
+/** An answer other than the one the journey expects, as k6's otp_refused samples describe it. */
 export interface K6Refusal {
+  /** The request's k6 name, e.g. otp-send or otp-verify. */
+  name: string;
   rid: string;
   status: number;
+  /** An RFC 9457 problem: its media type and a body with a type, a title and the answer's status. */
+  problem: boolean;
   problemType: string;
   contentType: string;
   /** "none" when the answer had no Retry-After. */
@@ -151,11 +155,27 @@ export interface K6Refusal {
 }
 
 export function readK6Refusals(file: string): K6Refusal[] {
-  return readK6Csv(file, ["otp_send_refused"]).map((sample) => ({
+  return readK6Csv(file, ["otp_refused"]).map((sample) => ({
+    name: sample.tags.name ?? "",
     rid: sample.tags.rid ?? "",
     status: Number(sample.tags.status ?? sample.status) || 0,
+    problem: sample.tags.problem === "true",
     problemType: sample.tags.problem_type ?? "",
     contentType: sample.tags.content_type ?? "",
     retryAfter: sample.tags.retry_after ?? "none",
   }));
+}
+
+/** What otp-sends.ts' handleSummary writes: counts, and k6's http_req_duration median and p99 (ms). */
+export interface K6SendsSummary {
+  iterations: number;
+  droppedIterations: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** The figures a journey's handleSummary wrote to SUMMARY_PATH. */
+export function readK6Summary<T = K6SendsSummary>(k6: K6Process): T {
+  return JSON.parse(readFileSync(k6.summaryFile, "utf8")) as T;
 }

@@ -1,7 +1,7 @@
 // The shape shared by the dependency-outage scenarios: load and probes running, a dependency stopped
 // for a while and started again, and the timeline cut into before / during / after.
 import { setTimeout as sleep } from "node:timers/promises";
-import { type CallResult, call, epochMs, json, type Sampled, sampleEvery } from "./http.ts";
+import { call, epochMs } from "./http.ts";
 
 export interface OutageTimeline {
   stopRequestedAt: number;
@@ -74,10 +74,37 @@ export function sustainedRecoveryMs<T extends { startedAt: number }>(
   return Math.max(0, Math.round(first.startedAt - from));
 }
 
-/** The OTP ids of the sends answered 200. */
-export function acceptedIds(results: CallResult[]): string[] {
-  return results
-    .filter((result) => result.status === 200)
-    .map((result) => json(result)?.id)
-    .filter((id): id is string => typeof id === "string");
+/** The requests (k6's) that started within [from, to). */
+export function startedBetween<T extends { startedAt: number }>(requests: T[], from: number, to: number): T[] {
+  return requests.filter((request) => request.startedAt >= from && request.startedAt < to);
+}
+
+export interface Sampled<T> {
+  at: number;
+  value: T;
+}
+
+/** Calls `read` every intervalMs (never overlapping) until stopped; returns what it saw, timestamped. */
+export function sampleEvery<T>(
+  intervalMs: number,
+  read: () => Promise<T>,
+): { stop(): Promise<Array<Sampled<T>>>; samples: Array<Sampled<T>> } {
+  const samples: Array<Sampled<T>> = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = epochMs();
+      samples.push({ at, value: await read() });
+      const wait = intervalMs - (epochMs() - at);
+      if (wait > 0 && running) await sleep(wait);
+    }
+  })();
+  return {
+    samples,
+    async stop() {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
 }

@@ -2,12 +2,12 @@
 // isolated, codes never reach the logs, only HMACs (and sealed jobs) are at rest, and verify timing does
 // not depend on how much of a wrong code is right.
 import { setTimeout as sleep } from "node:timers/promises";
+import { countBy, percentile, round } from "../lib/figures.ts";
 import { type CallResult, json } from "../lib/http.ts";
-import { countBy } from "../lib/load.ts";
+import { compare, mean } from "../lib/sample-comparison.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { dumpRedis, findLeaks, type Leak } from "../lib/secrets-scan.ts";
 import { codeIn, phoneSequence, type SeededTenant, type Stack, sendOtp, startStack, verifyOtp } from "../lib/stack.ts";
-import { compare, mean, percentile, round } from "../lib/stats.ts";
 
 const PHONE_LIMIT = 5;
 const DAILY_CAP = 5;

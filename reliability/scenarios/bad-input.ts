@@ -3,10 +3,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { type CallResult, call, isProblem, json, metric, scrape } from "../lib/http.ts";
+import { type CallResult, call, isProblem, json } from "../lib/http.ts";
 import { OPENAPI_PATH } from "../lib/paths.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { ensureSchemathesis, runSchemathesis, SCHEMATHESIS_VERSION } from "../lib/schemathesis.ts";
+import { metric, scrape } from "../lib/service-metrics.ts";
 import { startStack } from "../lib/stack.ts";
 
 const BODY_LIMIT_BYTES = 16_384;

@@ -1,12 +1,12 @@
 // PostgreSQL stopped under load. With the tenant cache on, sends go on and the send log buffers its
 // rows until PostgreSQL returns (none lost); without it, sends fail fast with 503. Both are measured.
-import { setTimeout as sleep } from "node:timers/promises";
-import { isProblem, metric, type Sampled, sampleEvery, scrape } from "../lib/http.ts";
-import { countBy, type LoadRequest, type LoadResult, startedBetween, startLoad } from "../lib/load.ts";
-import { acceptedIds, firstSampleAfter, probeEvery, runOutage, sustainedRecoveryMs } from "../lib/outage.ts";
+import { acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
+import { countBy, latencyMs, round } from "../lib/figures.ts";
+import { type K6Request, readK6Refusals, readK6Requests, startK6 } from "../lib/k6.ts";
+import { firstSampleAfter, probeEvery, runOutage, type Sampled, sampleEvery, startedBetween, sustainedRecoveryMs } from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { phoneSequence, type SeededTenant, sendLogRows, startStack } from "../lib/stack.ts";
-import { percentile, round } from "../lib/stats.ts";
+import { metric, scrape } from "../lib/service-metrics.ts";
+import { startStack } from "../lib/stack.ts";
 
 const RECOVERY_GOAL_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -36,30 +36,28 @@ export const postgresOutage: Scenario = {
       env: { ...common, TENANT_CACHE_TTL_MS: "0", SMS_WORKER_ENABLED: "false" },
     });
     const pids = { cached: cached.pid(), uncached: uncached.pid() };
-    const nextPhone = phoneSequence("1559");
-
-    const request = (url: string, tenant: SeededTenant, index: number, prefix: string): LoadRequest =>
-      index % 2 === 0
-        ? {
-            kind: "send",
-            url: `${url}/v1/otp/send`,
-            headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", "x-request-id": `${prefix}-${index}` },
-            body: JSON.stringify({ phone: nextPhone() }),
-          }
-        : {
-            kind: "verify",
-            url: `${url}/v1/otp/verify`,
-            headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json" },
-            body: JSON.stringify({ phone: nextPhone(), code: "000000" }),
-          };
-    const loadCached = startLoad({
-      rate,
-      next: (index) => request(cached.url, tenants[index % tenants.length] as SeededTenant, index, "pc"),
-    });
-    const loadUncached = startLoad({
-      rate: Math.max(4, Math.round(rate / 4)),
-      next: (index) => request(uncached.url, tenants[index % tenants.length] as SeededTenant, index, "pu"),
-    });
+    const timing = { baselineMs: size(3_000, 10_000), outageMs, observeMs: size(7_000, 15_000) };
+    // Even iterations send a code, odd ones verify a wrong code for a number with none pending (422),
+    // the tenants taking turns; the cache-off instance gets a quarter of the rate.
+    const load = (instance: typeof cached, name: string, instanceRate: number, phonePrefix: string) =>
+      startK6({
+        dir: workDir,
+        cleanup,
+        script: "otp-sends.ts",
+        name,
+        env: {
+          BASE_URL: instance.url,
+          API_KEY: tenants.map((tenant) => tenant.apiKey).join(","),
+          RATE: String(instanceRate),
+          // The whole timeline, plus a second for stopping and starting PostgreSQL.
+          DURATION_S: String(Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1),
+          PHONE_PREFIX: phonePrefix,
+          RID_PREFIX: name === "cached" ? "pc" : "pu",
+          MIX: "send-verify",
+        },
+      });
+    const k6Cached = load(cached, "cached", rate, "1559");
+    const k6Uncached = load(uncached, "uncached", Math.max(4, Math.round(rate / 4)), "1560");
     const probesCached = probeEvery(cached.url);
     const probesUncached = probeEvery(uncached.url);
     const writer = sampleEvery<WriterSample>(200, async () => {
@@ -72,37 +70,34 @@ export const postgresOutage: Scenario = {
 
     const timeline = await runOutage({
       what: "PostgreSQL",
-      baselineMs: size(3_000, 10_000),
-      outageMs,
-      observeMs: size(7_000, 15_000),
+      ...timing,
       stop: () => stack.postgres.stop(),
       start: () => stack.postgres.start(),
       log,
     });
-    const cachedRun = await loadCached.stop();
-    const uncachedRun = await loadUncached.stop();
+    const k6Exits = [await k6Cached.process.exited, await k6Uncached.process.exited];
     const readyCached = await probesCached.stop();
     const readyUncached = await probesUncached.stop();
+    const cachedRun = readK6Requests(k6Cached.csvFile, ["otp-send", "otp-verify"]);
+    const uncachedRun = readK6Requests(k6Uncached.csvFile, ["otp-send", "otp-verify"]);
+    const problems = new Set(
+      readK6Refusals(k6Uncached.csvFile)
+        .filter((refusal) => refusal.problem)
+        .map((refusal) => refusal.rid),
+    );
 
     // Every accepted send (either instance) must end as a delivered row once the buffer drains.
-    const ids = [
-      ...acceptedIds(cachedRun.results.filter((r) => r.kind === "send")),
-      ...acceptedIds(uncachedRun.results.filter((r) => r.kind === "send")),
-    ];
-    let rows = await sendLogRows(stack.db);
-    const settleStarted = Date.now();
-    while (Date.now() - settleStarted < 20_000 && ids.some((id) => rows.get(id)?.status !== "delivered")) {
-      await sleep(250);
-      rows = await sendLogRows(stack.db);
-    }
+    const accepted = [...acceptedSends(cachedRun), ...acceptedSends(uncachedRun)];
+    const { rows } = await settle(stack, accepted, 20_000, { drained: false });
+    const delivery = await deliveryReport(stack, accepted, rows);
     const writerSamples = await writer.stop();
-    const lost = ids.filter((id) => rows.get(id)?.status !== "delivered");
+    const lost = delivery.accepted - delivery.delivered;
     const sms = await stack.smsStats();
     const deliveredJobs = sms.accepted - sms.duplicates;
 
-    const expected = (result: LoadResult) => (result.kind === "send" ? result.status === 200 : result.status === 422);
-    const cachedDuring = startedBetween(cachedRun.results, timeline.downAt, timeline.startRequestedAt);
-    const uncachedDuring = startedBetween(uncachedRun.results, timeline.downAt, timeline.startRequestedAt);
+    const expected = (result: K6Request) => result.status === (result.name === "otp-send" ? 200 : 422);
+    const cachedDuring = startedBetween(cachedRun, timeline.downAt, timeline.startRequestedAt);
+    const uncachedDuring = startedBetween(uncachedRun, timeline.downAt, timeline.startRequestedAt);
     const uncached503 = uncachedDuring.filter((r) => r.status === 503);
     const bufferedDuring = writerSamples.filter((s) => s.at >= timeline.downAt && s.at < timeline.upAt + 500);
     const peakBuffered = Math.max(0, ...bufferedDuring.map((s) => s.value.buffered));
@@ -112,6 +107,7 @@ export const postgresOutage: Scenario = {
     const lastWriter = writerSamples.at(-1)?.value;
 
     const checks = new Checks();
+    checks.equal("k6 ran to the end (cache on, cache off)", k6Exits.join(", "), "0, 0");
     checks.add(
       "same processes throughout (no crash)",
       "pids unchanged, alive",
@@ -122,24 +118,14 @@ export const postgresOutage: Scenario = {
     checks.atLeast("cache on: send-log rows buffered at the peak of the outage", peakBuffered, 1);
     checks.atLeast("cache on: send-log flushes retried while PostgreSQL was away", lastWriter?.unavailableFlushes ?? 0, 1);
     checks.atMost("cache on: buffered backlog written after PostgreSQL returns", flushedAfterMs, WRITER_RETRY_CAP_MS + 1_000, " ms");
-    checks.equal("accepted sends without a delivered send-log row (lost)", lost.length, 0);
+    checks.equal("accepted sends not delivered (send-log row + message at the provider; lost)", lost, 0);
     checks.equal("send-log rows = jobs delivered to the provider", rows.size, deliveredJobs);
     checks.equal(
       "cache off: requests during the outage answered 503 problem+json",
-      uncached503.filter(isProblem).length,
+      uncached503.filter((r) => problems.has(r.tags.rid ?? "")).length,
       uncachedDuring.length,
     );
-    checks.atMost(
-      "cache off: p99 of the 503 answers",
-      round(
-        percentile(
-          uncached503.map((r) => r.ms),
-          99,
-        ),
-      ),
-      CONNECT_TIMEOUT_MS + 500,
-      " ms",
-    );
+    checks.atMost("cache off: p99 of the 503 answers", latencyMs(uncached503, 99), CONNECT_TIMEOUT_MS + 500, " ms");
     for (const [name, samples] of [
       ["cache on", readyCached],
       ["cache off", readyUncached],
@@ -159,12 +145,12 @@ export const postgresOutage: Scenario = {
       );
     }
     const uncachedRecovery = sustainedRecoveryMs(
-      startedBetween(uncachedRun.results, timeline.upAt, Number.POSITIVE_INFINITY),
+      startedBetween(uncachedRun, timeline.upAt, Number.POSITIVE_INFINITY),
       timeline.upAt,
       expected,
     );
     checks.atMost("cache off: requests all succeed again after PostgreSQL returns", uncachedRecovery, RECOVERY_GOAL_MS, " ms");
-    const unexpected = [...cachedRun.results, ...uncachedRun.results].filter((r) => !expected(r) && r.status !== 503);
+    const unexpected = [...cachedRun, ...uncachedRun].filter((r) => !expected(r) && r.status !== 503);
     checks.equal("answers other than the expected 200/422 or 503", unexpected.length, 0);
 
     return {
@@ -172,34 +158,19 @@ export const postgresOutage: Scenario = {
         rate,
         outageS: round((timeline.startRequestedAt - timeline.downAt) / 1000, 1),
         cacheOn: {
-          requests: cachedRun.results.length,
+          requests: cachedRun.length,
           requestsDuringOutage: cachedDuring.length,
           statusesDuringOutage: countBy(cachedDuring, (r) => r.status),
-          p99DuringOutageMs: round(
-            percentile(
-              cachedDuring.map((r) => r.ms),
-              99,
-            ),
-          ),
+          p99DuringOutageMs: latencyMs(cachedDuring, 99),
           readyFalseAfterMs: firstSampleAfter(readyCached, timeline.stopRequestedAt, (v) => v.ready === 503),
           readyBackAfterMs: firstSampleAfter(readyCached, timeline.upAt, (v) => v.ready === 200),
         },
         cacheOff: {
-          requests: uncachedRun.results.length,
+          requests: uncachedRun.length,
           requestsDuringOutage: uncachedDuring.length,
           statusesDuringOutage: countBy(uncachedDuring, (r) => r.status),
-          p99_503Ms: round(
-            percentile(
-              uncached503.map((r) => r.ms),
-              99,
-            ),
-          ),
-          max503Ms: round(
-            percentile(
-              uncached503.map((r) => r.ms),
-              100,
-            ),
-          ),
+          p99_503Ms: latencyMs(uncached503, 99),
+          max503Ms: latencyMs(uncached503, 100),
           recoveryAfterMs: uncachedRecovery,
           readyBackAfterMs: firstSampleAfter(readyUncached, timeline.upAt, (v) => v.ready === 200),
         },
@@ -211,8 +182,8 @@ export const postgresOutage: Scenario = {
           deliveredJobs,
           providerDuplicates: sms.duplicates,
         },
-        sendsAccepted: ids.length,
-        lost: lost.length,
+        sendsAccepted: delivery.accepted,
+        lost,
       },
       checks: checks.list,
       notes: [

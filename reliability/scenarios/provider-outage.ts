@@ -4,13 +4,12 @@
 // than it: once the oldest queued SMS is older than half the TTL, sends are shed (503 + Retry-After)
 // instead of accepted, and what was accepted but could not be delivered in time ends expired_undelivered.
 import { setTimeout as sleep } from "node:timers/promises";
-import { type AcceptedSend, deliveryReport, settle } from "../lib/delivery.ts";
+import { type AcceptedSend, acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
+import { countBy, percentile, round } from "../lib/figures.ts";
 import { epochMs } from "../lib/http.ts";
 import { type K6Refusal, type K6Request, readK6Refusals, readK6Requests, startK6 } from "../lib/k6.ts";
-import { countBy } from "../lib/load.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { type SeededTenant, type Stack, startStack } from "../lib/stack.ts";
-import { percentile, round } from "../lib/stats.ts";
 
 const SHED_RATIO = 0.5;
 const BACKLOG_TYPE = "urn:otp-lab:problem:delivery-backlog";
@@ -54,8 +53,8 @@ export const providerOutage: Scenario = {
       ridPrefix: "po1",
       phonePrefix: "1550",
     });
-    const accepted1 = acceptedOf(one.requests);
-    const acceptedDuring1 = acceptedOf(one.requests.filter((r) => r.startedAt >= one.outageAt && r.startedAt < one.healAt));
+    const accepted1 = acceptedSends(one.requests);
+    const acceptedDuring1 = acceptedSends(one.requests.filter((r) => r.startedAt >= one.outageAt && r.startedAt < one.healAt));
     const settled1 = await settle(stack, accepted1, size(30_000, 60_000));
     const delivery1 = await deliveryReport(stack, accepted1, settled1.rows);
     const deliveryDuring1 = await deliveryReport(stack, acceptedDuring1, settled1.rows);
@@ -85,7 +84,7 @@ export const providerOutage: Scenario = {
       ridPrefix: "po2",
       phonePrefix: "1549",
     });
-    const accepted2 = acceptedOf(two.requests);
+    const accepted2 = acceptedSends(two.requests);
     const settled2 = await settle(stack, accepted2, size(30_000, 60_000));
     const delivery2 = await deliveryReport(stack, accepted2, settled2.rows);
     const during2 = two.requests.filter((r) => r.startedAt >= two.outageAt && r.startedAt < two.healAt);
@@ -94,7 +93,7 @@ export const providerOutage: Scenario = {
     const shedProblems = shedRefusals.filter(
       (r) => r.problemType === BACKLOG_TYPE && r.contentType.startsWith("application/problem+json") && /^\d+$/.test(r.retryAfter),
     );
-    const acceptedDuring2 = acceptedOf(during2);
+    const acceptedDuring2 = acceptedSends(during2);
     const expiredDuring2 = acceptedDuring2.filter((send) => settled2.rows.get(send.requestId)?.status === "expired_undelivered");
     const deliveredDuring2 = acceptedDuring2.filter((send) => settled2.rows.get(send.requestId)?.status === "delivered");
     const firstShed = shed.map((r) => r.startedAt).sort((a, b) => a - b)[0];
@@ -105,7 +104,7 @@ export const providerOutage: Scenario = {
     const mustShedTo = two.outageAt + (shortTtlS - 1) * 1000;
     const mustShed = two.requests.filter((r) => r.startedAt >= mustShedFrom && r.startedAt < mustShedTo);
     const acceptedLate = mustShed.filter((r) => r.status === 200).length;
-    const acceptedAfterHeal2 = acceptedOf(two.requests.filter((r) => r.startedAt >= two.healAt + 2_000));
+    const acceptedAfterHeal2 = acceptedSends(two.requests.filter((r) => r.startedAt >= two.healAt + 2_000));
     const sms = await stack.smsStats();
     const deadLetters = await stack.redisClient.xlen("otp:sms:dead");
 
@@ -260,10 +259,6 @@ async function phase(
   const healAt = epochMs();
   const k6Exit = await k6.process.exited;
   return { outageAt, healAt, k6Exit, requests: readK6Requests(k6.csvFile, ["otp-send"]), refusals: readK6Refusals(k6.csvFile) };
-}
-
-function acceptedOf(requests: K6Request[]): AcceptedSend[] {
-  return requests.filter((r) => r.status === 200).map((r) => ({ requestId: r.tags.rid ?? "", phone: r.tags.phone ?? "" }));
 }
 
 function lastCompletion(sends: AcceptedSend[], rows: Map<string, { completedAt: number }>): number {

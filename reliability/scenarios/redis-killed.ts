@@ -4,14 +4,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type AcceptedSend, deliveryReport, settle } from "../lib/delivery.ts";
+import { type AcceptedSend, acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
+import { countBy, percentile, round } from "../lib/figures.ts";
 import { type CallResult, epochMs, json, waitFor } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
-import { countBy } from "../lib/load.ts";
 import { firstSampleAfter, probeEvery, sustainedRecoveryMs } from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { codeIn, phoneSequence, type SeededTenant, type Stack, sendOtp, startStack, verifyOtp } from "../lib/stack.ts";
-import { percentile, round } from "../lib/stats.ts";
 
 const PHONE_LIMIT = 3;
 const RECOVERY_GOAL_MS = 5_000;
@@ -143,10 +142,7 @@ export const redisKilled: Scenario = {
     const limitAfter = await send(limitTenant, limitPhone);
 
     const requests = readK6Requests(k6.csvFile, ["otp-send"]);
-    const accepted: AcceptedSend[] = [
-      ...requests.filter((r) => r.status === 200).map((r) => ({ requestId: r.tags.rid ?? "", phone: r.tags.phone ?? "" })),
-      ...own,
-    ];
+    const accepted: AcceptedSend[] = [...acceptedSends(requests), ...own];
     const { rows, settledAfterMs } = await settle(stack, accepted, size(30_000, 60_000));
     const delivery = await deliveryReport(stack, accepted, rows);
     const acceptedIds = new Set(accepted.map((send) => send.requestId));

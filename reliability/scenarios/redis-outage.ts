@@ -1,11 +1,10 @@
 // Redis stopped under load: no crash, fast 503 problems, /ready false, recovery within 5 s, no accepted send lost.
-import { setTimeout as sleep } from "node:timers/promises";
-import { isProblem } from "../lib/http.ts";
-import { countBy, type LoadRequest, startedBetween, startLoad } from "../lib/load.ts";
-import { acceptedIds, firstSampleAfter, probeEvery, runOutage, sustainedRecoveryMs } from "../lib/outage.ts";
+import { acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
+import { countBy, latencyMs, round } from "../lib/figures.ts";
+import { type K6Request, readK6Refusals, readK6Requests, readK6Summary, startK6 } from "../lib/k6.ts";
+import { firstSampleAfter, probeEvery, runOutage, startedBetween, sustainedRecoveryMs } from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { phoneSequence, sendLogRows, startStack } from "../lib/stack.ts";
-import { percentile, round } from "../lib/stats.ts";
+import { startStack } from "../lib/stack.ts";
 
 const RECOVERY_GOAL_MS = 5_000;
 /** REDIS_COMMAND_TIMEOUT_MS: the slowest a request needing Redis may take to give up. */
@@ -25,62 +24,56 @@ export const redisOutage: Scenario = {
       env: { ACCESS_LOG_ENABLED: "false", REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },
     });
     const pidBefore = service.pid();
-    const nextPhone = phoneSequence("1558");
-    const authorization = `Bearer ${tenant.apiKey}`;
-    // Even requests send a code; odd ones verify a wrong code for a number with none pending (422).
+    const timing = { baselineMs: size(3_000, 10_000), outageMs, observeMs: size(6_000, 15_000) };
+    // Even iterations send a code; odd ones verify a wrong code for a number with none pending (422).
     // Both need Redis and nothing else once the tenant is known.
-    const load = startLoad({
-      rate,
-      next: (index): LoadRequest =>
-        index % 2 === 0
-          ? {
-              kind: "send",
-              url: `${service.url}/v1/otp/send`,
-              headers: { authorization, "content-type": "application/json", "x-request-id": `ro-${index}` },
-              body: JSON.stringify({ phone: nextPhone() }),
-            }
-          : {
-              kind: "verify",
-              url: `${service.url}/v1/otp/verify`,
-              headers: { authorization, "content-type": "application/json" },
-              body: JSON.stringify({ phone: nextPhone(), code: "000000" }),
-            },
+    const k6 = startK6({
+      dir: workDir,
+      cleanup,
+      script: "otp-sends.ts",
+      env: {
+        BASE_URL: service.url,
+        API_KEY: tenant.apiKey,
+        RATE: String(rate),
+        // The whole timeline, plus a second for stopping and starting Redis.
+        DURATION_S: String(Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1),
+        PHONE_PREFIX: "1558",
+        RID_PREFIX: "ro",
+        MIX: "send-verify",
+      },
     });
     const probes = probeEvery(service.url);
     const timeline = await runOutage({
       what: "Redis",
-      baselineMs: size(3_000, 10_000),
-      outageMs,
-      observeMs: size(6_000, 15_000),
+      ...timing,
       stop: () => stack.redis.stop(),
       start: () => stack.redis.start(),
       log,
     });
-    const { results, skipped } = await load.stop();
+    const k6Exit = await k6.process.exited;
     const samples = await probes.stop();
+    const results = readK6Requests(k6.csvFile, ["otp-send", "otp-verify"]);
+    const refusals = readK6Refusals(k6.csvFile);
+    const problems = new Set(refusals.filter((refusal) => refusal.problem).map((refusal) => refusal.rid));
 
-    const expected = (result: (typeof results)[number]) => (result.kind === "send" ? result.status === 200 : result.status === 422);
+    const expected = (result: K6Request) => result.status === (result.name === "otp-send" ? 200 : 422);
     const before = startedBetween(results, 0, timeline.stopRequestedAt);
     const during = startedBetween(results, timeline.downAt, timeline.startRequestedAt);
     const after = startedBetween(results, timeline.upAt, Number.POSITIVE_INFINITY);
     const unavailable = results.filter((result) => result.status === 503);
     const unexpected = results.filter((result) => !expected(result) && result.status !== 503);
-    const duringProblems = during.filter((result) => result.status === 503 && isProblem(result));
+    const duringProblems = during.filter((result) => result.status === 503 && problems.has(result.tags.rid ?? ""));
     const readyDuring = samples.filter((sample) => sample.at >= timeline.downAt + 1_000 && sample.at < timeline.startRequestedAt);
 
-    // No accepted send lost: every 200 must end as a delivered send-log row.
-    const ids = acceptedIds(results.filter((result) => result.kind === "send"));
-    let rows = await sendLogRows(stack.db);
-    const settleStarted = Date.now();
-    while (Date.now() - settleStarted < 20_000 && ids.some((id) => rows.get(id)?.status !== "delivered")) {
-      await sleep(250);
-      rows = await sendLogRows(stack.db);
-    }
-    const lost = ids.filter((id) => rows.get(id)?.status !== "delivered");
-    const idSet = new Set(ids);
-    const unacknowledgedButDelivered = [...rows.keys()].filter((id) => !idSet.has(id)).length;
+    // No accepted send lost: every 200 must end as a delivered send-log row and a message at the provider.
+    const accepted = acceptedSends(results);
+    const { rows } = await settle(stack, accepted, 20_000, { drained: false });
+    const delivery = await deliveryReport(stack, accepted, rows);
+    const acceptedIds = new Set(accepted.map((send) => send.requestId));
+    const unacknowledgedButDelivered = [...rows.keys()].filter((id) => !acceptedIds.has(id)).length;
 
     const checks = new Checks();
+    checks.equal("k6 ran to the end", k6Exit, 0);
     checks.add(
       "same process throughout (no crash, no restart)",
       `pid ${pidBefore}, alive`,
@@ -94,17 +87,7 @@ export const redisOutage: Scenario = {
       samples.every((sample) => sample.value.live === 200),
     );
     checks.equal("requests during the outage answered 503 problem+json", duringProblems.length, during.length);
-    checks.atMost(
-      "p99 of the 503 answers",
-      round(
-        percentile(
-          unavailable.map((r) => r.ms),
-          99,
-        ),
-      ),
-      COMMAND_TIMEOUT_MS,
-      " ms",
-    );
+    checks.atMost("p99 of the 503 answers", latencyMs(unavailable, 99), COMMAND_TIMEOUT_MS, " ms");
     checks.equal("answers other than the expected 200/422 or 503", unexpected.length, 0);
     checks.add(
       "/ready 503 throughout the outage (from 1 s after the stop)",
@@ -117,36 +100,21 @@ export const redisOutage: Scenario = {
     checks.atMost("requests all succeed again after Redis returns", recoveryMs, RECOVERY_GOAL_MS, " ms");
     checks.atMost("/ready 200 again after Redis returns", readyBackMs, RECOVERY_GOAL_MS, " ms");
     checks.equal("requests before the outage that failed", before.filter((result) => !expected(result)).length, 0);
-    checks.equal("accepted sends not delivered (lost)", lost.length, 0);
+    checks.equal("accepted sends not delivered (lost)", delivery.accepted - delivery.delivered, 0);
 
     return {
       figures: {
         rate,
         outageS: round((timeline.startRequestedAt - timeline.downAt) / 1000, 1),
         requests: results.length,
-        skippedByGenerator: skipped,
+        droppedIterations: readK6Summary(k6).droppedIterations,
         requestsDuringOutage: during.length,
         statusesDuringOutage: countBy(during, (r) => r.status),
         unavailable503: unavailable.length,
-        p50_503Ms: round(
-          percentile(
-            unavailable.map((r) => r.ms),
-            50,
-          ),
-        ),
-        p99_503Ms: round(
-          percentile(
-            unavailable.map((r) => r.ms),
-            99,
-          ),
-        ),
-        max503Ms: round(
-          percentile(
-            unavailable.map((r) => r.ms),
-            100,
-          ),
-        ),
-        retryAfterOn503: unavailable.filter((r) => r.headers["retry-after"] !== undefined).length,
+        p50_503Ms: latencyMs(unavailable, 50),
+        p99_503Ms: latencyMs(unavailable, 99),
+        max503Ms: latencyMs(unavailable, 100),
+        retryAfterOn503: refusals.filter((r) => r.status === 503 && r.retryAfter !== "none").length,
         readyFalseAfterMs: firstSampleAfter(samples, timeline.stopRequestedAt, (value) => value.ready === 503),
         readyBackAfterMs: readyBackMs,
         recoveryAfterMs: recoveryMs,
@@ -154,22 +122,12 @@ export const redisOutage: Scenario = {
           const first = after.filter(expected).sort((a, b) => a.startedAt - b.startedAt)[0];
           return first ? Math.round(first.startedAt - timeline.upAt) : null;
         })(),
-        sendsAccepted: ids.length,
-        sendsDelivered: ids.length - lost.length,
-        lost: lost.length,
+        sendsAccepted: delivery.accepted,
+        sendsDelivered: delivery.delivered,
+        lost: delivery.accepted - delivery.delivered,
         deliveredWithout200: unacknowledgedButDelivered,
-        p99BeforeMs: round(
-          percentile(
-            before.map((r) => r.ms),
-            99,
-          ),
-        ),
-        p99AfterRecoveryMs: round(
-          percentile(
-            after.map((r) => r.ms),
-            99,
-          ),
-        ),
+        p99BeforeMs: latencyMs(before, 99),
+        p99AfterRecoveryMs: latencyMs(after, 99),
       },
       checks: checks.list,
       notes: [

@@ -2,12 +2,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { percentile, round } from "../lib/figures.ts";
 import { startHaproxy } from "../lib/haproxy.ts";
-import { epochMs, metric, scrape } from "../lib/http.ts";
+import { epochMs } from "../lib/http.ts";
 import { readK6Csv, startK6 } from "../lib/k6.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
+import { metric, scrape } from "../lib/service-metrics.ts";
 import { sendLogRows, startStack } from "../lib/stack.ts";
-import { percentile, round } from "../lib/stats.ts";
 
 const CHECK_INTERVAL_MS = 500;
 /** At least twice the check interval: HAProxy must see /ready 503 and stop routing before the listener closes. */

@@ -4,12 +4,11 @@
 // answered 408 and closed within its timeout + 1.5 s, and normal requests must keep their latency SLO.
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { countBy, percentile, round } from "../lib/figures.ts";
 import { epochMs } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
-import { countBy } from "../lib/load.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { startStack } from "../lib/stack.ts";
-import { percentile, round } from "../lib/stats.ts";
 
 /** The service's defaults, not overridden here: the figures are the production ones. */
 const HEADERS_TIMEOUT_MS = 5_000;

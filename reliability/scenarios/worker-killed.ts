@@ -3,12 +3,13 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
-import { epochMs, metric, scrape, waitFor } from "../lib/http.ts";
-import { startLoad } from "../lib/load.ts";
-import { acceptedIds } from "../lib/outage.ts";
+import { acceptedSends, settle } from "../lib/delivery.ts";
+import { round } from "../lib/figures.ts";
+import { waitFor } from "../lib/http.ts";
+import { readK6Requests, startK6 } from "../lib/k6.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { CONSUMER_GROUP, phoneSequence, type ServiceInstance, STREAM_KEY, sendLogRows, startStack } from "../lib/stack.ts";
-import { round } from "../lib/stats.ts";
+import { metric, scrape } from "../lib/service-metrics.ts";
+import { CONSUMER_GROUP, type ServiceInstance, STREAM_KEY, sendLogRows, startStack } from "../lib/stack.ts";
 
 const CONCURRENCY = 8;
 const PROVIDER_LATENCY_MS = 1_500;
@@ -41,21 +42,25 @@ export const workerKilled: Scenario = {
     });
     let worker: ServiceInstance = await stack.startService({ name: "worker-1", mode: "worker", env: workerEnv(30_000) });
 
-    const nextPhone = phoneSequence("1553");
-    const load = startLoad({
-      rate: 100,
-      limit: total,
-      next: () => ({
-        kind: "send",
-        url: `${serve.url}/v1/otp/send`,
-        headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ phone: nextPhone() }),
-      }),
+    const rate = 100;
+    const k6 = startK6({
+      dir: workDir,
+      cleanup,
+      script: "otp-sends.ts",
+      env: {
+        BASE_URL: serve.url,
+        API_KEY: tenant.apiKey,
+        RATE: String(rate),
+        // k6 runs at least a second; LIMIT stops the batch at `total`.
+        DURATION_S: String(Math.max(1, Math.ceil(total / rate))),
+        LIMIT: String(total),
+        PHONE_PREFIX: "1553",
+        RID_PREFIX: "wk",
+      },
     });
-    await sleep((total / 100) * 1000 + 200);
-    const { results } = await load.stop();
-    const ids = acceptedIds(results);
-    log(`${ids.length} OTPs queued; worker-1 delivers ${CONCURRENCY} at a time, ${PROVIDER_LATENCY_MS} ms each`);
+    const k6Exit = await k6.process.exited;
+    const accepted = acceptedSends(readK6Requests(k6.csvFile, ["otp-send"]));
+    log(`${accepted.length} OTPs queued; worker-1 delivers ${CONCURRENCY} at a time, ${PROVIDER_LATENCY_MS} ms each`);
 
     const killsDone: Kill[] = [];
     let reclaimedByKilled = 0;
@@ -83,27 +88,19 @@ export const workerKilled: Scenario = {
       log(`SIGKILL ${worker.name}: ${pendingOwned} jobs pending on its consumer ${consumer}`);
       worker = await stack.startService({ name: `worker-${k + 1}`, mode: "worker", env: workerEnv(1_000) });
     }
-    const lastKillAt = epochMs();
-
-    let rows = await sendLogRows(stack.db);
-    const deadline = performance.now() + 60_000;
-    while (performance.now() < deadline) {
-      rows = await sendLogRows(stack.db);
-      const backlog = await stack.streamBacklog();
-      if (ids.every((id) => rows.get(id)?.status === "delivered") && backlog.length === 0 && backlog.pending === 0) break;
-      await sleep(250);
-    }
-    const drainedAfterS = round((epochMs() - lastKillAt) / 1000, 1);
+    const { rows, settledAfterMs } = await settle(stack, accepted, 60_000);
+    const drainedAfterS = settledAfterMs === null ? null : round(settledAfterMs / 1000, 1);
     const finalMetrics = await scrape(worker.url);
     const reclaimed = reclaimedByKilled + metric(finalMetrics, "sms_jobs_total", { outcome: "reclaimed" });
     const duplicateOutcomes = duplicateOutcomesByKilled + metric(finalMetrics, "send_log_duplicate_outcomes_total");
     const sms = await stack.smsStats();
     const backlog = await stack.streamBacklog();
-    const lost = ids.filter((id) => rows.get(id)?.status !== "delivered");
+    const lost = accepted.filter((send) => rows.get(send.requestId)?.status !== "delivered");
     const pendingAtKills = killsDone.reduce((sum, kill) => sum + kill.pendingOwned, 0);
 
     const checks = new Checks();
-    checks.equal("sends accepted", ids.length, total);
+    checks.equal("k6 ran to the end", k6Exit, 0);
+    checks.equal("sends accepted", accepted.length, total);
     checks.add(
       "each kill left jobs in flight (mid-batch)",
       "> 0 pending per kill",
@@ -113,13 +110,13 @@ export const workerKilled: Scenario = {
     checks.atLeast("jobs reclaimed by a later worker (≥ pending at the kills)", reclaimed, pendingAtKills);
     checks.equal("stream empty, nothing pending at the end", `${backlog.length}/${backlog.pending}`, "0/0");
     checks.equal("accepted OTPs without a delivered send-log row (lost)", lost.length, 0);
-    checks.equal("send-log rows", rows.size, ids.length);
-    checks.equal("distinct OTPs the provider received", sms.accepted - sms.duplicates, ids.length);
+    checks.equal("send-log rows", rows.size, accepted.length);
+    checks.equal("distinct OTPs the provider received", sms.accepted - sms.duplicates, accepted.length);
     checks.atMost("provider duplicates (≤ jobs held by killed workers)", sms.duplicates, pendingAtKills);
 
     return {
       figures: {
-        otps: ids.length,
+        otps: accepted.length,
         kills: killsDone.length,
         killsDetail: killsDone.map((kill) => ({ ...kill })),
         pendingAtKills,

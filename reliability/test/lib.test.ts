@@ -3,24 +3,22 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { acceptedSends } from "../lib/delivery.ts";
+import { percentile } from "../lib/figures.ts";
 import { haproxyConfig } from "../lib/haproxy.ts";
-import { readK6Refusals, readK6Requests } from "../lib/k6.ts";
-import type { LoadResult } from "../lib/load.ts";
+import { type K6Request, readK6Refusals, readK6Requests } from "../lib/k6.ts";
 import { sustainedRecoveryMs } from "../lib/outage.ts";
+import { compare } from "../lib/sample-comparison.ts";
 import { Checks } from "../lib/scenario.ts";
 import { codePattern, findLeaks } from "../lib/secrets-scan.ts";
-import { compare, percentile } from "../lib/stats.ts";
 
-const result = (startedAt: number, status: number): LoadResult => ({
-  kind: "send",
-  meta: {},
+const result = (startedAt: number, status: number): K6Request => ({
+  name: "otp-send",
   status,
-  contentType: "",
-  text: "",
-  headers: {},
   startedAt,
   endedAt: startedAt + 1,
   ms: 1,
+  tags: {},
 });
 
 describe("stats", () => {
@@ -91,7 +89,7 @@ describe("checks", () => {
 });
 
 describe("k6 CSV", () => {
-  it("reads each request's timing, status and own tags (request id, number), and the refusals", () => {
+  it("reads each request's timing, status and own tags (request id, number), the accepted sends and the refusals", () => {
     const dir = mkdtempSync(join(tmpdir(), "k6-csv-test-"));
     const file = join(dir, "samples.csv");
     writeFileSync(
@@ -101,7 +99,9 @@ describe("k6 CSV", () => {
         "http_reqs,1796422683938,1.000000,,,,true,,POST,otp-send,HTTP/1.1,sends,,200,,,otp-send,rid=po2-0&phone=+154949408115,",
         "http_req_duration,1796422683938,25.500000,,,,true,,POST,otp-send,HTTP/1.1,sends,,200,,,otp-send,rid=po2-0&phone=+154949408115,",
         "http_req_duration,1796422684000,3.000000,,,,false,,POST,otp-send,HTTP/1.1,sends,,503,,,otp-send,rid=po2-1&phone=+154949408116,",
-        "otp_send_refused,1796422684000,1.000000,,,,,,,,,sends,,,,,,content_type=application/problem+json&problem_type=urn:otp-lab:problem:delivery-backlog&retry_after=30&rid=po2-1&status=503,",
+        "otp_refused,1796422684000,1.000000,,,,,,,,,sends,,,,,,content_type=application/problem+json&name=otp-send&problem=true&problem_type=urn:otp-lab:problem:delivery-backlog&retry_after=30&rid=po2-1&status=503,",
+        "http_req_duration,1796422684010,2.000000,,,,true,,POST,otp-verify,HTTP/1.1,sends,,422,,,otp-verify,rid=po2-2&phone=+154949408117,",
+        "http_req_duration,1796422684020,2.000000,,,,false,,POST,otp-verify,HTTP/1.1,sends,,200,,,otp-verify,rid=po2-3&phone=+154949408118,",
         "",
       ].join("\n"),
     );
@@ -110,10 +110,14 @@ describe("k6 CSV", () => {
       expect(requests).toHaveLength(2);
       expect(requests[0]).toMatchObject({ status: 200, ms: 25.5, endedAt: 1796422683938, tags: { rid: "po2-0", phone: "+154949408115" } });
       expect(requests[0]?.startedAt).toBeCloseTo(1796422683912.5);
+      // A verify answered 200 is no accepted send.
+      expect(acceptedSends(readK6Requests(file))).toEqual([{ requestId: "po2-0", phone: "+154949408115" }]);
       expect(readK6Refusals(file)).toEqual([
         {
+          name: "otp-send",
           rid: "po2-1",
           status: 503,
+          problem: true,
           problemType: "urn:otp-lab:problem:delivery-backlog",
           contentType: "application/problem+json",
           retryAfter: "30",

@@ -1,12 +1,4 @@
-// Small, dependency-free statistics for the figures.
-
-/** Nearest-rank percentile (p in 0..100) of the values; null when there are none. */
-export function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] as number;
-}
+// Two latency samples compared (abuse-and-secrets' timing check): means, spreads, Cohen's d, Welch's t.
 
 export function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -17,12 +9,6 @@ export function stdev(values: number[]): number | null {
   const m = mean(values);
   if (m === null || values.length < 2) return null;
   return Math.sqrt(values.reduce((sum, value) => sum + (value - m) ** 2, 0) / (values.length - 1));
-}
-
-export function round(value: number | null, digits = 2): number | null {
-  if (value === null || !Number.isFinite(value)) return value;
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }
 
 export interface Comparison {
