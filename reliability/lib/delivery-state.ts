@@ -7,34 +7,15 @@ export const STREAM_KEY = "otp:sms:jobs";
 export const DEAD_LETTER_KEY = "otp:sms:dead";
 export const CONSUMER_GROUP = "sms-workers";
 
-export interface SmsStats {
-  received: number;
-  accepted: number;
-  failed: number;
-  duplicates: number;
-  stored: number;
-}
-
-export interface InboxMessage {
-  id: string;
-  to: string;
-  text: string;
-  reference: string | null;
-}
-
-export interface SmsFaults {
-  latencyMs?: number;
-  latencyJitterMs?: number;
-  errorRate?: number;
-  errorStatus?: number;
-}
+type SmsStats = { received: number; accepted: number; failed: number; duplicates: number; stored: number };
+type InboxMessage = { id: string; to: string; text: string; reference: string | null };
 
 export interface MockSmsClient {
   /** The mock provider's counters. */
   smsStats(): Promise<SmsStats>;
   /** Messages the "phone" received, newest first. */
   inbox(phone: string, limit?: number): Promise<InboxMessage[]>;
-  setSmsFaults(faults: SmsFaults): Promise<void>;
+  setSmsFaults(faults: { latencyMs?: number; latencyJitterMs?: number; errorRate?: number; errorStatus?: number }): Promise<void>;
 }
 
 export function mockSmsClient(mockSmsUrl: string): MockSmsClient {

@@ -5,7 +5,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { APP_MAIN } from "./app-cli.ts";
-import { type ManagedProcess, portOpen, startProcess } from "./managed-process.ts";
+import { portOpen, startProcess } from "./managed-process.ts";
 import { freePort } from "./ports.ts";
 
 export interface ServiceOptions {
@@ -29,7 +29,6 @@ export interface ServiceOptions {
   keepOutput?: boolean;
   /** What start() waits for: /ready 200 (default), or only the open port. */
   waitFor?: "ready" | "port";
-  startTimeoutMs?: number;
 }
 
 export interface ServiceProcess {
@@ -46,8 +45,7 @@ export interface ServiceProcess {
   logText(): string;
   /** stdout's JSON log lines, every run. */
   logLines(): Array<Record<string, unknown>>;
-  stderr(): string;
-  /** Starts (again, after stop()) on the same port and waits as configured. */
+  /** Starts again, after stop(), on the same port and waits as configured. */
   start(): Promise<void>;
   /** Sends the signal, waits up to graceMs for the exit, then SIGKILL; resolves with the exit code. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
@@ -58,23 +56,54 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const name = options.name ?? "otp-service";
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const env = { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...options.env, PORT: String(port) };
-  const probe = options.waitFor ?? "ready";
-  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const timeoutMs = 30_000;
   let stdout = "";
   let stderr = "";
-  let run: { process: ManagedProcess; closed: Promise<number | null> } | undefined;
-  const current = () => {
-    if (!run) throw new Error(`${name} was never started`);
-    return run;
+  const launch = () => {
+    const started = startProcess({
+      name,
+      command: process.execPath,
+      args: [...(options.nodeArgs ?? []), APP_MAIN, ...(options.args ?? ["serve"])],
+      env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...options.env, PORT: String(port) },
+      logFile: options.logFile,
+      echo: options.echo ?? false,
+      detached: true,
+    });
+    started.child.stdout?.setEncoding("utf8");
+    started.child.stderr?.setEncoding("utf8");
+    if (options.keepOutput ?? true) {
+      started.child.stdout?.on("data", (chunk: string) => {
+        stdout += chunk;
+      });
+    }
+    started.child.stderr?.on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    // "close", not "exit": by then every line the process wrote has been read.
+    return { process: started, closed: once(started.child, "close").then(([code]) => code as number | null) };
   };
   const answers = async (): Promise<boolean> => {
-    if (probe === "port") return portOpen(port);
+    if (options.waitFor === "port") return portOpen(port);
     try {
       return (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) })).status === 200;
     } catch {
       return false;
     }
+  };
+  let run = launch();
+  const waitUntilUp = async () => {
+    let exited = false;
+    void run.closed.then(() => {
+      exited = true;
+    });
+    const deadline = performance.now() + timeoutMs;
+    while (!exited && performance.now() < deadline) {
+      if (await answers()) return;
+      await sleep(50);
+    }
+    await run.process.stop("SIGKILL");
+    const why = exited ? "exited during start-up" : `did not answer within ${timeoutMs} ms`;
+    throw new Error(`${name} ${why} (log ${options.logFile}): ${stderr.slice(-2_000)}`);
   };
 
   const service: ServiceProcess = {
@@ -82,64 +111,28 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     port,
     url,
     get child() {
-      return current().process.child;
+      return run.process.child;
     },
     get exited() {
-      return current().closed;
+      return run.closed;
     },
-    pid: () => run?.process.child.pid,
-    alive: () => run !== undefined && run.process.child.exitCode === null && run.process.child.signalCode === null,
+    pid: () => run.process.child.pid,
+    alive: () => run.process.child.exitCode === null && run.process.child.signalCode === null,
     logText: () => stdout + stderr,
     logLines: () =>
       stdout
         .split("\n")
         .slice(0, -1)
         .flatMap((line) => (line.startsWith("{") ? [JSON.parse(line) as Record<string, unknown>] : [])),
-    stderr: () => stderr,
-
     async start() {
-      const started = startProcess({
-        name,
-        command: process.execPath,
-        args: [...(options.nodeArgs ?? []), APP_MAIN, ...(options.args ?? ["serve"])],
-        env,
-        logFile: options.logFile,
-        echo: options.echo ?? false,
-        detached: true,
-      });
-      started.child.stdout?.setEncoding("utf8");
-      started.child.stderr?.setEncoding("utf8");
-      if (options.keepOutput ?? true) {
-        started.child.stdout?.on("data", (chunk: string) => {
-          stdout += chunk;
-        });
-      }
-      started.child.stderr?.on("data", (chunk: string) => {
-        stderr += chunk;
-      });
-      // "close", not "exit": by then every line the process wrote has been read.
-      const closed = once(started.child, "close").then(([code]) => code as number | null);
-      run = { process: started, closed };
-      let exited = false;
-      void closed.then(() => {
-        exited = true;
-      });
-      const deadline = performance.now() + timeoutMs;
-      while (performance.now() < deadline) {
-        if (exited) throw new Error(`${name} exited during start-up (log ${options.logFile}): ${stderr.slice(-2_000)}`);
-        if (await answers()) return;
-        await sleep(50);
-      }
-      await started.stop("SIGKILL");
-      throw new Error(`${name} did not answer ${probe} within ${timeoutMs} ms (log ${options.logFile}): ${stderr.slice(-2_000)}`);
+      run = launch();
+      await waitUntilUp();
     },
-
     async stop(signal = "SIGTERM", graceMs = 30_000) {
-      if (!run) return null;
       await run.process.stop(signal, graceMs);
       return run.closed;
     },
   };
-  await service.start();
+  await waitUntilUp();
   return service;
 }
