@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { APP_MAIN } from "@otp-lab/local-stack/app-cli";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/load-config";
-import { MAIN_JS } from "./support/paths";
 
 describe("loadConfig", () => {
   it("has working defaults for local use", () => {
@@ -63,7 +63,7 @@ describe("loadConfig", () => {
 
 describe("the service with a bad setting", () => {
   it("exits 2 with one line on stderr naming the variable", () => {
-    const result = spawnSync(process.execPath, [MAIN_JS], {
+    const result = spawnSync(process.execPath, [APP_MAIN], {
       env: { PATH: process.env.PATH, NODE_ENV: "test", PORT: "not-a-port" },
       encoding: "utf8",
       timeout: 15_000,
@@ -75,7 +75,7 @@ describe("the service with a bad setting", () => {
   });
 
   it("exits 2 on an unknown command", () => {
-    const result = spawnSync(process.execPath, [MAIN_JS, "fly"], {
+    const result = spawnSync(process.execPath, [APP_MAIN, "fly"], {
       env: { PATH: process.env.PATH, NODE_ENV: "test" },
       encoding: "utf8",
       timeout: 15_000,

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { createPostgres, type PostgresServer } from "@otp-lab/local-stack/postgres";
 import { createRedis, type RedisServer } from "@otp-lab/local-stack/redis";
+import { type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statusOf } from "./support/http";
-import { type ServiceProcess, startService } from "./support/service-process";
+import { testService } from "./support/otp-env";
 
 let dir: string;
 let redis: RedisServer;
@@ -19,11 +20,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "otp-lab-outage-"));
   chmodSync(dir, 0o755);
   [redis, postgres] = await Promise.all([createRedis({ dir, port: await freePort() }), createPostgres({ dir, port: await freePort() })]);
-  service = await startService({ env: { REDIS_URL: redis.url, DATABASE_URL: postgres.url, READINESS_CHECK_TIMEOUT_MS: "300" } });
+  service = await startService(testService({ REDIS_URL: redis.url, DATABASE_URL: postgres.url, READINESS_CHECK_TIMEOUT_MS: "300" }));
 });
 
 afterAll(async () => {
-  await service?.stop();
+  await service?.stop("SIGKILL");
   await Promise.allSettled([redis?.stop(), postgres?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,13 +1,15 @@
 // SIGTERM on the real process: readiness off at once, still serving through the drain delay,
 // in-flight requests complete, new connections refused, exit 0. Second signal and timeout exit 1.
 // Signals are sent once the in-flight request is visible in the service's own gauge, not after a sleep.
+
+import { startService } from "@otp-lab/local-stack/service-process";
 import { describe, expect, it } from "vitest";
 import { rawGet, startInFlight, statusOf, tryConnect } from "./support/http";
-import { startService } from "./support/service-process";
+import { testService } from "./support/otp-env";
 
 describe("graceful shutdown", () => {
   it("drains: /ready 503 at once, serves during the delay, finishes in-flight work, then refuses, exit 0", async () => {
-    const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "10000" } });
+    const service = await startService(testService({ SHUTDOWN_DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "10000" }));
     // In flight before the signal; lasts past the drain delay.
     const { response: inFlight } = await startInFlight(service.url, () => rawGet(`${service.url}/delayed-hello?ms=2500`));
     const signalledAt = performance.now();
@@ -37,7 +39,7 @@ describe("graceful shutdown", () => {
   });
 
   it("a second signal exits 1 at once", async () => {
-    const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "10000" } });
+    const service = await startService(testService({ SHUTDOWN_DRAIN_DELAY_MS: "10000" }));
     service.child.kill("SIGTERM");
     await expect.poll(() => statusOf(`${service.url}/ready`), { timeout: 2_000, interval: 20 }).toBe(503);
     service.child.kill("SIGINT");
@@ -49,7 +51,7 @@ describe("graceful shutdown", () => {
   });
 
   it("exits 1 when in-flight requests outlast SHUTDOWN_TIMEOUT_MS, after stopping the worker and flushing the send log", async () => {
-    const service = await startService({ env: { SHUTDOWN_DRAIN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "400" } });
+    const service = await startService(testService({ SHUTDOWN_DRAIN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "400" }));
     const { response } = await startInFlight(service.url, () => rawGet(`${service.url}/delayed-hello?ms=10000`));
     const stuck = response.catch((error: Error) => error);
     const signalledAt = performance.now();

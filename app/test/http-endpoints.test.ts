@@ -1,14 +1,16 @@
 // The service's HTTP surface, exercised against the real compiled service with real PostgreSQL and Redis.
+
+import { type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServiceProcess, startService } from "./support/service-process";
+import { testService } from "./support/otp-env";
 
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  service = await startService({ env: { TEST_ERROR_ENDPOINT_ENABLED: "true" } });
+  service = await startService(testService({ TEST_ERROR_ENDPOINT_ENABLED: "true" }));
 });
 afterAll(async () => {
-  await service?.stop();
+  await service?.stop("SIGKILL");
 });
 
 async function problem(response: Response): Promise<Record<string, unknown>> {
@@ -210,13 +212,13 @@ describe("/metrics", () => {
   });
 
   it("/test-error and the layer endpoints are not mounted unless their settings turn them on", async () => {
-    const plain = await startService();
+    const plain = await startService(testService());
     try {
       expect((await fetch(`${plain.url}/test-error`)).status).toBe(404);
       expect((await fetch(`${plain.url}/layers/redis`)).status).toBe(404);
       expect((await fetch(`${plain.url}/hello`)).status).toBe(200);
     } finally {
-      await plain.stop();
+      await plain.stop("SIGKILL");
     }
   });
 });

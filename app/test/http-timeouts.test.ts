@@ -1,8 +1,9 @@
 // Slow clients (slowloris) against the real process: a client that trickles its headers or its
 // body loses the socket once HTTP_HEADERS_TIMEOUT_MS or HTTP_REQUEST_TIMEOUT_MS has passed.
 import { connect, type Socket } from "node:net";
+import { type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServiceProcess, startService } from "./support/service-process";
+import { testService } from "./support/otp-env";
 
 const HEADERS_TIMEOUT_MS = 600;
 const REQUEST_TIMEOUT_MS = 1_500;
@@ -10,13 +11,13 @@ const REQUEST_TIMEOUT_MS = 1_500;
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  service = await startService({
-    env: { HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
-  });
+  service = await startService(
+    testService({ HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }),
+  );
 });
 
 afterAll(async () => {
-  await service.stop();
+  await service.stop("SIGKILL");
 });
 
 interface Trickled {

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { createRedis, type RedisServer } from "@otp-lab/local-stack/redis";
+import { type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { statusOf } from "./support/http";
-import { type SeededTenant, seedTenants } from "./support/otp-env";
-import { type ServiceProcess, startService } from "./support/service-process";
+import { type SeededTenant, seedTenants, testService } from "./support/otp-env";
 
 let dir: string;
 let redis: RedisServer;
@@ -22,13 +22,13 @@ beforeAll(async () => {
   redis = await createRedis({ dir, port: await freePort() });
   [tenant] = seedTenants(`layers${process.pid}`, 1) as [SeededTenant];
   [enabled, disabled] = await Promise.all([
-    startService({ env: { LAYER_ENDPOINTS_ENABLED: "true", REDIS_URL: redis.url, SMS_WORKER_ENABLED: "false" } }),
-    startService({ env: { SMS_WORKER_ENABLED: "false" } }),
+    startService(testService({ LAYER_ENDPOINTS_ENABLED: "true", REDIS_URL: redis.url, SMS_WORKER_ENABLED: "false" })),
+    startService(testService({ SMS_WORKER_ENABLED: "false" })),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.allSettled([enabled?.stop(), disabled?.stop()]);
+  await Promise.allSettled([enabled?.stop("SIGKILL"), disabled?.stop("SIGKILL")]);
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

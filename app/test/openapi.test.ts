@@ -1,23 +1,25 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { APP_MAIN } from "@otp-lab/local-stack/app-cli";
+import { type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_DIR, MAIN_JS } from "./support/paths";
-import { type ServiceProcess, startService } from "./support/service-process";
+import { testService } from "./support/otp-env";
+import { APP_DIR } from "./support/paths";
 
 const COMMITTED = join(APP_DIR, "openapi.json");
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  service = await startService({ env: { SMS_WORKER_ENABLED: "false" } });
+  service = await startService(testService({ SMS_WORKER_ENABLED: "false" }));
 });
 afterAll(async () => {
-  await service?.stop();
+  await service?.stop("SIGKILL");
 });
 
 describe("OpenAPI document", () => {
   it("the committed app/openapi.json is what the zod schemas generate (run `make generate` after changing the API)", () => {
-    const generated = execFileSync(process.execPath, [MAIN_JS, "openapi"], { encoding: "utf8" });
+    const generated = execFileSync(process.execPath, [APP_MAIN, "openapi"], { encoding: "utf8" });
     expect(readFileSync(COMMITTED, "utf8")).toBe(generated);
   });
 

@@ -12,6 +12,7 @@ import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { APP_MAIN } from "@otp-lab/local-stack/app-cli";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { createRedis, type RedisServer } from "@otp-lab/local-stack/redis";
 import { Registry } from "prom-client";
@@ -32,7 +33,6 @@ import { redriveDeadLetters } from "../src/stores/redis-dead-letter-redrive";
 import { createSendLogWriter, type SendLogWriter } from "../src/stores/send-log-writer";
 import { enableHttpSpans } from "../src/telemetry/http-spans";
 import { createLogger } from "../src/telemetry/logger";
-import { MAIN_JS } from "./support/paths";
 
 const logger = createLogger({ level: "silent", serviceName: "sms-worker-test" });
 const keys = deriveKeys("sms-worker-test-secret-of-at-least-32-characters");
@@ -540,7 +540,7 @@ describe("dead letters", () => {
       SMS_DEAD_LETTER_KEY: sms.deadLetterKey,
     };
     const run = (...args: string[]) =>
-      JSON.parse(execFileSync(process.execPath, [MAIN_JS, "redrive-dead-letters", ...args], { env, encoding: "utf8" })) as unknown;
+      JSON.parse(execFileSync(process.execPath, [APP_MAIN, "redrive-dead-letters", ...args], { env, encoding: "utf8" })) as unknown;
     expect(run("--dry-run")).toEqual({ moved: 1, expired: 1, skipped: 0, dryRun: true });
     expect(run("--limit", "10")).toEqual({ moved: 1, expired: 1, skipped: 0, dryRun: false });
     expect(await redis.xlen(sms.deadLetterKey)).toBe(0);

@@ -1,27 +1,22 @@
 // The whole local environment on loopback ports: PostgreSQL, Redis, the mock SMS provider,
 // migrations, seeded tenants and the service. Shared by `make run` and the benchmark runner so both
 // run the same thing the same way.
-import { execFileSync } from "node:child_process";
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
-import { assertPortsFree, freePort } from "./ports.ts";
+import { migrate, type SeededTenant, seed } from "./app-cli.ts";
+import { type MockSmsProcess, startMockSms } from "./mock-sms.ts";
+import { assertPortsFree } from "./ports.ts";
 import { createPostgres, type PostgresServer } from "./postgres.ts";
 import { createRedis, type RedisServer } from "./redis.ts";
+import { type ServiceProcess, startService } from "./service-process.ts";
 
-export const APP_MAIN = join(import.meta.dirname, "..", "..", "app", "dist", "main.js");
-
-export interface SeededTenant {
-  id: string;
-  name: string;
-  apiKey: string;
-}
+export type { SeededTenant } from "./app-cli.ts";
 
 export interface LocalStackOptions {
   stateDir: string;
   ports: { service: number; postgres: number; redis: number; mockSms: number };
   serviceEnv?: Record<string, string>;
-  /** Node.js options for the service (and a separate worker), e.g. --inspect-port for the profiler. */
+  /** Node.js options for the service (not a separate worker), e.g. --inspect-port for the profiler. */
   serviceNodeArgs?: string[];
   mockSmsEnv?: Record<string, string>;
   /** Arguments to `otp-service seed`; its JSON output is kept in stateDir/tenants.json. */
@@ -43,10 +38,10 @@ export interface LocalStack {
   postgres: PostgresServer;
   redis: RedisServer;
   /** The current service process (restartService replaces it). */
-  service: ManagedProcess;
+  service: ServiceProcess;
   /** The SMS worker as its own process (`otp-service worker`), when the service runs without one. */
-  worker: ManagedProcess | undefined;
-  mockSms: ManagedProcess;
+  worker: ServiceProcess | undefined;
+  mockSms: MockSmsProcess;
   serviceExited: Promise<number | null>;
   /**
    * Stops the service (and its separate worker) gracefully, then starts it again with `serviceEnv` merged
@@ -72,75 +67,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.postgresMaxConnections ? { maxConnections: options.postgresMaxConnections } : {}),
   });
   const redis = await createRedis({ dir: options.stateDir, port: options.ports.redis });
-  const mockSmsUrl = `http://127.0.0.1:${options.ports.mockSms}`;
-  const baseEnv = { PATH: process.env.PATH ?? "", NODE_ENV: "development", DATABASE_URL: postgres.url, REDIS_URL: redis.url };
-  const env = { ...baseEnv, PORT: String(options.ports.service), HOST: "127.0.0.1", SMS_PROVIDER_URL: mockSmsUrl, ...options.serviceEnv };
-
-  execFileSync(process.execPath, [APP_MAIN, "migrate"], {
-    env: { ...baseEnv, LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const baseEnv = { NODE_ENV: "development", DATABASE_URL: postgres.url, REDIS_URL: redis.url };
+  const env = { ...baseEnv, SMS_PROVIDER_URL: `http://127.0.0.1:${options.ports.mockSms}`, ...options.serviceEnv };
+  migrate(postgres.url, baseEnv);
   const tenantsFile = join(options.stateDir, "tenants.json");
-  execFileSync(process.execPath, [APP_MAIN, "seed", ...(options.seedArgs ?? []), "--output", tenantsFile], {
-    env: { ...baseEnv, LOG_LEVEL: "warn", ...options.seedEnv },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const tenants = (JSON.parse(readFileSync(tenantsFile, "utf8")) as { tenants: SeededTenant[] }).tenants;
+  const tenants = seed({ databaseUrl: postgres.url, args: options.seedArgs, output: tenantsFile, env: { ...baseEnv, ...options.seedEnv } });
+  const mockSms = await startMockSms({ dir: options.stateDir, port: options.ports.mockSms, env: options.mockSmsEnv });
 
-  const mockSms = startProcess({
-    name: "mock-sms",
-    command: process.execPath,
-    args: [APP_MAIN, "mock-sms"],
-    env: {
-      PATH: baseEnv.PATH,
-      MOCK_SMS_HOST: "127.0.0.1",
-      MOCK_SMS_PORT: String(options.ports.mockSms),
-      LOG_LEVEL: "warn",
-      ...options.mockSmsEnv,
-    },
-    logFile: join(options.stateDir, "mock-sms.log"),
-    detached: true,
-  });
-  await waitForPort(options.ports.mockSms, { process: mockSms });
-
-  const serviceUrl = `http://127.0.0.1:${options.ports.service}`;
-  const startService = async (variant: ServiceVariant) => {
+  const startServices = async (variant: ServiceVariant) => {
     const variantEnv = { ...env, ...variant.env, ...(variant.separateWorker ? { SMS_WORKER_ENABLED: "false" } : {}) };
-    const service = startProcess({
-      name: "otp-service",
-      command: process.execPath,
-      args: [...(options.serviceNodeArgs ?? []), APP_MAIN, "serve"],
-      env: variantEnv,
+    const common = { keepOutput: false, env: variantEnv };
+    const service = await startService({
+      ...common,
+      port: options.ports.service,
+      nodeArgs: options.serviceNodeArgs,
       logFile: join(options.stateDir, "service.log"),
       echo: options.echoServiceLogs ?? false,
-      detached: true,
     });
-    await waitForPort(options.ports.service, { process: service });
-    await waitForReady(serviceUrl);
     if (!variant.separateWorker) return { service, worker: undefined };
-    const workerPort = await freePort();
-    const worker = startProcess({
-      name: "otp-worker",
-      command: process.execPath,
-      args: [APP_MAIN, "worker"],
-      env: { ...variantEnv, PORT: String(workerPort) },
-      logFile: join(options.stateDir, "worker.log"),
-      detached: true,
-    });
-    await waitForPort(workerPort, { process: worker });
-    await waitForReady(`http://127.0.0.1:${workerPort}`);
+    const worker = await startService({ ...common, name: "otp-worker", args: ["worker"], logFile: join(options.stateDir, "worker.log") });
     return { service, worker };
   };
-  const stopService = async (running: { service: ManagedProcess; worker: ManagedProcess | undefined }) => {
+  const stopServices = async (running: { service: ServiceProcess; worker: ServiceProcess | undefined }) => {
     const code = await running.service.stop("SIGTERM", 60_000);
     await running.worker?.stop("SIGTERM", 60_000);
     return code;
   };
-  const first = await startService({});
+  const first = await startServices({});
 
   const stack: LocalStack = {
-    serviceUrl,
-    mockSmsUrl,
+    serviceUrl: first.service.url,
+    mockSmsUrl: mockSms.url,
     postgresUrl: postgres.url,
     redisUrl: redis.url,
     tenantsFile,
@@ -152,31 +109,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     mockSms,
     serviceExited: first.service.exited,
     async restartService(variant) {
-      await stopService(stack);
-      const next = await startService(variant);
+      await stopServices(stack);
+      const next = await startServices(variant);
       stack.service = next.service;
       stack.worker = next.worker;
       stack.serviceExited = next.service.exited;
     },
     async stop() {
-      const code = await stopService(stack);
+      const code = await stopServices(stack);
       await mockSms.stop("SIGTERM", 10_000);
       await Promise.allSettled([redis.stop(), postgres.stop()]);
       return code;
     },
   };
   return stack;
-}
-
-async function waitForReady(url: string): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while (performance.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/ready`)).status === 200) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url}/ready did not answer 200 within 30 s`);
 }

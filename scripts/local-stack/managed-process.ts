@@ -89,16 +89,20 @@ export async function waitForPort(
   });
   while (performance.now() < deadline) {
     if (dead) throw new Error(`${owner?.name} exited before port ${port} opened`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host, port });
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
+    if (await portOpen(port, host)) return;
     await sleep(50);
   }
   throw new Error(`port ${host}:${port} did not open within ${timeoutMs} ms`);
+}
+
+/** Whether a TCP connection to host:port succeeds now. */
+export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }

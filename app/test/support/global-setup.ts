@@ -4,11 +4,12 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { migrate } from "@otp-lab/local-stack/app-cli";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { createPostgres } from "@otp-lab/local-stack/postgres";
 import { createRedis } from "@otp-lab/local-stack/redis";
 import type { TestProject } from "vitest/node";
-import { APP_DIR, MAIN_JS } from "./paths";
+import { APP_DIR } from "./paths";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,10 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   chmodSync(stateDir, 0o755);
   const postgres = await createPostgres({ dir: stateDir, port: await freePort() });
   const redis = await createRedis({ dir: stateDir, port: await freePort() });
-  execFileSync(process.execPath, [MAIN_JS, "migrate"], {
-    env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
-    stdio: "inherit",
-  });
+  migrate(postgres.url, { NODE_ENV: "test" });
   project.provide("postgresUrl", postgres.url);
   project.provide("redisUrl", redis.url);
   project.provide("stateDir", stateDir);

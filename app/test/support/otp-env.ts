@@ -1,18 +1,14 @@
 // An OTP environment for end-to-end tests: the real service, the real mock SMS provider, and
 // tenants seeded through the service's own `seed` command.
-import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { type SeededTenant, seed } from "@otp-lab/local-stack/app-cli";
+import { type ServiceOptions, type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import pg from "pg";
 import { inject } from "vitest";
 import { type MockSms, startMockSms } from "../../src/mock-sms/start-mock-sms";
-import { MAIN_JS } from "./paths";
-import { type ServiceProcess, type StartOptions, startService } from "./service-process";
 
-export interface SeededTenant {
-  id: string;
-  name: string;
-  apiKey: string;
-}
+export type { SeededTenant } from "@otp-lab/local-stack/app-cli";
 
 export interface OtpEnvironment {
   service: ServiceProcess;
@@ -28,11 +24,28 @@ export interface OtpEnvironment {
 }
 
 export function seedTenants(prefix: string, count: number, extraArgs: string[] = []): SeededTenant[] {
-  const output = execFileSync(process.execPath, [MAIN_JS, "seed", "--tenants", String(count), "--prefix", prefix, ...extraArgs], {
-    env: { PATH: process.env.PATH, NODE_ENV: "test", DATABASE_URL: inject("postgresUrl"), LOG_LEVEL: "warn" },
-    encoding: "utf8",
+  return seed({
+    databaseUrl: inject("postgresUrl"),
+    args: ["--tenants", String(count), "--prefix", prefix, ...extraArgs],
+    env: { NODE_ENV: "test" },
   });
-  return (JSON.parse(output) as { tenants: SeededTenant[] }).tenants;
+}
+
+/** The service as these tests run it: on the run's PostgreSQL and Redis, quick readiness checks, no drain delay. */
+export function testService(env: Record<string, string> = {}): ServiceOptions {
+  return {
+    logFile: join(inject("stateDir"), `service-${randomUUID()}.log`),
+    env: {
+      NODE_ENV: "test",
+      DATABASE_URL: inject("postgresUrl"),
+      REDIS_URL: inject("redisUrl"),
+      LOG_LEVEL: "info",
+      READINESS_CHECK_INTERVAL_MS: "250",
+      READINESS_MAX_AGE_MS: "1500",
+      SHUTDOWN_DRAIN_DELAY_MS: "0",
+      ...env,
+    },
+  };
 }
 
 export function randomPhone(): string {
@@ -40,15 +53,15 @@ export function randomPhone(): string {
 }
 
 export async function startOtpEnvironment(
-  options: { tenants?: number; env?: Record<string, string>; smsLatencyMs?: number } & Pick<StartOptions, "waitFor"> = {},
+  options: { tenants?: number; env?: Record<string, string>; smsLatencyMs?: number } = {},
 ): Promise<OtpEnvironment> {
   const sms = await startMockSms({ port: 0, latencyMs: options.smsLatencyMs ?? 0 });
   const prefix = `t${randomBytes(4).toString("hex")}`;
   const tenants = seedTenants(prefix, options.tenants ?? 2);
   // A stream per environment, so parallel test files never consume each other's jobs.
   const streamKey = `otp:sms:jobs:${prefix}`;
-  const service = await startService({
-    env: {
+  const service = await startService(
+    testService({
       SMS_PROVIDER_URL: sms.url,
       SMS_STREAM_KEY: streamKey,
       SMS_DEAD_LETTER_KEY: `otp:sms:dead:${prefix}`,
@@ -56,9 +69,8 @@ export async function startOtpEnvironment(
       SMS_RETRY_MAX_MS: "20",
       SEND_LOG_FLUSH_INTERVAL_MS: "20",
       ...options.env,
-    },
-    waitFor: options.waitFor,
-  });
+    }),
+  );
   const db = new pg.Pool({ connectionString: inject("postgresUrl"), max: 2 });
   const post = (path: string, tenant: SeededTenant, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${service.url}${path}`, {
@@ -85,7 +97,7 @@ export async function startOtpEnvironment(
       throw new Error(`no new SMS reached ${phone} within 10 s`);
     },
     async stop() {
-      await service.stop();
+      await service.stop("SIGKILL");
       await sms.close();
       await db.end();
     },
