@@ -1,7 +1,7 @@
 // The capacities, physical limits, cost model, profiles, comparisons and targets as tables of text
 // cells, derived once for both renderers (report.md and report.html show the same rows the same way).
 import type { BenchResults, LayerCost, LayerResult } from "../runner/results.ts";
-import { formatCount, formatMs, formatRate, formatRatio, formatRps, NONE } from "./format.ts";
+import { formatConfigValue, formatCount, formatGiB, formatMs, formatRate, formatRatio, formatRps, NONE } from "./format.ts";
 import { baselineRatioText, capacityText, LIMITED_BY_TEXT, plateauAtCapacity } from "./report-model.ts";
 
 export interface TableView {
@@ -44,6 +44,28 @@ const RESOURCE_LABELS: Record<string, string> = {
 
 export function resourceLabel(resource: string): string {
   return RESOURCE_LABELS[resource] ?? resource;
+}
+
+/** The host and the versions; the settings' values are formatted, and report.html sets them as code. */
+export function environmentTables(results: BenchResults): [TableView, TableView, TableView] {
+  const { host, versions, config } = results.environment;
+  const text = (headers: string[], rows: string[][]) => ({ headers, numeric: headers.map(() => false), rows });
+  return [
+    text(
+      ["Host", ""],
+      [
+        ["CPU", host.cpu_model],
+        ["Cores", String(host.cores)],
+        ["Memory", formatGiB(host.memory_gib)],
+        ["Kernel", host.kernel],
+      ],
+    ),
+    text(["Component", "Version"], Object.entries(versions)),
+    text(
+      ["Setting", "Value"],
+      Object.entries(config).map(([k, v]) => [k, formatConfigValue(v)]),
+    ),
+  ];
 }
 
 /** Flows and the baseline stand out from the layers in report.html. */

@@ -11,6 +11,7 @@ import {
   capacityTable,
   comparisonTable,
   costTable,
+  environmentTables,
   flowTables,
   PHYSICAL_LIMITS_NOTE,
   profileView,
@@ -20,7 +21,7 @@ import {
   targetsTable,
 } from "./cost-view.ts";
 import { FLAMEGRAPH_CSS, FLAMEGRAPH_RUNTIME, type FlameNode, renderFlameGraph } from "./flamegraph.ts";
-import { formatConfigValue, formatDuration, formatGiB, formatMs, formatRate, formatRatio, formatRps, formatTimestamp } from "./format.ts";
+import { formatDuration, formatMs, formatRate, formatRatio, formatRps, formatTimestamp } from "./format.ts";
 import { type Content, h, jsonForScript, type Raw, render, scriptSource } from "./html.ts";
 import { replicasView } from "./replicas-view.ts";
 import {
@@ -163,31 +164,9 @@ function section(id: string, ...children: Content[]): Raw {
 }
 
 function environment(results: BenchResults): Raw {
-  const { host, versions, config } = results.environment;
-  return section(
-    "environment",
-    h(
-      "div",
-      { class: "grid3" },
-      table(
-        ["Host", ""],
-        [
-          ["CPU", host.cpu_model],
-          ["Cores", String(host.cores)],
-          ["Memory", formatGiB(host.memory_gib)],
-          ["Kernel", host.kernel],
-        ],
-      ),
-      table(
-        ["Component", "Version"],
-        Object.entries(versions).map(([k, v]) => [k, v]),
-      ),
-      table(
-        ["Setting", "Value"],
-        Object.entries(config).map(([k, v]) => [k, h("code", null, formatConfigValue(v))]),
-      ),
-    ),
-  );
+  const [host, versions, settings] = environmentTables(results);
+  const code = settings.rows.map((row) => row.map((cell, i) => (i === 1 ? h("code", null, cell) : cell)));
+  return section("environment", h("div", { class: "grid3" }, viewTable(host), viewTable(versions), table(settings.headers, code)));
 }
 
 function capacity(results: BenchResults, specs: ChartSpec[]): Raw {

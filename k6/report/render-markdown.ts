@@ -8,6 +8,7 @@ import {
   capacityTable,
   comparisonTable,
   costTable,
+  environmentTables,
   flowTables,
   PHYSICAL_LIMITS_NOTE,
   profileView,
@@ -16,7 +17,7 @@ import {
   type TableView,
   targetsTable,
 } from "./cost-view.ts";
-import { formatConfigValue, formatDuration, formatGiB, formatMs, formatRate, formatRatio, formatRps, formatTimestamp } from "./format.ts";
+import { formatDuration, formatMs, formatRate, formatRatio, formatRps, formatTimestamp } from "./format.ts";
 import { replicasView } from "./replicas-view.ts";
 import {
   bottleneckLabels,
@@ -71,30 +72,7 @@ function header(results: BenchResults): string {
 }
 
 function environment(results: BenchResults): string {
-  const { host, versions, config } = results.environment;
-  return [
-    "## Environment",
-    "",
-    table(
-      ["Host", ""],
-      [
-        ["CPU", host.cpu_model],
-        ["Cores", String(host.cores)],
-        ["Memory", formatGiB(host.memory_gib)],
-        ["Kernel", host.kernel],
-      ],
-    ),
-    "",
-    table(
-      ["Component", "Version"],
-      Object.entries(versions).map(([k, v]) => [k, v]),
-    ),
-    "",
-    table(
-      ["Setting", "Value"],
-      Object.entries(config).map(([k, v]) => [k, formatConfigValue(v)]),
-    ),
-  ].join("\n");
+  return ["## Environment", ...environmentTables(results).flatMap((t) => ["", view(t)])].join("\n");
 }
 
 function capacity(results: BenchResults): string {
