@@ -220,6 +220,42 @@ export function mainDurationSeconds(step: LadderStep, profile: Profile): number 
   return timing.warmupSeconds + step.rates[profile].length * timing.plateauSeconds;
 }
 
+/**
+ * What a runner needs to run `script`, here and in the TestRuns the otp-operator builds: the entry file, the
+ * script tree from the ConfigMap (and the tenants Secret when the script reads tenants), and the environment:
+ * `stepEnv`, where the tenants and the mock SMS provider are when the script needs them, k6's remote write.
+ */
+export function scriptRunner(script: string, stepEnv: Record<string, string>, remoteWriteUrl: string) {
+  const entry = `scripts/${script}.ts`;
+  const files = importClosure(entry);
+  const needsTenants = files.includes("lib/tenants.ts");
+  const env: Record<string, string> = {
+    ...stepEnv,
+    ...(needsTenants ? { TENANTS_FILE: `${TENANTS_MOUNT}/tenants.json` } : {}),
+    ...(files.includes("lib/otp-codes.ts") ? { SMS_URL } : {}),
+    K6_PROMETHEUS_RW_SERVER_URL: remoteWriteUrl,
+    // Trends as native histograms: they add up across runners, so one PromQL gives the p99 of all of them.
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
+    K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
+    K6_PROMETHEUS_RW_STALE_MARKERS: "true",
+    K6_NO_USAGE_REPORT: "true",
+  };
+  const volumes: TestRunSpecRunnerVolumes[] = [
+    { name: "bench", configMap: { name: CONFIGMAP_NAME, items: files.map((file) => ({ key: configMapKey(file), path: file })) } },
+  ];
+  const volumeMounts: TestRunSpecRunnerVolumeMounts[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
+  if (needsTenants) {
+    volumes.push({ name: "tenants", secret: { secretName: TENANTS_SECRET, items: [{ key: "tenants.json", path: "tenants.json" }] } });
+    volumeMounts.push({ name: "tenants", mountPath: TENANTS_MOUNT, readOnly: true });
+  }
+  return {
+    localFile: `${BENCH_MOUNT}/${entry}`,
+    env: Object.entries(env).map(([name, value]) => ({ name, value })),
+    volumes,
+    volumeMounts,
+  };
+}
+
 /** The TestRun of one ladder step (the committed files, scripts/bench-cluster.sh). */
 export function buildLadderTestRun(step: LadderStep, options: LadderTestRunOptions = {}): TestRun {
   const runId = options.runId ?? MANUAL_RUN_ID;
@@ -233,40 +269,21 @@ export function buildLadderTestRun(step: LadderStep, options: LadderTestRunOptio
   if (name.length > 50) throw new Error(`TestRun name ${name} is longer than 50 characters`);
 
   const id = testId(step.script, runId);
-  const entry = `scripts/${step.script}.ts`;
-  const files = importClosure(entry);
-  const needsTenants = files.includes("lib/tenants.ts");
-  const needsSms = files.includes("lib/otp-codes.ts");
   const timing = PROFILE_TIMING[profile];
   const labels = { ...LABELS, "app.kubernetes.io/component": "load-generator", "otp-lab/script": step.script, "otp-lab/testid": id };
-
-  const env: Record<string, string> = {
-    BASE_URL: SERVICE_URL,
-    RATES: step.rates[profile].join(","),
-    WARMUP_SECONDS: String(timing.warmupSeconds),
-    PLATEAU_SECONDS: String(timing.plateauSeconds),
-    ...BENCH_ENV,
-    DELAY_MS: String(step.sloAllowanceMs ?? 100),
-    ...(needsTenants ? { TENANTS_FILE: `${TENANTS_MOUNT}/tenants.json` } : {}),
-    ...(needsSms ? { SMS_URL } : {}),
-    K6_PROMETHEUS_RW_SERVER_URL: PROMETHEUS_REMOTE_WRITE_URL,
-    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
-    K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
-    K6_PROMETHEUS_RW_STALE_MARKERS: "true",
-    K6_NO_USAGE_REPORT: "true",
-  };
-
-  const volumes: TestRunSpecRunnerVolumes[] = [
+  const rates = step.rates[profile].join(",");
+  const { localFile, ...runnerFiles } = scriptRunner(
+    step.script,
     {
-      name: "bench",
-      configMap: { name: CONFIGMAP_NAME, items: files.map((file) => ({ key: configMapKey(file), path: file })) },
+      BASE_URL: SERVICE_URL,
+      RATES: rates,
+      WARMUP_SECONDS: String(timing.warmupSeconds),
+      PLATEAU_SECONDS: String(timing.plateauSeconds),
+      ...BENCH_ENV,
+      DELAY_MS: String(step.sloAllowanceMs ?? 100),
     },
-  ];
-  const volumeMounts: TestRunSpecRunnerVolumeMounts[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
-  if (needsTenants) {
-    volumes.push({ name: "tenants", secret: { secretName: TENANTS_SECRET, items: [{ key: "tenants.json", path: "tenants.json" }] } });
-    volumeMounts.push({ name: "tenants", mountPath: TENANTS_MOUNT, readOnly: true });
-  }
+    PROMETHEUS_REMOTE_WRITE_URL,
+  );
 
   // As TestRun: every field that type makes required is set here.
   return buildTestRun({
@@ -275,7 +292,7 @@ export function buildLadderTestRun(step: LadderStep, options: LadderTestRunOptio
     labels,
     annotations: {
       "otp-lab/profile": profile,
-      "otp-lab/offered-rates": `${env.RATES} req/s in total, split between ${parallelism} runners`,
+      "otp-lab/offered-rates": `${rates} req/s in total, split between ${parallelism} runners`,
       "otp-lab/main-seconds": String(mainDurationSeconds(step, profile)),
     },
     spec: {
@@ -284,15 +301,8 @@ export function buildLadderTestRun(step: LadderStep, options: LadderTestRunOptio
       separate: false,
       ...(options.cleanup === false ? {} : { cleanup: TestRunSpecCleanup.POST }),
       arguments: `-o experimental-prometheus-rw --tag testid=${id}`,
-      script: { localFile: `${BENCH_MOUNT}/${entry}` },
-      runner: {
-        image: k6Image(),
-        metadata: { labels },
-        ...RUNNER_DEFAULTS,
-        env: Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
-        volumes,
-        volumeMounts,
-      },
+      script: { localFile },
+      runner: { image: k6Image(), metadata: { labels }, ...RUNNER_DEFAULTS, ...runnerFiles },
     },
   }) as TestRun;
 }

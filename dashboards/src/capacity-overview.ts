@@ -1,7 +1,7 @@
 // Capacity overview: traffic, SLOs, saturation, dependencies, SMS delivery, send log, OTP outcomes and
 // logs of the service, per namespace, pod and route.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { DEFAULT_THRESHOLDS, RECORDED, SMS_BACKLOG_AGE_SECONDS } from "./alerts.ts";
+import { DEFAULT_THRESHOLDS, RECORDED, SLO_WINDOWS, type SloWindow, SMS_BACKLOG_AGE_SECONDS } from "./alerts.ts";
 import {
   CONTAINER,
   dashboard,
@@ -30,6 +30,20 @@ const NS = 'namespace=~"$namespace"';
 const budget = (objective: number) => Number((1 - objective).toPrecision(6));
 const ERROR_BUDGET = budget(DEFAULT_THRESHOLDS.availabilityObjective);
 const LATENCY_BUDGET = budget(DEFAULT_THRESHOLDS.latencyObjective);
+
+/** A recorded SLO ratio over each window ÷ its budget, against the slow (6) and fast (14.4) alerts' factors. */
+const burnRatePanel = (title: string, description: string, recorded: (window: SloWindow) => string, budget: number) =>
+  series({
+    title,
+    description,
+    unit: "short",
+    w: 12,
+    queries: SLO_WINDOWS.map((window) => ({ expr: `${recorded(window)}{${NS}} / ${budget}`, legend: `${window} {{service}}` })),
+    thresholds: [
+      { value: 6, color: "orange" },
+      { value: 14.4, color: "red" },
+    ],
+  });
 
 export function capacityOverview(): Dashboard {
   const builder = dashboard(
@@ -99,37 +113,20 @@ export function capacityOverview(): Dashboard {
 
     .withRow(row("SLO burn rates (recorded by the rule group otp-service.slo-recording)"))
     .withPanel(
-      series({
-        title: "Availability error budget burn rate",
-        description:
-          "5xx ratio of /v1/* requests ÷ the error budget (0.1 %), per window. The fast alert fires when 1h and 5m both exceed 14.4, the slow one when 6h and 30m exceed 6.",
-        unit: "short",
-        w: 12,
-        queries: (["5m", "30m", "1h", "6h"] as const).map((window) => ({
-          expr: `${RECORDED.errorRatio(window)}{${NS}} / ${ERROR_BUDGET}`,
-          legend: `${window} {{service}}`,
-        })),
-        thresholds: [
-          { value: 6, color: "orange" },
-          { value: 14.4, color: "red" },
-        ],
-      }),
+      burnRatePanel(
+        "Availability error budget burn rate",
+        "5xx ratio of /v1/* requests ÷ the error budget (0.1 %), per window. The fast alert fires when 1h and 5m both exceed 14.4, the slow one when 6h and 30m exceed 6.",
+        RECORDED.errorRatio,
+        ERROR_BUDGET,
+      ),
     )
     .withPanel(
-      series({
-        title: "Latency budget burn rate",
-        description: `Share of /v1/* requests slower than ${DEFAULT_THRESHOLDS.latencyThresholdSeconds}s ÷ the latency budget (1 %), per window.`,
-        unit: "short",
-        w: 12,
-        queries: (["5m", "30m", "1h", "6h"] as const).map((window) => ({
-          expr: `${RECORDED.slowRatio(window)}{${NS}} / ${LATENCY_BUDGET}`,
-          legend: `${window} {{service}}`,
-        })),
-        thresholds: [
-          { value: 6, color: "orange" },
-          { value: 14.4, color: "red" },
-        ],
-      }),
+      burnRatePanel(
+        "Latency budget burn rate",
+        `Share of /v1/* requests slower than ${DEFAULT_THRESHOLDS.latencyThresholdSeconds}s ÷ the latency budget (1 %), per window.`,
+        RECORDED.slowRatio,
+        LATENCY_BUDGET,
+      ),
     )
 
     .withRow(row("Saturation"))

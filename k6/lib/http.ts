@@ -48,12 +48,6 @@ function tags(name: string): Record<string, string> {
   return setupPhase ? { name, phase: "setup" } : { name };
 }
 
-/** Runs k6's check() on CHECK_SAMPLE_RATE of the calls only: checks cost generator CPU at high rates. */
-export function sampledCheck<T>(value: T, name: string, predicates: Predicates<T>): boolean {
-  if (!setupPhase && !sampled()) return true;
-  return check(value, predicates, tags(name));
-}
-
 const statusCallbacks = new Map<number, ExpectedStatusesCallback>();
 function expected(status: number): ExpectedStatusesCallback {
   let callback = statusCallbacks.get(status);

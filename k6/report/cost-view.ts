@@ -1,7 +1,8 @@
-// The cost model, profiles, comparisons and targets as tables of text cells, derived once for both
-// renderers (report.md and report.html show the same rows the same way).
-import type { BenchResults, LayerCost } from "../runner/results.ts";
-import { formatRatio, formatRps, NONE } from "./format.ts";
+// The capacities, physical limits, cost model, profiles, comparisons and targets as tables of text
+// cells, derived once for both renderers (report.md and report.html show the same rows the same way).
+import type { BenchResults, LayerCost, LayerResult } from "../runner/results.ts";
+import { formatConfigValue, formatCount, formatGiB, formatMs, formatRate, formatRatio, formatRps, NONE } from "./format.ts";
+import { baselineRatioText, capacityText, LIMITED_BY_TEXT, plateauAtCapacity } from "./report-model.ts";
 
 export interface TableView {
   headers: string[];
@@ -14,6 +15,12 @@ export interface TableView {
 
 export const COST_MODEL_NOTE =
   "CPU milliseconds per request, per process, from the two highest plateaus that met the SLO below saturation (event loop under 0.9 cores, load generator unsaturated), each process's idle use taken out. One event loop cannot serve more than 1000 ÷ its ms per request req/s: the predicted capacity per core, set against the measured one.";
+
+export const PHYSICAL_LIMITS_NOTE = "What the machine does with no service in the way: the ceiling each layer is compared with.";
+
+export function capacityNote(results: BenchResults): string {
+  return `Capacity is the highest offered rate whose plateau met the SLO (p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}) with no dropped iterations and an unsaturated load generator; latency and errors are those of that plateau. "≥" marks a layer that never saturated: the figure is a lower bound.`;
+}
 
 export const TARGETS_NOTE =
   "What the project holds the service to, checked against this run's figures (– : measured by another command, named in the last column).";
@@ -37,6 +44,75 @@ const RESOURCE_LABELS: Record<string, string> = {
 
 export function resourceLabel(resource: string): string {
   return RESOURCE_LABELS[resource] ?? resource;
+}
+
+/** The host and the versions; the settings' values are formatted, and report.html sets them as code. */
+export function environmentTables(results: BenchResults): [TableView, TableView, TableView] {
+  const { host, versions, config } = results.environment;
+  const text = (headers: string[], rows: string[][]) => ({ headers, numeric: headers.map(() => false), rows });
+  return [
+    text(
+      ["Host", ""],
+      [
+        ["CPU", host.cpu_model],
+        ["Cores", String(host.cores)],
+        ["Memory", formatGiB(host.memory_gib)],
+        ["Kernel", host.kernel],
+      ],
+    ),
+    text(["Component", "Version"], Object.entries(versions)),
+    text(
+      ["Setting", "Value"],
+      Object.entries(config).map(([k, v]) => [k, formatConfigValue(v)]),
+    ),
+  ];
+}
+
+/** Flows and the baseline stand out from the layers in report.html. */
+const layerRowClass = ({ layer }: { layer: LayerResult["layer"] }) =>
+  layer === "full-send" || layer === "full-verify" ? "flow" : layer === "baseline" ? "baseline" : undefined;
+
+/** Columns 1 and 2 (endpoint, capacity) are the ones report.html dresses. */
+export function capacityTable(results: BenchResults): TableView {
+  return {
+    headers: [
+      "Layer",
+      "Endpoint",
+      "Capacity (req/s)",
+      "Limited by",
+      "p50 (ms)",
+      "p95 (ms)",
+      "p99 (ms)",
+      "Errors",
+      "Dropped",
+      "vs physical limit",
+    ],
+    numeric: [false, false, true, false, true, true, true, true, true, false],
+    rows: results.layers.map((layer) => {
+      const at = plateauAtCapacity(layer);
+      return [
+        layer.name,
+        layer.endpoint,
+        capacityText(layer),
+        LIMITED_BY_TEXT[layer.limited_by],
+        formatMs(at?.latencyMs.p50 ?? null, false),
+        formatMs(at?.latencyMs.p95 ?? null, false),
+        formatMs(layer.p99_ms_at_capacity, false),
+        formatRate(layer.error_rate_at_capacity),
+        formatCount(layer.dropped_iterations_at_capacity),
+        baselineRatioText(layer),
+      ];
+    }),
+    rowClasses: results.layers.map(layerRowClass),
+  };
+}
+
+export function baselinesTable(results: BenchResults): TableView {
+  return {
+    headers: ["Baseline", "Tool", "ops/s", "p99 (ms)", "How"],
+    numeric: [false, false, true, true, false],
+    rows: results.baselines.map((b) => [b.name, b.tool, formatRps(b.ops_per_second), formatMs(b.p99_ms, false), b.detail]),
+  };
 }
 
 export function costTable(results: BenchResults): TableView {
@@ -69,9 +145,7 @@ export function costTable(results: BenchResults): TableView {
       formatRps(c.measured_capacity_rps),
       formatRatio(c.measured_over_predicted),
     ]),
-    rowClasses: layers.map((c) =>
-      c.layer === "full-send" || c.layer === "full-verify" ? "flow" : c.layer === "baseline" ? "baseline" : undefined,
-    ),
+    rowClasses: layers.map(layerRowClass),
   };
 }
 
@@ -109,8 +183,11 @@ export function resourceTable(results: BenchResults): TableView {
   };
 }
 
-export function profileTables(profile: BenchResults["profiles"][number]): { categories: TableView; functions: TableView } {
+/** A profile's layer name, the sentence under its heading and its tables. */
+export function profileView(results: BenchResults, profile: BenchResults["profiles"][number]) {
   return {
+    name: results.layers.find((l) => l.script === profile.script || l.layer === profile.layer)?.name ?? profile.script,
+    summary: `${formatRps(profile.achieved_rps)} req/s achieved over ${(profile.duration_ms / 1000).toFixed(1)} s, ${formatCount(profile.samples)} samples; busy ${formatMs(profile.busy_ms_per_request)} per request (profiler overhead included).`,
     categories: {
       headers: ["Where the time goes", "Self time (ms)", "Share of busy time"],
       numeric: [false, true, true],

@@ -5,39 +5,35 @@ import { readFileSync } from "node:fs";
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
 import { buildChartSpecs, type ChartSpec } from "./charts.ts";
 import {
+  baselinesTable,
   COST_MODEL_NOTE,
+  capacityNote,
+  capacityTable,
   comparisonTable,
   costTable,
+  environmentTables,
   flowTables,
-  profileTables,
+  PHYSICAL_LIMITS_NOTE,
+  profileView,
   resourceTable,
   TARGETS_NOTE,
   type TableView,
   targetsTable,
 } from "./cost-view.ts";
 import { FLAMEGRAPH_CSS, FLAMEGRAPH_RUNTIME, type FlameNode, renderFlameGraph } from "./flamegraph.ts";
-import {
-  formatConfigValue,
-  formatCount,
-  formatDuration,
-  formatGiB,
-  formatMs,
-  formatRate,
-  formatRatio,
-  formatRps,
-  formatTimestamp,
-} from "./format.ts";
+import { formatDuration, formatMs, formatRate, formatRatio, formatRps, formatTimestamp } from "./format.ts";
 import { type Content, h, jsonForScript, type Raw, render, scriptSource } from "./html.ts";
-import { PLATEAU_HEADERS, plateauCells } from "./render-markdown.ts";
 import { replicasView } from "./replicas-view.ts";
 import {
-  baselineRatioText,
   bottleneckLabels,
   capacityPhrase,
-  capacityText,
   GENERATOR_LIMITED_TEXT,
+  kneeText,
   LIMITED_BY_TEXT,
-  plateauAtCapacity,
+  PLATEAU_HEADERS,
+  PLATEAU_MARKS,
+  plateauCells,
+  plateauMarks,
   sortedRecommendations,
   validitySummary,
 } from "./report-model.ts";
@@ -168,71 +164,29 @@ function section(id: string, ...children: Content[]): Raw {
 }
 
 function environment(results: BenchResults): Raw {
-  const { host, versions, config } = results.environment;
-  return section(
-    "environment",
-    h(
-      "div",
-      { class: "grid3" },
-      table(
-        ["Host", ""],
-        [
-          ["CPU", host.cpu_model],
-          ["Cores", String(host.cores)],
-          ["Memory", formatGiB(host.memory_gib)],
-          ["Kernel", host.kernel],
-        ],
-      ),
-      table(
-        ["Component", "Version"],
-        Object.entries(versions).map(([k, v]) => [k, v]),
-      ),
-      table(
-        ["Setting", "Value"],
-        Object.entries(config).map(([k, v]) => [k, h("code", null, formatConfigValue(v))]),
-      ),
-    ),
-  );
-}
-
-function capacityCell(layer: LayerResult): Cell {
-  const text = capacityText(layer);
-  if (text === GENERATOR_LIMITED_TEXT) return { content: text, className: "warn-text" };
-  return { content: text, className: "strong" };
+  const [host, versions, settings] = environmentTables(results);
+  const code = settings.rows.map((row) => row.map((cell, i) => (i === 1 ? h("code", null, cell) : cell)));
+  return section("environment", h("div", { class: "grid3" }, viewTable(host), viewTable(versions), table(settings.headers, code)));
 }
 
 function capacity(results: BenchResults, specs: ChartSpec[]): Raw {
   const validity = validitySummary(results);
-  const rows = results.layers.map((layer): Cell[] => {
-    const at = plateauAtCapacity(layer);
-    return [
-      layer.name,
-      h("code", null, layer.endpoint),
-      capacityCell(layer),
-      LIMITED_BY_TEXT[layer.limited_by],
-      formatMs(at?.latencyMs.p50 ?? null, false),
-      formatMs(at?.latencyMs.p95 ?? null, false),
-      formatMs(layer.p99_ms_at_capacity, false),
-      formatRate(layer.error_rate_at_capacity),
-      formatCount(layer.dropped_iterations_at_capacity),
-      baselineRatioText(layer),
-    ];
-  });
+  const view = capacityTable(results);
   const chart = specs.find((s) => s.kind === "capacity");
   return section(
     "capacity",
-    h(
-      "p",
-      { class: "note" },
-      `Capacity is the highest offered rate whose plateau met the SLO (p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}) with no dropped iterations and an unsaturated load generator; latency and errors are those of that plateau. "≥" marks a layer that never saturated: the figure is a lower bound.`,
-    ),
+    h("p", { class: "note" }, capacityNote(results)),
     table(
-      ["Layer", "Endpoint", "Capacity (req/s)", "Limited by", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Errors", "Dropped", "vs physical limit"],
-      rows,
-      [false, false, true, false, true, true, true, true, true, false],
-      results.layers.map((l) =>
-        l.layer === "full-send" || l.layer === "full-verify" ? "flow" : l.layer === "baseline" ? "baseline" : undefined,
+      view.headers,
+      view.rows.map((row) =>
+        row.map((cell, i): Cell => {
+          if (i === 1) return h("code", null, cell);
+          if (i === 2) return { content: cell, className: cell === GENERATOR_LIMITED_TEXT ? "warn-text" : "strong" };
+          return cell;
+        }),
       ),
+      view.numeric,
+      view.rowClasses,
     ),
     h("p", { class: validity.failing.length > 0 ? "validity-line bad" : "validity-line ok" }, validity.text),
     chart ? canvas(chart, true) : [],
@@ -241,15 +195,7 @@ function capacity(results: BenchResults, specs: ChartSpec[]): Raw {
 
 function physicalLimits(results: BenchResults): Raw {
   if (results.baselines.length === 0) return section("physical-limits", h("p", null, "No baseline was measured in this run."));
-  return section(
-    "physical-limits",
-    h("p", { class: "note" }, "What the machine does with no service in the way: the ceiling each layer is compared with."),
-    table(
-      ["Baseline", "Tool", "ops/s", "p99 (ms)", "How"],
-      results.baselines.map((b) => [b.name, b.tool, formatRps(b.ops_per_second), formatMs(b.p99_ms, false), b.detail]),
-      [false, false, true, true, false],
-    ),
-  );
+  return section("physical-limits", h("p", { class: "note" }, PHYSICAL_LIMITS_NOTE), viewTable(baselinesTable(results)));
 }
 
 function viewTable(view: TableView): Raw {
@@ -317,23 +263,18 @@ function profiles(results: BenchResults, flameTrees: Record<string, FlameNode>):
       "A V8 CPU profile of the service during one plateau of each flow, in a run of its own (the profiler's overhead never touches the capacity figures). Click a frame to zoom into it, the root to zoom out; the search box highlights matching frames. The .cpuprofile files open in Chrome DevTools (Performance → Load profile) and speedscope.",
     ),
     results.profiles.map((p) => {
-      const tables = profileTables(p);
-      const name = results.layers.find((l) => l.script === p.script || l.layer === p.layer)?.name ?? p.script;
+      const { name, summary, categories, functions } = profileView(results, p);
       const tree = flameTrees[p.script];
       return h(
         "article",
         { class: "profile", id: `profile-${p.script}` },
         h("h3", null, `${name} at ${formatRps(p.offered_rps)} req/s `, h("a", { href: p.file }, p.file)),
-        h(
-          "p",
-          null,
-          `${formatRps(p.achieved_rps)} req/s achieved over ${(p.duration_ms / 1000).toFixed(1)} s, ${formatCount(p.samples)} samples; busy ${formatMs(p.busy_ms_per_request)} per request (profiler overhead included).`,
-        ),
-        viewTable(tables.categories),
+        h("p", null, summary),
+        viewTable(categories),
         tree
           ? renderFlameGraph(`flame-${p.script}`, tree, `${name}: where the service's CPU went (width ∝ time)`)
           : h("p", { class: "note" }, `No flame graph: ${p.file} was not found beside results.json.`),
-        h("details", null, h("summary", null, "Top functions by self time"), viewTable(tables.functions)),
+        h("details", null, h("summary", null, "Top functions by self time"), viewTable(functions)),
       );
     }),
   );
@@ -348,16 +289,10 @@ function comparison(results: BenchResults): Raw {
 }
 
 function plateauLabel(layer: LayerResult, p: PlateauResult, index: number): Content {
-  const badges: Content[] = [];
-  if (index === layer.knee_index) badges.push(h("span", { class: "badge knee" }, "◆ knee"));
-  if (!layer.generator_limited && layer.capacity_rps !== null && p.offeredRps === layer.capacity_rps) {
-    badges.push(h("span", { class: "badge capacity" }, "● capacity"));
-  }
-  return [p.name, ...badges.map((b) => [" ", b])];
+  return [p.name, ...plateauMarks(layer, p, index).map((mark) => [" ", h("span", { class: `badge ${mark}` }, PLATEAU_MARKS[mark])])];
 }
 
 function layerBehaviour(layer: LayerResult, specs: ChartSpec[]): Raw {
-  const knee = layer.knee_index !== null ? layer.plateaus[layer.knee_index] : undefined;
   const charts = specs.filter((s) => s.group === layer.script && s.kind !== "capacity");
   const failed = layer.plateaus.filter((p) => p.failedBecause.length > 0);
   return h(
@@ -370,7 +305,7 @@ function layerBehaviour(layer: LayerResult, specs: ChartSpec[]): Raw {
       "Capacity: ",
       h("strong", { class: layer.generator_limited ? "warn-text" : undefined }, capacityPhrase(layer)),
       ` (limited by ${LIMITED_BY_TEXT[layer.limited_by]}); `,
-      knee ? `knee at ${formatRps(knee.offeredRps)} req/s (${knee.name}).` : "no knee within the tested rates.",
+      `${kneeText(layer)}.`,
     ),
     layer.plateaus.length === 0
       ? h("p", null, "No plateau data.")

@@ -2,38 +2,32 @@
 
 import type { BenchResults, LayerResult, PlateauResult } from "../runner/results.ts";
 import {
+  baselinesTable,
   COST_MODEL_NOTE,
+  capacityNote,
+  capacityTable,
   comparisonTable,
   costTable,
+  environmentTables,
   flowTables,
-  profileTables,
+  PHYSICAL_LIMITS_NOTE,
+  profileView,
   resourceTable,
   TARGETS_NOTE,
   type TableView,
   targetsTable,
 } from "./cost-view.ts";
-import {
-  formatConfigValue,
-  formatCores,
-  formatCount,
-  formatDuration,
-  formatGiB,
-  formatMiB,
-  formatMs,
-  formatRate,
-  formatRatio,
-  formatRps,
-  formatTimestamp,
-} from "./format.ts";
+import { formatDuration, formatMs, formatRate, formatRatio, formatRps, formatTimestamp } from "./format.ts";
 import { replicasView } from "./replicas-view.ts";
 import {
-  baselineRatioText,
   bottleneckLabels,
   capacityPhrase,
-  capacityText,
+  kneeText,
   LIMITED_BY_TEXT,
-  perProcess,
-  plateauAtCapacity,
+  PLATEAU_HEADERS,
+  PLATEAU_MARKS,
+  plateauCells,
+  plateauMarks,
   sortedRecommendations,
   validitySummary,
 } from "./report-model.ts";
@@ -78,59 +72,16 @@ function header(results: BenchResults): string {
 }
 
 function environment(results: BenchResults): string {
-  const { host, versions, config } = results.environment;
-  return [
-    "## Environment",
-    "",
-    table(
-      ["Host", ""],
-      [
-        ["CPU", host.cpu_model],
-        ["Cores", String(host.cores)],
-        ["Memory", formatGiB(host.memory_gib)],
-        ["Kernel", host.kernel],
-      ],
-    ),
-    "",
-    table(
-      ["Component", "Version"],
-      Object.entries(versions).map(([k, v]) => [k, v]),
-    ),
-    "",
-    table(
-      ["Setting", "Value"],
-      Object.entries(config).map(([k, v]) => [k, formatConfigValue(v)]),
-    ),
-  ].join("\n");
-}
-
-function capacityRow(layer: LayerResult): string[] {
-  const at = plateauAtCapacity(layer);
-  return [
-    layer.name,
-    layer.endpoint,
-    capacityText(layer),
-    LIMITED_BY_TEXT[layer.limited_by],
-    formatMs(at?.latencyMs.p50 ?? null, false),
-    formatMs(at?.latencyMs.p95 ?? null, false),
-    formatMs(layer.p99_ms_at_capacity, false),
-    formatRate(layer.error_rate_at_capacity),
-    formatCount(layer.dropped_iterations_at_capacity),
-    baselineRatioText(layer),
-  ];
+  return ["## Environment", ...environmentTables(results).flatMap((t) => ["", view(t)])].join("\n");
 }
 
 function capacity(results: BenchResults): string {
   return [
     "## Capacity per layer",
     "",
-    `Capacity is the highest offered rate whose plateau met the SLO (p99 ≤ ${formatMs(results.slo.p99_ms)}, errors ≤ ${formatRate(results.slo.error_rate)}) with no dropped iterations and an unsaturated load generator; latency and errors are those of that plateau. "≥" marks a layer that never saturated: the figure is a lower bound.`,
+    capacityNote(results),
     "",
-    table(
-      ["Layer", "Endpoint", "Capacity (req/s)", "Limited by", "p50 (ms)", "p95 (ms)", "p99 (ms)", "Errors", "Dropped", "vs physical limit"],
-      results.layers.map(capacityRow),
-      ["l", "l", "r", "l", "r", "r", "r", "r", "r", "l"],
-    ),
+    view(capacityTable(results)),
     "",
     `**${validitySummary(results).text}**`,
   ].join("\n");
@@ -138,17 +89,7 @@ function capacity(results: BenchResults): string {
 
 function physicalLimits(results: BenchResults): string {
   if (results.baselines.length === 0) return "## Physical limits\n\nNo baseline was measured in this run.";
-  return [
-    "## Physical limits",
-    "",
-    "What the machine does with no service in the way: the ceiling each layer is compared with.",
-    "",
-    table(
-      ["Baseline", "Tool", "ops/s", "p99 (ms)", "How"],
-      results.baselines.map((b) => [b.name, b.tool, formatRps(b.ops_per_second), formatMs(b.p99_ms, false), b.detail]),
-      ["l", "l", "r", "r", "l"],
-    ),
-  ].join("\n");
+  return ["## Physical limits", "", PHYSICAL_LIMITS_NOTE, "", view(baselinesTable(results))].join("\n");
 }
 
 function view(tableView: TableView): string {
@@ -197,17 +138,16 @@ function profiles(results: BenchResults): string {
     "A V8 CPU profile of the service during one plateau of each flow, in a run of its own (the profiler's overhead never touches the capacity figures). Open the `.cpuprofile` files in Chrome DevTools (Performance → Load profile) or speedscope; report.html has a zoomable flame graph of each.",
   ];
   for (const p of results.profiles) {
-    const tables = profileTables(p);
-    const name = results.layers.find((l) => l.script === p.script || l.layer === p.layer)?.name ?? p.script;
+    const profile = profileView(results, p);
     lines.push(
       "",
-      `### ${text(name)} at ${formatRps(p.offered_rps)} req/s — [${p.file}](${p.file})`,
+      `### ${text(profile.name)} at ${formatRps(p.offered_rps)} req/s — [${p.file}](${p.file})`,
       "",
-      `${formatRps(p.achieved_rps)} req/s achieved over ${(p.duration_ms / 1000).toFixed(1)} s, ${formatCount(p.samples)} samples; busy ${formatMs(p.busy_ms_per_request)} per request (profiler overhead included).`,
+      profile.summary,
       "",
-      view(tables.categories),
+      view(profile.categories),
       "",
-      view(tables.functions),
+      view(profile.functions),
     );
   }
   return lines.join("\n");
@@ -220,60 +160,11 @@ function comparison(results: BenchResults): string {
 }
 
 function plateauLabel(layer: LayerResult, p: PlateauResult, index: number): string {
-  const marks: string[] = [];
-  if (index === layer.knee_index) marks.push("◆ knee");
-  if (!layer.generator_limited && layer.capacity_rps !== null && p.offeredRps === layer.capacity_rps) marks.push("● capacity");
-  return marks.length > 0 ? `${p.name} ${marks.join(" ")}` : p.name;
-}
-
-export const PLATEAU_HEADERS = [
-  "Plateau",
-  "Offered (req/s)",
-  "Achieved (req/s)",
-  "p50 (ms)",
-  "p95 (ms)",
-  "p99 (ms)",
-  "Errors",
-  "Dropped",
-  "Gen CPU (cores)",
-  "EL lag p99 (ms)",
-  "PG pool waiting",
-  "Redis p99 (ms)",
-  "Stream lag",
-  "CPU svc/wkr/PG/Redis (cores)",
-  "PSS svc/wkr/PG/Redis (MiB)",
-  "Heap used (MiB)",
-  "SLO",
-];
-
-export function plateauCells(p: PlateauResult): string[] {
-  const s = p.server;
-  return [
-    formatRps(p.offeredRps),
-    formatRps(p.achievedRps),
-    formatMs(p.latencyMs.p50, false),
-    formatMs(p.latencyMs.p95, false),
-    formatMs(p.latencyMs.p99, false),
-    formatRate(p.errorRate),
-    formatCount(p.droppedIterations),
-    `${formatCores(p.generatorCpuCores)}${p.generatorSaturated ? " ⚠" : ""}`,
-    formatMs(s.eventLoopLagP99Ms, false),
-    formatCount(s.pgPoolWaitingMax),
-    formatMs(s.redisCommandP99Ms, false),
-    formatCount(s.streamLagMax),
-    perProcess(s.cpuCores, formatCores),
-    perProcess(s.pssMiB, formatMiB),
-    formatMiB(s.serviceHeapMiB.used),
-    p.meetsSlo ? "✓" : "✗",
-  ];
+  return [p.name, ...plateauMarks(layer, p, index).map((mark) => PLATEAU_MARKS[mark])].join(" ");
 }
 
 function layerBehaviour(layer: LayerResult): string {
-  const knee = layer.knee_index !== null ? layer.plateaus[layer.knee_index] : undefined;
-  const summary = [
-    `Capacity: **${capacityPhrase(layer)}** (limited by ${LIMITED_BY_TEXT[layer.limited_by]})`,
-    knee ? `knee at ${formatRps(knee.offeredRps)} req/s (${knee.name})` : "no knee within the tested rates",
-  ].join("; ");
+  const summary = `Capacity: **${capacityPhrase(layer)}** (limited by ${LIMITED_BY_TEXT[layer.limited_by]}); ${kneeText(layer)}`;
   const lines = [`### ${text(layer.name)} — \`${layer.endpoint.replace(/`/g, "'")}\``, "", `${summary}.`];
   if (layer.plateaus.length === 0) return [...lines, "", "No plateau data."].join("\n");
   lines.push(

@@ -1,8 +1,8 @@
 // What both renderers derive from results.json in the same way: the wording of capacities and
-// limits, the plateau at capacity, the bottleneck comparison, the validity summary.
+// limits, the plateau at capacity, the bottleneck comparison, the validity summary, the plateau rows.
 import type { BenchResults, LayerResult, LimitedBy, PlateauResult, Recommendation } from "../runner/results.ts";
 import { formatCpuMs, resourceLabel } from "./cost-view.ts";
-import { formatRatio, formatRps, NONE } from "./format.ts";
+import { formatCores, formatCount, formatMiB, formatMs, formatRate, formatRatio, formatRps, NONE } from "./format.ts";
 
 export const GENERATOR_LIMITED_TEXT = "not measured: the load generator was the limit";
 
@@ -106,4 +106,61 @@ export function perProcess(
   format: (v: number | null) => string,
 ) {
   return `${format(values.service)} / ${format(values.worker)} / ${format(values.postgres)} / ${format(values.redis)}`;
+}
+
+export const PLATEAU_HEADERS = [
+  "Plateau",
+  "Offered (req/s)",
+  "Achieved (req/s)",
+  "p50 (ms)",
+  "p95 (ms)",
+  "p99 (ms)",
+  "Errors",
+  "Dropped",
+  "Gen CPU (cores)",
+  "EL lag p99 (ms)",
+  "PG pool waiting",
+  "Redis p99 (ms)",
+  "Stream lag",
+  "CPU svc/wkr/PG/Redis (cores)",
+  "PSS svc/wkr/PG/Redis (MiB)",
+  "Heap used (MiB)",
+  "SLO",
+];
+
+export function plateauCells(p: PlateauResult): string[] {
+  const s = p.server;
+  return [
+    formatRps(p.offeredRps),
+    formatRps(p.achievedRps),
+    formatMs(p.latencyMs.p50, false),
+    formatMs(p.latencyMs.p95, false),
+    formatMs(p.latencyMs.p99, false),
+    formatRate(p.errorRate),
+    formatCount(p.droppedIterations),
+    `${formatCores(p.generatorCpuCores)}${p.generatorSaturated ? " ⚠" : ""}`,
+    formatMs(s.eventLoopLagP99Ms, false),
+    formatCount(s.pgPoolWaitingMax),
+    formatMs(s.redisCommandP99Ms, false),
+    formatCount(s.streamLagMax),
+    perProcess(s.cpuCores, formatCores),
+    perProcess(s.pssMiB, formatMiB),
+    formatMiB(s.serviceHeapMiB.used),
+    p.meetsSlo ? "✓" : "✗",
+  ];
+}
+
+export const PLATEAU_MARKS = { knee: "◆ knee", capacity: "● capacity" } as const;
+
+/** The marks a plateau's row carries: where the knee is, and the plateau the capacity is taken from. */
+export function plateauMarks(layer: LayerResult, p: PlateauResult, index: number): (keyof typeof PLATEAU_MARKS)[] {
+  const marks: (keyof typeof PLATEAU_MARKS)[] = [];
+  if (index === layer.knee_index) marks.push("knee");
+  if (!layer.generator_limited && layer.capacity_rps !== null && p.offeredRps === layer.capacity_rps) marks.push("capacity");
+  return marks;
+}
+
+export function kneeText(layer: LayerResult): string {
+  const knee = layer.knee_index !== null ? layer.plateaus[layer.knee_index] : undefined;
+  return knee ? `knee at ${formatRps(knee.offeredRps)} req/s (${knee.name})` : "no knee within the tested rates";
 }

@@ -70,15 +70,9 @@ logger.info(
 );
 
 if (config.leaderElection.enabled) {
-  const le = config.leaderElection;
   elector = createLeaderElector({
+    ...config.leaderElection,
     api: kube.coordination,
-    name: le.name,
-    namespace: le.namespace,
-    identity: le.identity,
-    durationMs: le.durationMs,
-    renewDeadlineMs: le.renewDeadlineMs,
-    retryPeriodMs: le.retryPeriodMs,
     logger,
     onStartedLeading: async () => {
       metrics.leader.set({ lease: leaseLabel }, 1);

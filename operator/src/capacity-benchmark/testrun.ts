@@ -1,27 +1,15 @@
 // The k6-operator TestRun (k6.io/v1alpha1) of one pass, built with the typed construct `cdk8s import` made from
 // the REAL k6-operator v1.6.0 CRD (k6-operator/testrun.ts's buildTestRun): a field the CRD does not have, or a
 // value of the wrong type, does not compile. This is the only place the controller builds TestRuns.
-// The script tree, mounts and environment are those of k6-operator/generate.ts (same ConfigMap, same
-// import closure, same remote-write settings), so a controller-made TestRun runs exactly what
-// `make bench-cluster` runs; what differs is per pass: rates, timing, testid, owner, connection reuse.
-import {
-  BENCH_MOUNT,
-  CONFIGMAP_NAME,
-  configMapKey,
-  importClosure,
-  k6Image,
-  RUNNER_DEFAULTS,
-  SMS_URL,
-  TENANTS_MOUNT,
-  TENANTS_SECRET,
-} from "../../../k6-operator/generate.ts";
+// The script tree, mounts and environment are k6-operator/generate.ts's (scriptRunner), so a controller-made
+// TestRun runs exactly what `make bench-cluster` runs; what differs is per pass: rates, timing, testid, owner,
+// connection reuse.
+import { k6Image, RUNNER_DEFAULTS, scriptRunner } from "../../../k6-operator/generate.ts";
 import {
   buildTestRun,
   type TestRunManifest,
   TestRunSpecRunnerResourcesLimits,
   TestRunSpecRunnerResourcesRequests,
-  type TestRunSpecRunnerVolumeMounts,
-  type TestRunSpecRunnerVolumes,
 } from "../../../k6-operator/testrun.ts";
 import { ladderStep } from "./plan.ts";
 import type { TestRunRequest } from "./reconcile.ts";
@@ -67,32 +55,14 @@ function benchEnv(benchmark: CapacityBenchmark, request: TestRunRequest): Record
   };
 }
 
-type Quantities = Record<string, string | number> | undefined;
-const requests = (q: Quantities) =>
-  q &&
-  Object.fromEntries(
-    Object.entries(q).map(([k, v]) => [
-      k,
-      typeof v === "number" ? TestRunSpecRunnerResourcesRequests.fromNumber(v) : TestRunSpecRunnerResourcesRequests.fromString(v),
-    ]),
-  );
-const limits = (q: Quantities) =>
-  q &&
-  Object.fromEntries(
-    Object.entries(q).map(([k, v]) => [
-      k,
-      typeof v === "number" ? TestRunSpecRunnerResourcesLimits.fromNumber(v) : TestRunSpecRunnerResourcesLimits.fromString(v),
-    ]),
-  );
+/** Quantities as the imported types take them: a number or a string, each through its own constructor. */
+const quantities = <T>(type: { fromNumber(n: number): T; fromString(s: string): T }, q: Record<string, string | number> | undefined) =>
+  q && Object.fromEntries(Object.entries(q).map(([k, v]) => [k, typeof v === "number" ? type.fromNumber(v) : type.fromString(v)]));
 
 /** The TestRun of one pass of `benchmark`, owned by it. */
 export function testRunFor(benchmark: CapacityBenchmark, request: TestRunRequest): TestRunManifest {
   if (!benchmark.metadata.namespace) throw new Error(`${benchmark.metadata.name} has no namespace`);
   const spec = benchmark.spec;
-  const entry = `scripts/${request.script}.ts`;
-  const files = importClosure(entry);
-  const needsTenants = files.includes("lib/tenants.ts");
-  const needsSms = files.includes("lib/otp-codes.ts");
   const labels = {
     "app.kubernetes.io/part-of": "otp-capacity-lab",
     "app.kubernetes.io/component": "load-generator",
@@ -100,25 +70,11 @@ export function testRunFor(benchmark: CapacityBenchmark, request: TestRunRequest
     [BENCHMARK_LABEL]: benchmark.metadata.name,
     "otp-lab/script": request.script,
   };
-  const env: Record<string, string> = {
-    ...benchEnv(benchmark, request),
-    ...(needsTenants ? { TENANTS_FILE: `${TENANTS_MOUNT}/tenants.json` } : {}),
-    ...(needsSms ? { SMS_URL } : {}),
-    K6_PROMETHEUS_RW_SERVER_URL: `${spec.prometheus.url.replace(/\/$/, "")}/api/v1/write`,
-    // Trends as native histograms: they add up across runners, so one PromQL gives the p99 of all of them.
-    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
-    K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
-    K6_PROMETHEUS_RW_STALE_MARKERS: "true",
-    K6_NO_USAGE_REPORT: "true",
-  };
-  const volumes: TestRunSpecRunnerVolumes[] = [
-    { name: "bench", configMap: { name: CONFIGMAP_NAME, items: files.map((file) => ({ key: configMapKey(file), path: file })) } },
-  ];
-  const volumeMounts: TestRunSpecRunnerVolumeMounts[] = [{ name: "bench", mountPath: BENCH_MOUNT, readOnly: true }];
-  if (needsTenants) {
-    volumes.push({ name: "tenants", secret: { secretName: TENANTS_SECRET, items: [{ key: "tenants.json", path: "tenants.json" }] } });
-    volumeMounts.push({ name: "tenants", mountPath: TENANTS_MOUNT, readOnly: true });
-  }
+  const { localFile, ...runnerFiles } = scriptRunner(
+    request.script,
+    benchEnv(benchmark, request),
+    `${spec.prometheus.url.replace(/\/$/, "")}/api/v1/write`,
+  );
   // k6 keeps keep-alive connections on the pods that existed when they opened; in Autoscaled mode a new
   // replica would get almost nothing, so every request opens its own connection.
   const reuse = request.noConnectionReuse ? " --no-connection-reuse" : "";
@@ -132,17 +88,22 @@ export function testRunFor(benchmark: CapacityBenchmark, request: TestRunRequest
       parallelism: spec.load.parallelism,
       separate: false,
       arguments: `-o experimental-prometheus-rw --tag testid=${request.testId}${reuse}`,
-      script: { localFile: `${BENCH_MOUNT}/${entry}` },
+      script: { localFile },
       runner: {
         image: spec.load.image ?? k6Image(),
         metadata: { labels },
         ...RUNNER_DEFAULTS,
         ...(spec.load.nodeSelector ? { nodeSelector: spec.load.nodeSelector } : {}),
         ...(spec.load.tolerations ? { tolerations: spec.load.tolerations } : {}),
-        env: Object.entries(env).map(([name, value]) => ({ name, value })),
-        ...(resources ? { resources: { requests: requests(resources.requests), limits: limits(resources.limits) } } : {}),
-        volumes,
-        volumeMounts,
+        ...(resources
+          ? {
+              resources: {
+                requests: quantities(TestRunSpecRunnerResourcesRequests, resources.requests),
+                limits: quantities(TestRunSpecRunnerResourcesLimits, resources.limits),
+              },
+            }
+          : {}),
+        ...runnerFiles,
       },
     },
   });

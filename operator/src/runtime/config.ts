@@ -2,6 +2,7 @@
 // naming the variable, instead of a controller that fails later.
 import { hostname } from "node:os";
 import { z } from "zod";
+import type { LeaseSettings } from "./leader-election.ts";
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
@@ -45,17 +46,7 @@ const schema = z.object({
 
 export interface OperatorConfig {
   watchNamespace: string | undefined;
-  leaderElection:
-    | { enabled: false }
-    | {
-        enabled: true;
-        name: string;
-        namespace: string;
-        identity: string;
-        durationMs: number;
-        renewDeadlineMs: number;
-        retryPeriodMs: number;
-      };
+  leaderElection: { enabled: false } | ({ enabled: true } & LeaseSettings);
   metrics: { host: string; port: number };
   controllers: { otpTenant: boolean; capacityBenchmark: boolean };
   /** Present when the OtpTenant controller runs. */

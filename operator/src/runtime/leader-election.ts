@@ -9,14 +9,18 @@ import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/c
 import { isConflict, isNotFound } from "./kube.ts";
 import type { Logger } from "./logger.ts";
 
-export interface LeaderElectionOptions {
-  api: CoordinationV1Api;
+/** Which Lease, who campaigns for it, and client-go's three timings (the operator's configuration). */
+export interface LeaseSettings {
   name: string;
   namespace: string;
   identity: string;
   durationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+}
+
+export interface LeaderElectionOptions extends LeaseSettings {
+  api: CoordinationV1Api;
   logger: Logger;
   onStartedLeading: () => Promise<void> | void;
   /** Called when leadership is lost or released; the caller stops reconciling. */
