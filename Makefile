@@ -130,10 +130,10 @@ reliability: setup build ## Reliability and security scenarios under load, full 
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" node reliability/run.ts $(SCENARIOS)
 
 kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl; uses the pinned helm unless HELM=… is set)
-	helm="$${HELM:-$$(scripts/ensure-helm.sh)}"; HELM="$$helm" scripts/kind-up.sh
+	helm="$${HELM:-$$(scripts/ensure-helm.sh)}"; HELM="$$helm" kind/kind-up.sh
 
 kind-down: ## Delete the kind cluster
-	scripts/kind-down.sh
+	kind/kind-down.sh
 
 bench-cluster: deps ## One ladder step as a CapacityBenchmark on kind, followed live, report from its results.json (STEP=11-send-flow PARALLELISM=2 PROFILE=default SCALING=Fixed|Autoscaled)
 	@test -n "$(STEP)" || { echo "usage: make bench-cluster STEP=<$$(node k6-operator/generate.ts --list | paste -sd'|')>" >&2; exit 2; }
