@@ -73,39 +73,38 @@ lint: deps ## Lint and format check (Biome), as CI runs it
 format: deps ## Apply Biome's formatting and safe fixes
 	biome check --write .
 
-test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis
-	cd app && vitest run
+test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis, and the fast tier
+	vitest run --project app --project app-unit
 
 .PHONY: test-unit
 test-unit: deps ## Fast tier: SMS delivery decisions against in-memory fakes (no build, PostgreSQL or Redis); make test runs them too
-	cd app && vitest run --config vitest.unit.config.mts
+	vitest run --project app-unit
 
 test-bench: setup test-tools build ## Every k6 script as a short smoke against the real service; runner (one smoke run of make bench) and report tests
-	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --config k6/runner/vitest.config.mts
-	vitest run --config k6/report/vitest.config.mts
-	cd k6 && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project k6-runner
+	vitest run --project k6-report
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project k6-smoke
 
 test-charts: deps test-tools ## The Helm chart: staleness, values schema, helm lint/template assertions
-	cd cdk8s && HELM_BIN="$$(../scripts/ensure-helm.sh)" vitest run
+	HELM_BIN="$$(scripts/ensure-helm.sh)" vitest run --project cdk8s
 
 test-local-stack: setup test-tools ## The Kubernetes harness against a real etcd + kube-apiserver
-	vitest run --config scripts/local-stack/vitest.config.mts
+	vitest run --project local-stack
 
 test-dashboards: setup test-tools build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
-	cd dashboards && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project dashboards
 
 test-kube: setup test-tools ## Static kind/image/third-party checks; the k6-operator TestRuns against kube-apiserver and k6
-	vitest run --config kind/vitest.config.mts
-	vitest run --config k6-operator/vitest.config.mts
+	vitest run --project kind --project k6-operator
 
 test-operator: setup test-tools build ## The otp-operator: CRDs and the controller as a real process against kube-apiserver, PostgreSQL and the service
-	vitest run --config operator/vitest.config.mts
+	vitest run --project operator
 
 bench-operator: setup kube-tools build ## 1,000 OtpTenants: controller cold start until all are in PostgreSQL, time and RSS
 	node operator/bench/tenants-1000.ts
 
 test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
-	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
+	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --project reliability
 
 test: setup lint typecheck test-app test-bench test-charts test-local-stack test-dashboards test-kube test-operator test-reliability ## Everything CI checks
 	@echo "make test: all checks passed"
