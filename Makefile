@@ -56,16 +56,8 @@ synth: deps ## Regenerate the Helm charts charts/otp-service (dashboards and Pro
 	node cdk8s/src/main.ts
 	node cdk8s/src/operator-chart/main.ts
 
-typecheck: deps ## Type-check every workspace, the scripts, the bench runner, the report and the cluster tooling
-	npm run typecheck --workspaces --if-present --silent
-	tsc -p scripts/local-stack/tsconfig.json
-	tsc -p k6/runner/tsconfig.json
-	tsc -p k6/report/tsconfig.json
-	tsc -p k6-operator/tsconfig.json
-	tsc -p kind/tsconfig.json
-	tsc -p reliability/tsconfig.json
-	tsc -p reliability/k6/tsconfig.json
-	tsc -p operator/tsconfig.json
+typecheck: deps ## Type-check every workspace: tsconfig.json's project references, in build mode
+	tsc -b
 
 lint: deps ## Lint and format check (Biome), as CI runs it
 	biome ci --colors=off .
