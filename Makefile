@@ -21,11 +21,10 @@ help: ## List the targets
 $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 	@scripts/ensure-node.sh >/dev/null
 
-# `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
-# platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
-# `npm ci` then refuses it. The lock still pins every package that is installed.
+# `npm ci`: exactly the committed lock, which holds every platform's optional binaries (Biome's included), so a
+# fresh clone stays clean. After editing a package.json, run `npm install` once to update the lock: ci refuses a stale one.
 node_modules/.install-stamp: package-lock.json $(wildcard package.json */package.json scripts/*/package.json) | $(NODE_DIR)/bin/node
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.install-stamp ## Node.js LTS and npm dependencies
