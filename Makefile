@@ -44,6 +44,8 @@ kube-tools: ## helm, kube-apiserver and etcd, built from their Go modules into t
 
 setup: deps system-packages k6 ## What the benchmarks and the local stack need (the tests add test-tools)
 
+# CommonJS (app/package.json "type"), run from app/dist, not from .ts: OpenTelemetry's require hooks only
+# instrument modules loaded through require.
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
 
