@@ -21,11 +21,10 @@ help: ## List the targets
 $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 	@scripts/ensure-node.sh >/dev/null
 
-# `npm install` with the committed lock, not `npm ci`: the registry reachable here lacks some other
-# platforms' optional binaries (e.g. Biome for Windows), so npm leaves them out of the lock and
-# `npm ci` then refuses it. The lock still pins every package that is installed.
+# `npm ci`: exactly the committed lock, which holds every platform's optional binaries (Biome's included), so a
+# fresh clone stays clean. After editing a package.json, run `npm install` once to update the lock: ci refuses a stale one.
 node_modules/.install-stamp: package-lock.json $(wildcard package.json */package.json scripts/*/package.json) | $(NODE_DIR)/bin/node
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.install-stamp ## Node.js LTS and npm dependencies
@@ -45,6 +44,8 @@ kube-tools: ## helm, kube-apiserver and etcd, built from their Go modules into t
 
 setup: deps system-packages k6 ## What the benchmarks and the local stack need (the tests add test-tools)
 
+# CommonJS (app/package.json "type"), run from app/dist, not from .ts: OpenTelemetry's require hooks only
+# instrument modules loaded through require.
 build: deps ## Compile the service to app/dist
 	npm run build --workspace app --silent
 
@@ -56,16 +57,8 @@ synth: deps ## Regenerate the Helm charts charts/otp-service (dashboards and Pro
 	node cdk8s/src/main.ts
 	node cdk8s/src/operator-chart/main.ts
 
-typecheck: deps ## Type-check every workspace, the scripts, the bench runner, the report and the cluster tooling
-	npm run typecheck --workspaces --if-present --silent
-	tsc -p scripts/local-stack/tsconfig.json
-	tsc -p k6/runner/tsconfig.json
-	tsc -p k6/report/tsconfig.json
-	tsc -p k6-operator/tsconfig.json
-	tsc -p kind/tsconfig.json
-	tsc -p reliability/tsconfig.json
-	tsc -p reliability/k6/tsconfig.json
-	tsc -p operator/tsconfig.json
+typecheck: deps ## Type-check every workspace: tsconfig.json's project references, in build mode
+	tsc -b
 
 lint: deps ## Lint and format check (Biome), as CI runs it
 	biome ci --colors=off .
@@ -73,39 +66,38 @@ lint: deps ## Lint and format check (Biome), as CI runs it
 format: deps ## Apply Biome's formatting and safe fixes
 	biome check --write .
 
-test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis
-	cd app && vitest run
+test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis, and the fast tier
+	vitest run --project app --project app-unit
 
 .PHONY: test-unit
 test-unit: deps ## Fast tier: SMS delivery decisions against in-memory fakes (no build, PostgreSQL or Redis); make test runs them too
-	cd app && vitest run --config vitest.unit.config.mts
+	vitest run --project app-unit
 
 test-bench: setup test-tools build ## Every k6 script as a short smoke against the real service; runner (one smoke run of make bench) and report tests
-	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --config k6/runner/vitest.config.mts
-	vitest run --config k6/report/vitest.config.mts
-	cd k6 && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project k6-runner
+	vitest run --project k6-report
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project k6-smoke
 
 test-charts: deps test-tools ## The Helm chart: staleness, values schema, helm lint/template assertions
-	cd cdk8s && HELM_BIN="$$(../scripts/ensure-helm.sh)" vitest run
+	HELM_BIN="$$(scripts/ensure-helm.sh)" vitest run --project cdk8s
 
 test-local-stack: setup test-tools ## The Kubernetes harness against a real etcd + kube-apiserver
-	vitest run --config scripts/local-stack/vitest.config.mts
+	vitest run --project local-stack
 
 test-dashboards: setup test-tools build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
-	cd dashboards && K6_BIN="$$(../scripts/ensure-k6.sh)" vitest run
+	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project dashboards
 
 test-kube: setup test-tools ## Static kind/image/third-party checks; the k6-operator TestRuns against kube-apiserver and k6
-	vitest run --config kind/vitest.config.mts
-	vitest run --config k6-operator/vitest.config.mts
+	vitest run --project kind --project k6-operator
 
 test-operator: setup test-tools build ## The otp-operator: CRDs and the controller as a real process against kube-apiserver, PostgreSQL and the service
-	vitest run --config operator/vitest.config.mts
+	vitest run --project operator
 
 bench-operator: setup kube-tools build ## 1,000 OtpTenants: controller cold start until all are in PostgreSQL, time and RSS
 	node operator/bench/tenants-1000.ts
 
 test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
-	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --config reliability/vitest.config.mts
+	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --project reliability
 
 test: setup lint typecheck test-app test-bench test-charts test-local-stack test-dashboards test-kube test-operator test-reliability ## Everything CI checks
 	@echo "make test: all checks passed"
@@ -130,10 +122,10 @@ reliability: setup build ## Reliability and security scenarios under load, full 
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" node reliability/run.ts $(SCENARIOS)
 
 kind-up: ## kind cluster "otp-lab" with the observability stack, the k6-operator and the service (needs Docker, kind, kubectl; uses the pinned helm unless HELM=… is set)
-	helm="$${HELM:-$$(scripts/ensure-helm.sh)}"; HELM="$$helm" scripts/kind-up.sh
+	helm="$${HELM:-$$(scripts/ensure-helm.sh)}"; HELM="$$helm" kind/kind-up.sh
 
 kind-down: ## Delete the kind cluster
-	scripts/kind-down.sh
+	kind/kind-down.sh
 
 bench-cluster: deps ## One ladder step as a CapacityBenchmark on kind, followed live, report from its results.json (STEP=11-send-flow PARALLELISM=2 PROFILE=default SCALING=Fixed|Autoscaled)
 	@test -n "$(STEP)" || { echo "usage: make bench-cluster STEP=<$$(node k6-operator/generate.ts --list | paste -sd'|')>" >&2; exit 2; }

@@ -43,7 +43,7 @@ export const REPO_ROOT = join(import.meta.dirname, "..");
 const K6_DIR = join(REPO_ROOT, "k6");
 export const GENERATED_DIR = join(import.meta.dirname, "generated");
 
-/** Where the service lives: release `otp` of charts/otp-service in namespace `otp` (see scripts/kind-up.sh). */
+/** Where the service lives: release `otp` of charts/otp-service in namespace `otp` (see kind/kind-up.sh). */
 export const NAMESPACE = "otp";
 export const SERVICE_URL = "http://otp-otp-service.otp.svc.cluster.local:8080";
 /** The chart's mock SMS provider, from which the verify flow reads its codes in setup(). */

@@ -1,5 +1,5 @@
 // kind/cluster.yaml: the node layout (a tainted load-generator worker), the pinned node image, and the host
-// port mappings, which must match the NodePorts the charts and scripts/kind-up.sh create.
+// port mappings, which must match the NodePorts the charts and kind/kind-up.sh create.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -87,7 +87,7 @@ describe("kind/cluster.yaml", () => {
       grafana: { service: { type: string; nodePort: number } };
     };
     expect(stack.grafana.service).toEqual({ type: "NodePort", nodePort: 30300 });
-    const kindUp = read("scripts/kind-up.sh");
+    const kindUp = read("kind/kind-up.sh");
     expect(kindUp).toMatch(/name: jaeger-ui[\s\S]*?nodePort: 30686/);
     expect(kindUp).toMatch(/name: otp-service-nodeport[\s\S]*?nodePort: 30080/);
   });

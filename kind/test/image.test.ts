@@ -217,8 +217,8 @@ describe(".dockerignore", () => {
 });
 
 describe("the scripts", () => {
-  it.each(["kind-up.sh", "kind-down.sh", "bench-cluster.sh"])("scripts/%s passes bash -n and is strict", (script) => {
-    const path = join(REPO_ROOT, "scripts", script);
+  it.each(["kind/kind-up.sh", "kind/kind-down.sh", "scripts/bench-cluster.sh"])("%s passes bash -n and is strict", (script) => {
+    const path = join(REPO_ROOT, script);
     execFileSync("bash", ["-n", path]);
     expect(readFileSync(path, "utf8")).toMatch(/^#!\/usr\/bin\/env bash\n[\s\S]*^set -euo pipefail$/m);
   });

@@ -1,4 +1,4 @@
-// scripts/kind-up.sh and kind-down.sh run against stub docker/kind/kubectl/helm binaries that record their calls
+// kind/kind-up.sh and kind-down.sh run against stub docker/kind/kubectl/helm binaries that record their calls
 // (no Docker engine or cluster here). What they show is what the calls are, with which arguments and files, and
 // only the orderings that are dependencies (an image is loaded before a release uses it, CRDs before their
 // resources, versions.yaml's documented install order); it proves nothing about a real cluster. Covered: the
@@ -42,7 +42,7 @@ function stub(dir: string, name: string, body: string, log = join(dir, "calls.lo
 const helmStub = (dir: string, version: string, name = "helm", log?: string) =>
   stub(dir, name, `if [ "$1" = version ]; then echo "${version}"; fi`, log);
 
-const kindUp = join(REPO_ROOT, "scripts", "kind-up.sh");
+const kindUp = join(REPO_ROOT, "kind", "kind-up.sh");
 const callsOf = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
 
 interface StubOptions {
@@ -110,10 +110,10 @@ esac`,
   };
 }
 
-describe("scripts/kind-up.sh", () => {
+describe("kind/kind-up.sh", () => {
   it("installs the charts of versions.yaml in order, builds and loads the images, and installs the service", async () => {
     const dir = mkdtempSync(join(temp, "up-"));
-    const { stdout } = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], {
+    const { stdout } = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], {
       env: { ...process.env, ...stubs(dir, { clusterExists: true }) },
     });
     const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
@@ -256,7 +256,7 @@ describe("scripts/kind-up.sh", () => {
   it("names every missing prerequisite, and how to get it, before doing anything", async () => {
     const dir = mkdtempSync(join(temp, "missing-"));
     const missing = join(dir, "nope");
-    const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], {
+    const error = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], {
       env: { ...process.env, DOCKER: missing, KIND: missing, KUBECTL: missing, HELM: missing },
     }).catch((failure: { code: number; stderr: string }) => failure);
     expect(error).toMatchObject({ code: 1 });
@@ -299,7 +299,7 @@ describe("scripts/kind-up.sh", () => {
       ...stubs(dir, { clusterExists: true }),
       DOCKER: stub(dir, "docker-down", 'echo "Cannot connect" >&2; exit 1'),
     };
-    const error = await run("bash", [join(REPO_ROOT, "scripts", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
+    const error = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
     expect((error as { stderr: string }).stderr).toContain("a running Docker daemon");
   });
 });
@@ -405,16 +405,16 @@ describe("make kind-up", () => {
   });
 });
 
-describe("scripts/kind-down.sh", () => {
+describe("kind/kind-down.sh", () => {
   it("deletes the cluster when it exists, and is a no-op otherwise", async () => {
     const dir = mkdtempSync(join(temp, "down-"));
-    await run("bash", [join(REPO_ROOT, "scripts", "kind-down.sh")], {
+    await run("bash", [join(REPO_ROOT, "kind", "kind-down.sh")], {
       env: { ...process.env, KIND: stubs(dir, { clusterExists: true }).KIND },
     });
     expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("kind delete cluster --name otp-lab");
 
     const empty = mkdtempSync(join(temp, "down-none-"));
-    const { stderr } = await run("bash", [join(REPO_ROOT, "scripts", "kind-down.sh")], {
+    const { stderr } = await run("bash", [join(REPO_ROOT, "kind", "kind-down.sh")], {
       env: { ...process.env, KIND: stubs(empty, { clusterExists: false }).KIND },
     });
     expect(stderr).toContain("nothing to delete");

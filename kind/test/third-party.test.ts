@@ -1,5 +1,5 @@
 // charts/third-party: every third-party chart pinned once, exactly, in versions.yaml; every values file parses
-// and configures what the lab relies on; scripts/kind-up.sh reads the charts from versions.yaml.
+// and configures what the lab relies on; kind/kind-up.sh reads the charts from versions.yaml.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -89,9 +89,9 @@ describe("charts/third-party/versions.yaml", () => {
   });
 });
 
-describe("scripts/kind-up.sh and versions.yaml", () => {
+describe("kind/kind-up.sh and versions.yaml", () => {
   it("reads its charts from versions.yaml (its --list-charts is exactly the file's list)", () => {
-    const listed = execFileSync("bash", [join(REPO_ROOT, "scripts", "kind-up.sh"), "--list-charts"], { encoding: "utf8" })
+    const listed = execFileSync("bash", [join(REPO_ROOT, "kind", "kind-up.sh"), "--list-charts"], { encoding: "utf8" })
       .trim()
       .split("\n")
       .map((line) => line.split("\t"));
@@ -99,7 +99,7 @@ describe("scripts/kind-up.sh and versions.yaml", () => {
   });
 
   it("hard-codes no chart version, repository URL or values file of its own", () => {
-    const kindUp = read("scripts/kind-up.sh");
+    const kindUp = read("kind/kind-up.sh");
     expect(kindUp).toContain("charts/third-party/versions.yaml");
     for (const c of charts) {
       expect(kindUp, c.chart).not.toContain(c.version);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deletes the OTP capacity lab's kind cluster (everything in it goes: the cluster is disposable).
-#   scripts/kind-down.sh    (make kind-down)
+#   kind/kind-down.sh    (make kind-down)
 # Environment: KIND_CLUSTER_NAME (default otp-lab), KIND (the binary, default from PATH).
 set -euo pipefail
 

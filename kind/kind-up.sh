@@ -13,8 +13,8 @@
 #   7. waits for the rollouts, runs the chart's `helm test`, creates the benchmark tenants as OtpTenant resources
 #      (k6-operator/bench-tenants.yaml; the operator writes their keys to Secrets), and prints the URLs.
 #
-# Usage: scripts/kind-up.sh              (make kind-up)
-#        scripts/kind-up.sh --list-charts  prints the charts of versions.yaml, tab-separated, and exits
+# Usage: kind/kind-up.sh              (make kind-up)
+#        kind/kind-up.sh --list-charts  prints the charts of versions.yaml, tab-separated, and exits
 # Environment: KIND_CLUSTER_NAME (default otp-lab); DOCKER, KIND, KUBECTL (the binaries, default from PATH);
 #              HELM (default: the pinned helm of scripts/versions.env when scripts/ensure-helm.sh has built it into
 #              the tool cache, else helm from PATH; it must be >= 4.1, see MIN_HELM_VERSION);
