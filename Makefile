@@ -21,8 +21,8 @@ help: ## List the targets
 $(NODE_DIR)/bin/node: scripts/versions.env scripts/ensure-node.sh
 	@scripts/ensure-node.sh >/dev/null
 
-# `npm ci`: exactly the committed lock, which holds every platform's optional binaries (Biome's included), so a
-# fresh clone stays clean. After editing a package.json, run `npm install` once to update the lock: ci refuses a stale one.
+# `npm ci`: exactly the committed lock, which lists every platform's optional binaries (kind/test/image.test.ts checks it:
+# TypeScript 7, rolldown and lightningcss lacked them once), so a fresh clone stays clean and an arm64 image build works. After editing a package.json, run `npm install` once to update the lock: ci refuses a stale one.
 node_modules/.install-stamp: package-lock.json $(wildcard package.json */package.json scripts/*/package.json) | $(NODE_DIR)/bin/node
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

@@ -112,9 +112,9 @@ describe("app/Dockerfile", () => {
         ?.body.filter((i) => i.keyword === "RUN")
         .map((i) => i.args)
         .join("\n") ?? "";
-    expect(runs("build")).toMatch(/npm install --workspace app/);
+    expect(runs("build")).toMatch(/npm ci --workspace app --ignore-scripts/);
     expect(runs("build")).toMatch(/npm run build --workspace app/);
-    expect(runs("prod-deps")).toMatch(/npm install --workspace app --omit=dev/);
+    expect(runs("prod-deps")).toMatch(/npm ci --workspace app --omit=dev/);
     expect(JSON.parse(read("app/package.json")).scripts.build).toMatch(/^tsc /);
   });
 
@@ -187,6 +187,23 @@ describe("app/Dockerfile", () => {
   });
 });
 
+describe("package-lock.json", () => {
+  // The images and the Makefile install with `npm ci`, which takes exactly what the lock lists: a platform's
+  // optional binary missing from it (TypeScript 7's native compiler for an arm64 builder, say) is not installed.
+  it("lists every optional dependency of every locked package, for every platform", () => {
+    const lock = JSON.parse(read("package-lock.json")) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string> }>;
+    };
+    const locked = new Set(Object.keys(lock.packages).map((path) => path.replace(/^.*node_modules\//, "")));
+    const missing = Object.entries(lock.packages).flatMap(([path, entry]) =>
+      Object.keys(entry.optionalDependencies ?? {})
+        .filter((name) => !locked.has(name))
+        .map((name) => `${path} -> ${name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+});
+
 describe(".dockerignore", () => {
   it("keeps node_modules, build output, reports, .git and local state out of the context", () => {
     for (const path of [
@@ -255,7 +272,7 @@ describe("operator/Dockerfile", () => {
 
   it("installs only the operator's production dependencies and runs `node operator/src/main.ts` as 65532 without a shell", () => {
     const prodDeps = operatorStages.find((stage) => stage.name === "prod-deps")?.body.filter((i) => i.keyword === "RUN") ?? [];
-    expect(prodDeps.map((i) => i.args).join("\n")).toMatch(/npm install --workspace operator --omit=dev/);
+    expect(prodDeps.map((i) => i.args).join("\n")).toMatch(/npm ci --workspace operator --omit=dev/);
     const last = (keyword: string) => operatorRuntime.body.filter((i) => i.keyword === keyword).at(-1)?.args;
     expect(last("USER")).toBe("65532:65532");
     expect(JSON.parse(last("ENTRYPOINT") as string)).toEqual(["/nodejs/bin/node", "operator/src/main.ts"]);
