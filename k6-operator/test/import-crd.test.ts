@@ -1,5 +1,5 @@
 // The typed TestRun constructs (imports/k6.io.ts): fresh from `cdk8s import` of the real CRD, runnable by Node as
-// they are, and strict: a field the CRD does not have does not compile (checked by `tsc -p k6-operator`, through
+// they are, and strict: a field the CRD does not have does not compile (checked by `make typecheck`, through
 // the @ts-expect-error lines below: each one fails the type check if its line DOES compile).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,7 +87,7 @@ describe("buildTestRun", () => {
     });
   });
 
-  it("does not compile with a field or a type the CRD does not have (tsc -p k6-operator checks these lines)", () => {
+  it("does not compile with a field or a type the CRD does not have (make typecheck checks these lines)", () => {
     const build = () => [
       buildTestRun({
         name: "typo",
