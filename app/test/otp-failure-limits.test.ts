@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
+import { scrape } from "./support/metrics";
 import { type OtpEnvironment, randomPhone, type SeededTenant, seedTenants, startOtpEnvironment } from "./support/otp-env";
 
 const OTP_SECRET = "otp-failure-limits-test-secret-0123456789";
@@ -87,9 +88,7 @@ async function expectLocked(response: Response, retryAfterSeconds: number): Prom
 }
 
 async function sendCount(outcome: string): Promise<number> {
-  const text = await (await fetch(`${env.service.url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("otp_sends_total{") && l.includes(`outcome="${outcome}"`));
-  return line ? Number(line.split(" ").at(-1)) : 0;
+  return (await scrape(env.service.url, "otp_sends_total", { outcome })) ?? 0;
 }
 
 async function entriesAdded(): Promise<number> {

@@ -4,6 +4,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
+import { scrape } from "./support/metrics";
 import { type OtpEnvironment, randomPhone, type SeededTenant, startOtpEnvironment } from "./support/otp-env";
 
 const OTP_SECRET = "otp-load-shedding-test-secret-0123456789";
@@ -42,9 +43,7 @@ async function addJobAged(ageMs: number): Promise<void> {
 }
 
 async function sendCount(outcome: string): Promise<number> {
-  const text = await (await fetch(`${env.service.url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("otp_sends_total{") && l.includes(`outcome="${outcome}"`));
-  return line ? Number(line.split(" ").at(-1)) : 0;
+  return (await scrape(env.service.url, "otp_sends_total", { outcome })) ?? 0;
 }
 
 async function expectShed(response: Response): Promise<void> {
