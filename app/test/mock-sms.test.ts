@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadMockSmsConfig } from "../src/mock-sms/config";
 import { createMessageStore } from "../src/mock-sms/message-store";
@@ -32,7 +33,12 @@ interface SendInput {
   reference?: string;
 }
 
-function send(mock: MockSms, body: SendInput = {}, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+function send(
+  mock: Pick<MockSms, "url">,
+  body: SendInput = {},
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${mock.url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -445,28 +451,16 @@ describe("standalone mode", () => {
     const exited = once(child, "exit");
     try {
       const lines: Array<Record<string, unknown>> = [];
-      let buffer = "";
       const listening = new Promise<Record<string, unknown>>((resolve, reject) => {
         child.on("exit", () => reject(new Error("mock SMS exited before listening")));
-        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-          buffer += chunk;
-          const parts = buffer.split("\n");
-          buffer = parts.pop() ?? "";
-          for (const line of parts.filter(Boolean)) {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            lines.push(entry);
-            if (entry.msg === "listening") resolve(entry);
-          }
+        createInterface({ input: child.stdout }).on("line", (line) => {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          lines.push(entry);
+          if (entry.msg === "listening") resolve(entry);
         });
       });
       const { port } = (await listening) as { port: number };
-      const url = `http://127.0.0.1:${port}`;
-      const response = await fetch(`${url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ to: ALICE, from: "OTPLab", text: "code 424242" }),
-      });
-      expect(response.status).toBe(202);
+      expect((await send({ url: `http://127.0.0.1:${port}` }, { text: "code 424242" })).status).toBe(202);
 
       child.kill("SIGTERM");
       const [code] = await exited;

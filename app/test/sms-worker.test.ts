@@ -19,6 +19,7 @@ import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createSmsProviderClient } from "../src/adapters/http-sms-provider";
 import { createRedisSmsWorker } from "../src/adapters/sms-worker";
+import { loadConfig } from "../src/config/load-config";
 import type { Config } from "../src/config/schema";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
 import { SmsProviderError } from "../src/domain/sms-delivery/sms-provider-error";
@@ -94,21 +95,14 @@ function harness(
   const client = options.client ?? redis;
   const id = randomUUID();
   const sms: Config["sms"] = {
+    ...loadConfig({ NODE_ENV: "test" }).sms,
     providerUrl: mock.url,
     timeoutMs: 2_000,
     retryBaseMs: 1,
     retryMaxMs: 20,
-    workerEnabled: true,
     concurrency: 8,
     streamKey: `test:sms:jobs:${id}`,
     deadLetterKey: `test:sms:dead:${id}`,
-    consumerGroup: "sms-workers",
-    reclaimIdleMs: 30_000,
-    reclaimIntervalMs: 5_000,
-    shedBacklogAgeRatio: 0.5,
-    maxBacklog: 100_000,
-    shedRetryAfterSeconds: 30,
-    deadLetterMaxLength: 100_000,
     ...overrides,
   };
   const registry = new Registry();
