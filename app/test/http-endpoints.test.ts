@@ -2,6 +2,7 @@
 
 import { type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { problemBody } from "./support/http";
 import { testService } from "./support/otp-env";
 
 let service: ServiceProcess;
@@ -12,11 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop("SIGKILL");
 });
-
-async function problem(response: Response): Promise<Record<string, unknown>> {
-  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  return (await response.json()) as Record<string, unknown>;
-}
 
 describe("endpoints", () => {
   it("GET /hello answers 200 JSON", async () => {
@@ -48,13 +44,13 @@ describe("endpoints", () => {
   ])("GET /delayed-hello?ms=%s is a 400 validation problem naming %s", async (ms, field) => {
     const response = await fetch(`${service.url}/delayed-hello?ms=${ms}`);
     expect(response.status).toBe(400);
-    const body = await problem(response);
+    const body = await problemBody(response);
     expect(body).toMatchObject({ type: "urn:otp-lab:problem:validation-failed", title: "Validation Failed", status: 400 });
     expect(body.errors).toEqual([expect.objectContaining({ field })]);
   });
 
   it("GET /delayed-hello without ms names the missing field", async () => {
-    const body = await problem(await fetch(`${service.url}/delayed-hello`));
+    const body = await problemBody(await fetch(`${service.url}/delayed-hello`));
     expect(body.status).toBe(400);
     expect(body.errors).toEqual([expect.objectContaining({ field: "query.ms" })]);
   });
@@ -78,14 +74,14 @@ describe("errors are RFC 9457 problem documents", () => {
   it("404 for an unknown path", async () => {
     const response = await fetch(`${service.url}/no/such/thing`);
     expect(response.status).toBe(404);
-    expect(await problem(response)).toMatchObject({ type: "about:blank", title: "Not Found", status: 404, instance: "/no/such/thing" });
+    expect(await problemBody(response)).toMatchObject({ type: "about:blank", title: "Not Found", status: 404, instance: "/no/such/thing" });
   });
 
   it("405 with Allow for a known path and the wrong method", async () => {
     const response = await fetch(`${service.url}/hello`, { method: "DELETE" });
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
-    expect(await problem(response)).toMatchObject({ title: "Method Not Allowed", status: 405 });
+    expect(await problemBody(response)).toMatchObject({ title: "Method Not Allowed", status: 405 });
   });
 
   it("400 for a malformed JSON body", async () => {
@@ -95,7 +91,7 @@ describe("errors are RFC 9457 problem documents", () => {
       body: "{not json",
     });
     expect(response.status).toBe(400);
-    expect(await problem(response)).toMatchObject({ type: "urn:otp-lab:problem:malformed-body", status: 400 });
+    expect(await problemBody(response)).toMatchObject({ type: "urn:otp-lab:problem:malformed-body", status: 400 });
   });
 
   it("413 for a body over the limit", async () => {
@@ -105,14 +101,14 @@ describe("errors are RFC 9457 problem documents", () => {
       body: JSON.stringify({ pad: "x".repeat(40_000) }),
     });
     expect(response.status).toBe(413);
-    expect(await problem(response)).toMatchObject({ status: 413, title: "Content Too Large" });
+    expect(await problemBody(response)).toMatchObject({ status: 413, title: "Content Too Large" });
   });
 
   it("500 hides internals, carries the request id, is logged once with its stack and counted", async () => {
     const requestId = "test-error-correlation-1";
     const response = await fetch(`${service.url}/test-error`, { headers: { "X-Request-ID": requestId } });
     expect(response.status).toBe(500);
-    const body = await problem(response);
+    const body = await problemBody(response);
     expect(body).toMatchObject({ type: "about:blank", title: "Internal Server Error", status: 500, requestId });
     expect(JSON.stringify(body)).not.toMatch(/deliberate|stack|\.js:/);
     await expect
@@ -150,7 +146,7 @@ describe("correlation id", () => {
   it("is on error responses and in the access log line", async () => {
     const response = await fetch(`${service.url}/nope`, { headers: { "X-Request-ID": "corr-404" } });
     expect(response.headers.get("x-request-id")).toBe("corr-404");
-    expect((await problem(response)).requestId).toBe("corr-404");
+    expect((await problemBody(response)).requestId).toBe("corr-404");
     await expect
       .poll(() => service.logLines().find((line) => line.msg === "request completed" && line.request_id === "corr-404"))
       .toMatchObject({ status: 404, route: "unmatched", method: "GET" });

@@ -2,10 +2,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadMockSmsConfig } from "../src/mock-sms/config";
 import { createMessageStore } from "../src/mock-sms/message-store";
 import { type MockSms, type MockSmsOptions, type StoredMessage, startMockSms } from "../src/mock-sms/start-mock-sms";
+import { problemBody } from "./support/http";
+import { sample } from "./support/metrics";
 import { DIST } from "./support/paths";
 
 const ALICE = "+14155550100";
@@ -30,7 +33,12 @@ interface SendInput {
   reference?: string;
 }
 
-function send(mock: MockSms, body: SendInput = {}, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+function send(
+  mock: Pick<MockSms, "url">,
+  body: SendInput = {},
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${mock.url}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -45,24 +53,8 @@ async function inbox(mock: MockSms, query: Record<string, string> = {}): Promise
   return ((await response.json()) as { messages: StoredMessage[] }).messages;
 }
 
-async function problem(response: Response): Promise<Record<string, unknown>> {
-  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  return (await response.json()) as Record<string, unknown>;
-}
-
 async function putFaults(mock: MockSms, body: unknown): Promise<Response> {
   return fetch(`${mock.url}/admin/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
-/** The value of one Prometheus sample whose labels include all of `labels`. */
-function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of exposition.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = match[2] ?? "";
-    if (Object.entries(labels).every(([key, value]) => present.includes(`${key}="${value}"`))) return Number(match[3]);
-  }
-  return undefined;
 }
 
 describe("sending and reading messages", () => {
@@ -103,7 +95,7 @@ describe("sending and reading messages", () => {
     const mock = await start();
     const response = await fetch(`${mock.url}/messages?limit=1001`);
     expect(response.status).toBe(400);
-    expect((await problem(response)).errors).toEqual([expect.objectContaining({ field: "query.limit" })]);
+    expect((await problemBody(response)).errors).toEqual([expect.objectContaining({ field: "query.limit" })]);
   });
 
   it("DELETE /messages empties every inbox", async () => {
@@ -122,7 +114,7 @@ describe("invalid requests", () => {
     const mock = await start();
     const response = await send(mock, { to: "4155550100", text: "", from: "A-sender-name-far-too-long" });
     expect(response.status).toBe(400);
-    const body = await problem(response);
+    const body = await problemBody(response);
     expect(body).toMatchObject({ type: "urn:otp-lab:problem:validation-failed", status: 400 });
     const fields = (body.errors as Array<{ field: string }>).map((error) => error.field).sort();
     expect(fields).toEqual(["body.from", "body.text", "body.to"]);
@@ -137,7 +129,7 @@ describe("invalid requests", () => {
       body: JSON.stringify({ to: ALICE, from: "OTPLab", text: "hi" }),
     });
     expect(response.status).toBe(415);
-    expect(await problem(response)).toMatchObject({ status: 415, title: "Unsupported Media Type" });
+    expect(await problemBody(response)).toMatchObject({ status: 415, title: "Unsupported Media Type" });
     expect(mock.messages()).toEqual([]);
   });
 
@@ -145,18 +137,18 @@ describe("invalid requests", () => {
     const mock = await start();
     const response = await fetch(`${mock.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
     expect(response.status).toBe(400);
-    expect(await problem(response)).toMatchObject({ type: "urn:otp-lab:problem:malformed-body" });
+    expect(await problemBody(response)).toMatchObject({ type: "urn:otp-lab:problem:malformed-body" });
   });
 
   it("answers unknown paths with 404 and wrong methods with 405, as problem+json", async () => {
     const mock = await start();
     const missing = await fetch(`${mock.url}/v2/nothing`);
     expect(missing.status).toBe(404);
-    expect(await problem(missing)).toMatchObject({ status: 404, instance: "/v2/nothing" });
+    expect(await problemBody(missing)).toMatchObject({ status: 404, instance: "/v2/nothing" });
     const wrongMethod = await fetch(`${mock.url}/v1/messages`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get("allow")).toBe("POST, OPTIONS");
-    expect(await problem(wrongMethod)).toMatchObject({ status: 405 });
+    expect(await problemBody(wrongMethod)).toMatchObject({ status: 405 });
   });
 });
 
@@ -166,7 +158,7 @@ describe("fault injection", () => {
     const responses = await Promise.all(Array.from({ length: 20 }, () => send(mock)));
     for (const response of responses) {
       expect(response.status).toBe(429);
-      expect(await problem(response)).toMatchObject({ type: "urn:otp-lab:problem:mock-sms-injected-failure", status: 429 });
+      expect(await problemBody(response)).toMatchObject({ type: "urn:otp-lab:problem:mock-sms-injected-failure", status: 429 });
     }
     expect(mock.messages()).toEqual([]);
     expect(mock.stats()).toEqual({ received: 20, accepted: 0, failed: 20, duplicates: 0, stored: 0 });
@@ -202,7 +194,7 @@ describe("fault injection", () => {
     const mock = await start();
     const response = await send(mock, {}, { "X-Mock-Error-Rate": "2" });
     expect(response.status).toBe(400);
-    expect((await problem(response)).errors).toEqual([expect.objectContaining({ field: "headers.x-mock-error-rate" })]);
+    expect((await problemBody(response)).errors).toEqual([expect.objectContaining({ field: "headers.x-mock-error-rate" })]);
   });
 
   it("delays a request by its latency header with a timer, while other requests are answered at once", async () => {
@@ -262,7 +254,7 @@ describe("fault injection", () => {
     const mock = await start();
     const invalid = await putFaults(mock, { errorRate: 2 });
     expect(invalid.status).toBe(400);
-    expect((await problem(invalid)).errors).toEqual([expect.objectContaining({ field: "body.errorRate" })]);
+    expect((await problemBody(invalid)).errors).toEqual([expect.objectContaining({ field: "body.errorRate" })]);
     const unknown = await putFaults(mock, { errorrate: 1 });
     expect(unknown.status).toBe(400);
     const notJson = await fetch(`${mock.url}/admin/faults`, { method: "PUT", headers: { "content-type": "text/plain" }, body: "x" });
@@ -459,28 +451,16 @@ describe("standalone mode", () => {
     const exited = once(child, "exit");
     try {
       const lines: Array<Record<string, unknown>> = [];
-      let buffer = "";
       const listening = new Promise<Record<string, unknown>>((resolve, reject) => {
         child.on("exit", () => reject(new Error("mock SMS exited before listening")));
-        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-          buffer += chunk;
-          const parts = buffer.split("\n");
-          buffer = parts.pop() ?? "";
-          for (const line of parts.filter(Boolean)) {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            lines.push(entry);
-            if (entry.msg === "listening") resolve(entry);
-          }
+        createInterface({ input: child.stdout }).on("line", (line) => {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          lines.push(entry);
+          if (entry.msg === "listening") resolve(entry);
         });
       });
       const { port } = (await listening) as { port: number };
-      const url = `http://127.0.0.1:${port}`;
-      const response = await fetch(`${url}/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ to: ALICE, from: "OTPLab", text: "code 424242" }),
-      });
-      expect(response.status).toBe(202);
+      expect((await send({ url: `http://127.0.0.1:${port}` }, { text: "code 424242" })).status).toBe(202);
 
       child.kill("SIGTERM");
       const [code] = await exited;

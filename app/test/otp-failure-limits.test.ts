@@ -2,8 +2,7 @@
 // lock at max_consecutive_failures, no oracle for a pending code, and no SMS to a locked number.
 // Lockouts are ended by moving locked_until into the past in Redis, never by waiting them out.
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveKeys, phoneHash } from "../src/domain/secrets";
 import { type OtpEnvironment, randomPhone, type SeededTenant, seedTenants, startOtpEnvironment } from "./support/otp-env";
 
@@ -12,7 +11,6 @@ const keys = deriveKeys(OTP_SECRET);
 const WRONG = "000000";
 
 let env: OtpEnvironment;
-let redis: Redis;
 /** 2 failures per lockout, 5 consecutive failures for the hard lock, a one-day window. */
 let strict: SeededTenant;
 /** 2 failures per lockout, no hard lock before 100 consecutive failures, the default window. */
@@ -36,10 +34,8 @@ beforeAll(async () => {
   ]);
   escalating = seedOne(`${prefix}-esc`, ["--max-verify-attempts", "2", "--max-consecutive-failures", "100"]);
   defaults = seedOne(`${prefix}-def`);
-  redis = new Redis(inject("redisUrl"));
 });
 afterAll(async () => {
-  redis?.disconnect();
   await env?.stop();
 });
 
@@ -53,11 +49,7 @@ const failuresKey = (tenant: SeededTenant, phone: string) => `otp:failures:${ten
 
 /** Ends the current lockout as if its time had passed, leaving every count as it is. */
 async function endLockout(tenant: SeededTenant, phone: string): Promise<void> {
-  expect(await redis.hset(failuresKey(tenant, phone), "locked_until", "0")).toBe(0);
-}
-
-async function setMaxVerifyAttempts(tenant: SeededTenant, value: number): Promise<void> {
-  await env.db.query("UPDATE tenants SET max_verify_attempts = $2 WHERE id = $1", [tenant.id, value]);
+  expect(await env.redis.hset(failuresKey(tenant, phone), "locked_until", "0")).toBe(0);
 }
 
 async function problem(response: Response): Promise<Record<string, unknown>> {
@@ -86,15 +78,15 @@ async function expectLocked(response: Response, retryAfterSeconds: number): Prom
   expect(await problem(response)).toMatchObject({ type: "urn:otp-lab:problem:verification-locked", retryAfterSeconds });
 }
 
-async function sendCount(outcome: string): Promise<number> {
-  const text = await (await fetch(`${env.service.url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("otp_sends_total{") && l.includes(`outcome="${outcome}"`));
-  return line ? Number(line.split(" ").at(-1)) : 0;
+async function entriesAdded(): Promise<number> {
+  const info = (await env.redis.call("XINFO", "STREAM", env.streamKey)) as Array<string | number>;
+  return Number(info[info.indexOf("entries-added") + 1]);
 }
 
-async function entriesAdded(): Promise<number> {
-  const info = (await redis.call("XINFO", "STREAM", env.streamKey)) as Array<string | number>;
-  return Number(info[info.indexOf("entries-added") + 1]);
+/** Two wrong codes: the first leaves one attempt, the second locks for `lockoutSeconds`. */
+async function lockOut(tenant: SeededTenant, phone: string, wrong: string, lockoutSeconds: number): Promise<void> {
+  await expectInvalid(await env.verify(tenant, phone, wrong), 1);
+  await expectLocked(await env.verify(tenant, phone, wrong), lockoutSeconds);
 }
 
 describe("seeding", () => {
@@ -127,97 +119,83 @@ describe("seeding", () => {
 describe("escalating lockouts", () => {
   it("locks for 60 s, 120 s, then the 200 s cap; locked attempts are not compared and do not consume the code", async () => {
     const phone = randomPhone();
-    expect((await env.send(escalating, phone)).status).toBe(200);
-    const code = await env.latestCode(phone);
-    const wrong = code === WRONG ? "111111" : WRONG;
+    const { code, wrong } = await env.sendCode(escalating, phone);
 
     for (const lockout of [60, 120, 200, 200]) {
-      await expectInvalid(await env.verify(escalating, phone, wrong), 1);
-      await expectLocked(await env.verify(escalating, phone, wrong), lockout);
+      await lockOut(escalating, phone, wrong, lockout);
       const rightWhileLocked = await env.verify(escalating, phone, code);
       expect(rightWhileLocked.status).toBe(429);
       expect(Number(rightWhileLocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(lockout - 1);
       await endLockout(escalating, phone);
     }
-    const state = await redis.hgetall(failuresKey(escalating, phone));
+    const state = await env.redis.hgetall(failuresKey(escalating, phone));
     expect(state).toEqual({ consecutive: "8", since_lockout: "0", lockouts: "4", locked_until: "0" });
-    const ttl = await redis.ttl(failuresKey(escalating, phone));
+    const ttl = await env.redis.ttl(failuresKey(escalating, phone));
     expect(ttl).toBeGreaterThan(2_592_000 - 5);
     expect(ttl).toBeLessThanOrEqual(2_592_000);
 
     // The code survived every locked attempt; a success clears the whole failure state.
     expect((await env.verify(escalating, phone, code)).status).toBe(200);
-    expect(await redis.exists(failuresKey(escalating, phone))).toBe(0);
+    expect(await env.redis.exists(failuresKey(escalating, phone))).toBe(0);
   });
 
   it("attempts while locked neither count nor extend the lock or the failure window", async () => {
     const phone = randomPhone();
-    await expectInvalid(await env.verify(escalating, phone, WRONG), 1);
-    await expectLocked(await env.verify(escalating, phone, WRONG), 60);
+    await lockOut(escalating, phone, WRONG, 60);
     const key = failuresKey(escalating, phone);
-    await redis.expire(key, 1_000);
-    const before = await redis.hgetall(key);
+    await env.redis.expire(key, 1_000);
+    const before = await env.redis.hgetall(key);
 
     for (let i = 0; i < 3; i++) expect((await env.verify(escalating, phone, WRONG)).status).toBe(429);
-    expect(await redis.hgetall(key)).toEqual(before);
-    expect(await redis.ttl(key)).toBeLessThanOrEqual(1_000);
+    expect(await env.redis.hgetall(key)).toEqual(before);
+    expect(await env.redis.ttl(key)).toBeLessThanOrEqual(1_000);
   });
 });
 
 describe("the hard lock at max_consecutive_failures", () => {
   it("the 5th consecutive failure locks for the whole failure window, whatever the lockout escalation says", async () => {
     const phone = randomPhone();
-    expect((await env.send(strict, phone)).status).toBe(200);
-    const code = await env.latestCode(phone);
-    const wrong = code === WRONG ? "111111" : WRONG;
+    const { code, wrong } = await env.sendCode(strict, phone);
 
-    await expectInvalid(await env.verify(strict, phone, wrong), 1);
-    await expectLocked(await env.verify(strict, phone, wrong), 60);
+    await lockOut(strict, phone, wrong, 60);
     await endLockout(strict, phone);
-    await expectInvalid(await env.verify(strict, phone, wrong), 1);
-    await expectLocked(await env.verify(strict, phone, wrong), 120);
+    await lockOut(strict, phone, wrong, 120);
     await endLockout(strict, phone);
     await expectLocked(await env.verify(strict, phone, wrong), 86_400);
 
     const key = failuresKey(strict, phone);
-    expect(await redis.hmget(key, "consecutive", "lockouts")).toEqual(["5", "2"]);
-    expect(await redis.ttl(key)).toBeGreaterThan(86_400 - 5);
+    expect(await env.redis.hmget(key, "consecutive", "lockouts")).toEqual(["5", "2"]);
+    expect(await env.redis.ttl(key)).toBeGreaterThan(86_400 - 5);
     const right = await env.verify(strict, phone, code);
     expect(right.status).toBe(429);
     expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(86_400 - 5);
   });
 
   it("attemptsLeft counts down to whichever lock comes first", async () => {
-    await setMaxVerifyAttempts(strict, 3);
+    await env.setTenant(strict.id, { max_verify_attempts: 3 });
     try {
       const phone = randomPhone();
       await expectInvalid(await env.verify(strict, phone, WRONG), 2);
-      await expectInvalid(await env.verify(strict, phone, WRONG), 1);
-      await expectLocked(await env.verify(strict, phone, WRONG), 60);
+      await lockOut(strict, phone, WRONG, 60);
       await endLockout(strict, phone);
       // 2 left before the next lockout, but only 1 before the hard lock at 5.
-      await expectInvalid(await env.verify(strict, phone, WRONG), 1);
-      await expectLocked(await env.verify(strict, phone, WRONG), 86_400);
+      await lockOut(strict, phone, WRONG, 86_400);
     } finally {
-      await setMaxVerifyAttempts(strict, 2);
+      await env.setTenant(strict.id, { max_verify_attempts: 2 });
     }
   });
 
   it("a success resets the consecutive count and the escalation", async () => {
     const phone = randomPhone();
-    expect((await env.send(strict, phone)).status).toBe(200);
-    const code = await env.latestCode(phone);
-    const wrong = code === WRONG ? "111111" : WRONG;
-    await expectInvalid(await env.verify(strict, phone, wrong), 1);
-    await expectLocked(await env.verify(strict, phone, wrong), 60);
+    const { code, wrong } = await env.sendCode(strict, phone);
+    await lockOut(strict, phone, wrong, 60);
     await endLockout(strict, phone);
     await expectInvalid(await env.verify(strict, phone, wrong), 1);
     expect((await env.verify(strict, phone, code)).status).toBe(200);
 
     // Without the reset these would be the 4th and 5th consecutive failures: a 120 s lockout, then the hard lock.
-    await expectInvalid(await env.verify(strict, phone, wrong), 1);
-    await expectLocked(await env.verify(strict, phone, wrong), 60);
-    expect(await redis.hmget(failuresKey(strict, phone), "consecutive", "lockouts")).toEqual(["2", "1"]);
+    await lockOut(strict, phone, wrong, 60);
+    expect(await env.redis.hmget(failuresKey(strict, phone), "consecutive", "lockouts")).toEqual(["2", "1"]);
   });
 });
 
@@ -225,9 +203,7 @@ describe("no oracle for a pending code", () => {
   it("a number with no pending code gets byte for byte the answer a wrong code gets, and both count as failures", async () => {
     const pending = randomPhone();
     const none = randomPhone();
-    expect((await env.send(defaults, pending)).status).toBe(200);
-    const code = await env.latestCode(pending);
-    const wrong = code === WRONG ? "111111" : WRONG;
+    const { wrong } = await env.sendCode(defaults, pending);
 
     for (const attemptsLeft of [4, 3, 2, 1]) {
       const [withCode, withoutCode] = [await env.verify(defaults, pending, wrong), await env.verify(defaults, none, wrong)];
@@ -245,11 +221,10 @@ describe("no oracle for a pending code", () => {
 describe("no SMS to a locked number", () => {
   it("a send to a locked number is refused with 429 and writes nothing: no code, no rate count, no job, no SMS", async () => {
     const phone = randomPhone();
-    await expectInvalid(await env.verify(escalating, phone, WRONG), 1);
-    await expectLocked(await env.verify(escalating, phone, WRONG), 60);
+    await lockOut(escalating, phone, WRONG, 60);
     expect((await env.send(escalating, randomPhone())).status).toBe(200);
     const added = await entriesAdded();
-    const lockedBefore = await sendCount("locked");
+    const lockedBefore = await env.sendCount("locked");
 
     const refused = await env.send(escalating, phone);
     expect(refused.status).toBe(429);
@@ -263,8 +238,8 @@ describe("no SMS to a locked number", () => {
     });
     expect(await entriesAdded()).toBe(added);
     const hashed = phoneHash(keys, escalating.id, phone);
-    expect(await redis.exists(`otp:code:${escalating.id}:${hashed}`, `otp:rate:phone:${escalating.id}:${hashed}`)).toBe(0);
-    expect(await sendCount("locked")).toBe(lockedBefore + 1);
+    expect(await env.redis.exists(`otp:code:${escalating.id}:${hashed}`, `otp:rate:phone:${escalating.id}:${hashed}`)).toBe(0);
+    expect(await env.sendCount("locked")).toBe(lockedBefore + 1);
 
     // Once the lock ends the number gets codes again: the refusal was the lock and nothing else.
     await endLockout(escalating, phone);

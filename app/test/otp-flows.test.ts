@@ -11,14 +11,6 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function setTenant(tenantId: string, settings: Record<string, number | string>): Promise<void> {
-  const columns = Object.keys(settings);
-  await env.db.query(`UPDATE tenants SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(", ")} WHERE id = $1`, [
-    tenantId,
-    ...Object.values(settings),
-  ]);
-}
-
 async function body(response: Response): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
@@ -60,29 +52,26 @@ describe("send and verify", () => {
   it("a code expires after the tenant's TTL", async () => {
     const [, tenant] = env.tenants;
     if (!tenant) throw new Error("no tenant");
-    await setTenant(tenant.id, { code_ttl_seconds: 1 });
+    await env.setTenant(tenant.id, { code_ttl_seconds: 1 });
     try {
       const phone = randomPhone();
-      expect((await env.send(tenant, phone)).status).toBe(200);
-      const code = await env.latestCode(phone);
+      const { code } = await env.sendCode(tenant, phone);
       await new Promise((resolve) => setTimeout(resolve, 1_600));
       const late = await env.verify(tenant, phone, code);
       expect(late.status).toBe(422);
       expect(await body(late)).toMatchObject({ type: "urn:otp-lab:problem:code-invalid", attemptsLeft: 4 });
     } finally {
-      await setTenant(tenant.id, { code_ttl_seconds: 300 });
+      await env.setTenant(tenant.id, { code_ttl_seconds: 300 });
     }
   });
 
   it("locks after the tenant's max attempts; the lock refuses even the right code and any new send", async () => {
     const [tenant] = env.tenants;
     if (!tenant) throw new Error("no tenant");
-    await setTenant(tenant.id, { max_verify_attempts: 3 });
+    await env.setTenant(tenant.id, { max_verify_attempts: 3 });
     try {
       const phone = randomPhone();
-      expect((await env.send(tenant, phone)).status).toBe(200);
-      const code = await env.latestCode(phone);
-      const wrong = code === "000000" ? "111111" : "000000";
+      const { code, wrong } = await env.sendCode(tenant, phone);
 
       const first = await env.verify(tenant, phone, wrong);
       expect(first.status).toBe(422);
@@ -102,14 +91,14 @@ describe("send and verify", () => {
       expect(await body(resend)).toMatchObject({ type: "urn:otp-lab:problem:verification-locked" });
       expect(env.sms.messages(phone)).toHaveLength(1);
     } finally {
-      await setTenant(tenant.id, { max_verify_attempts: 5 });
+      await env.setTenant(tenant.id, { max_verify_attempts: 5 });
     }
   });
 
   it("answers 429 with Retry-After once the per-phone limit is reached", async () => {
     const [tenant] = env.tenants;
     if (!tenant) throw new Error("no tenant");
-    await setTenant(tenant.id, { phone_send_limit: 2, phone_send_window_seconds: 120 });
+    await env.setTenant(tenant.id, { phone_send_limit: 2, phone_send_window_seconds: 120 });
     try {
       const phone = randomPhone();
       expect((await env.send(tenant, phone)).status).toBe(200);
@@ -127,7 +116,7 @@ describe("send and verify", () => {
       // Another number of the same tenant is unaffected.
       expect((await env.send(tenant, randomPhone())).status).toBe(200);
     } finally {
-      await setTenant(tenant.id, { phone_send_limit: 5, phone_send_window_seconds: 3600 });
+      await env.setTenant(tenant.id, { phone_send_limit: 5, phone_send_window_seconds: 3600 });
     }
   });
 
@@ -135,7 +124,7 @@ describe("send and verify", () => {
     const [, tenant] = env.tenants;
     if (!tenant) throw new Error("no tenant");
     const { rows } = await env.db.query("SELECT daily_send_cap FROM tenants WHERE id = $1", [tenant.id]);
-    await setTenant(tenant.id, { daily_send_cap: 1 });
+    await env.setTenant(tenant.id, { daily_send_cap: 1 });
     try {
       // Earlier tests may already have used today's allowance: either way the next send is over the cap.
       await env.send(tenant, randomPhone());
@@ -143,7 +132,7 @@ describe("send and verify", () => {
       expect(limited.status).toBe(429);
       expect(await body(limited)).toMatchObject({ scope: "tenant_daily" });
     } finally {
-      await setTenant(tenant.id, { daily_send_cap: rows[0].daily_send_cap as number });
+      await env.setTenant(tenant.id, { daily_send_cap: rows[0].daily_send_cap as number });
     }
   });
 });
@@ -167,8 +156,7 @@ describe("tenants and auth", () => {
     const [a, b] = env.tenants;
     if (!a || !b) throw new Error("no tenants");
     const phone = randomPhone();
-    expect((await env.send(a, phone)).status).toBe(200);
-    const code = await env.latestCode(phone);
+    const { code } = await env.sendCode(a, phone);
     const crossTenant = await env.verify(b, phone, code);
     expect(crossTenant.status).toBe(422);
     expect(await body(crossTenant)).toMatchObject({ type: "urn:otp-lab:problem:code-invalid" });

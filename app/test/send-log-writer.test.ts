@@ -13,6 +13,7 @@ import { migrate } from "../src/stores/migrate";
 import { createPostgresPool, type PgPool } from "../src/stores/postgres";
 import { createSendLogWriter, type SendLogWriter, type SendLogWriterOptions } from "../src/stores/send-log-writer";
 import { createLogger } from "../src/telemetry/logger";
+import { registrySample } from "./support/metrics";
 
 const logger = createLogger({ level: "silent", serviceName: "send-log-writer-test" });
 
@@ -59,17 +60,6 @@ async function rowCount(pool: PgPool, tenantId: string): Promise<number> {
   return Number(rows[0]?.count);
 }
 
-async function metric(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const [base, suffix] = name.endsWith("_count") || name.endsWith("_sum") ? [name.replace(/_(count|sum)$/, ""), name] : [name, name];
-  const found = await registry.getSingleMetric(base)?.get();
-  const value = found?.values.find(
-    (v) =>
-      ((v as { metricName?: string }).metricName ?? base) === suffix &&
-      Object.entries(labels).every(([key, wanted]) => v.labels[key] === wanted),
-  );
-  return value?.value ?? 0;
-}
-
 describe("send-log writer", () => {
   let pool: PgPool;
   let tenantId: string;
@@ -102,9 +92,9 @@ describe("send-log writer", () => {
     await Promise.all(records.map((record) => log.record(record)));
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
     expect(await rowCount(pool, tenantId)).toBe(12);
-    expect(await metric(registry, "send_log_batch_size_count")).toBe(3);
-    expect(await metric(registry, "send_log_batch_size_sum")).toBe(12);
-    expect(await metric(registry, "send_log_flush_duration_seconds_count", { outcome: "ok" })).toBe(3);
+    expect(await registrySample(registry, "send_log_batch_size_count")).toBe(3);
+    expect(await registrySample(registry, "send_log_batch_size_sum")).toBe(12);
+    expect(await registrySample(registry, "send_log_flush_duration_seconds_count", { outcome: "ok" })).toBe(3);
     expect(log.buffered()).toBe(0);
   });
 
@@ -112,7 +102,7 @@ describe("send-log writer", () => {
     const { writer: log, registry } = writer({ batchSize: 4, flushIntervalMs: 60_000 });
     await Promise.all(Array.from({ length: 8 }, () => log.record(outcome(tenantId))));
     expect(await rowCount(pool, tenantId)).toBe(8);
-    expect(await metric(registry, "send_log_batch_size_count")).toBe(2);
+    expect(await registrySample(registry, "send_log_batch_size_count")).toBe(2);
   });
 
   it("record() resolves only once its row is committed, not when it is buffered", async () => {
@@ -135,7 +125,7 @@ describe("send-log writer", () => {
     expect(rows).toEqual([
       { status: "delivered", provider_message_id: record.providerMessageId, attempts: 1, phone_masked: "+44*****123" },
     ]);
-    expect(await metric(registry, "send_log_batch_size_count")).toBe(1);
+    expect(await registrySample(registry, "send_log_batch_size_count")).toBe(1);
   });
 
   it("merges outcomes of one OTP within a batch: one row, delivered wins, attempts add up", async () => {
@@ -153,7 +143,7 @@ describe("send-log writer", () => {
       otpId,
     ]);
     expect(rows).toEqual([{ status: "delivered", provider_message_id: delivered.providerMessageId, attempts: 6, last_error: null }]);
-    expect(await metric(registry, "send_log_duplicate_outcomes_total")).toBe(2);
+    expect(await registrySample(registry, "send_log_duplicate_outcomes_total")).toBe(2);
   });
 
   it("merges a redelivered outcome into the stored row: delivered is never overwritten by a later dead-letter", async () => {
@@ -167,7 +157,7 @@ describe("send-log writer", () => {
       otpId,
     ]);
     expect(rows).toEqual([{ status: "delivered", provider_message_id: delivered.providerMessageId, attempts: 6, last_error: null }]);
-    expect(await metric(registry, "send_log_duplicate_outcomes_total")).toBe(2);
+    expect(await registrySample(registry, "send_log_duplicate_outcomes_total")).toBe(2);
   });
 
   it("writing the very same record twice (a retried batch whose commit was lost) is not a duplicate", async () => {
@@ -177,7 +167,7 @@ describe("send-log writer", () => {
     await log.record({ ...record });
     const { rows } = await pool.query("SELECT attempts FROM otp_send_log WHERE otp_id = $1", [record.otpId]);
     expect(rows).toEqual([{ attempts: 2 }]);
-    expect(await metric(registry, "send_log_duplicate_outcomes_total")).toBe(0);
+    expect(await registrySample(registry, "send_log_duplicate_outcomes_total")).toBe(0);
   });
 
   it("close() writes everything pending at once, and refuses records afterwards", async () => {
@@ -201,7 +191,7 @@ describe("send-log writer", () => {
     expect(settled.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
     expect(((settled[2] as PromiseRejectedResult).reason as { code?: string }).code).toBe("23503");
     expect(await rowCount(pool, tenantId)).toBe(5);
-    expect(await metric(registry, "send_log_flush_duration_seconds_count", { outcome: "error" })).toBeGreaterThan(0);
+    expect(await registrySample(registry, "send_log_flush_duration_seconds_count", { outcome: "error" })).toBeGreaterThan(0);
   });
 });
 
@@ -255,7 +245,7 @@ describe("send-log writer while PostgreSQL is down", () => {
     // Backpressure: the buffer fills to its limit and stays there; the other callers wait.
     await expect.poll(() => log.buffered(), { timeout: 5_000 }).toBe(8);
     await expect
-      .poll(() => metric(registry, "send_log_flush_duration_seconds_count", { outcome: "unavailable" }), { timeout: 5_000 })
+      .poll(() => registrySample(registry, "send_log_flush_duration_seconds_count", { outcome: "unavailable" }), { timeout: 5_000 })
       .toBeGreaterThan(1);
     expect(log.buffered()).toBe(8);
     expect(written).toBe(0);

@@ -1,6 +1,9 @@
-// Raw HTTP helpers for assertions fetch() hides: the Connection header and whether a TCP connect is refused.
+// HTTP helpers: raw requests for what fetch() hides (the Connection header, a refused TCP connect), and
+// reading answers and metrics.
 import { request } from "node:http";
 import { connect } from "node:net";
+import { expect } from "vitest";
+import { scrape } from "./metrics";
 
 export interface RawResponse {
   status: number;
@@ -45,10 +48,15 @@ export async function statusOf(url: string): Promise<number> {
 
 /** The value of a single-series gauge or counter on the service's /metrics page (labels, if any, ignored). */
 export async function metricValue(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
-  if (line === undefined) throw new Error(`metric ${name} not found`);
-  return Number(line.slice(line.lastIndexOf(" ") + 1));
+  const value = await scrape(baseUrl, name);
+  if (value === undefined) throw new Error(`metric ${name} not found`);
+  return value;
+}
+
+/** A problem+json answer's body. */
+export async function problemBody(response: Response): Promise<Record<string, unknown>> {
+  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  return (await response.json()) as Record<string, unknown>;
 }
 
 /**

@@ -4,9 +4,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { type SeededTenant, seed } from "@otp-lab/local-stack/app-cli";
 import { type ServiceOptions, type ServiceProcess, startService } from "@otp-lab/local-stack/service-process";
+import { Redis } from "ioredis";
 import pg from "pg";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { type MockSms, startMockSms } from "../../src/mock-sms/start-mock-sms";
+import { scrape } from "./metrics";
 
 export type { SeededTenant } from "@otp-lab/local-stack/app-cli";
 
@@ -15,11 +17,19 @@ export interface OtpEnvironment {
   sms: MockSms;
   db: pg.Pool;
   tenants: SeededTenant[];
+  /** A client of the service's Redis, for asserting what a flow wrote. */
+  redis: Redis;
   streamKey: string;
   send(tenant: SeededTenant, phone: string, headers?: Record<string, string>): Promise<Response>;
   verify(tenant: SeededTenant, phone: string, code: string): Promise<Response>;
   /** The newest code the "phone" received, read from the mock provider like a person reads an SMS. */
   latestCode(phone: string, previous?: string): Promise<string>;
+  /** Sends a code (expecting 200) and reads it off the phone; `wrong` is a code that is not it. */
+  sendCode(tenant: SeededTenant, phone: string): Promise<{ code: string; wrong: string }>;
+  /** Sets tenant columns, e.g. { max_verify_attempts: 3 }. */
+  setTenant(tenantId: string, settings: Record<string, number | string>): Promise<void>;
+  /** otp_sends_total for one outcome on the service's /metrics (0 before the first). */
+  sendCount(outcome: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -72,16 +82,18 @@ export async function startOtpEnvironment(
     }),
   );
   const db = new pg.Pool({ connectionString: inject("postgresUrl"), max: 2 });
+  const redis = new Redis(inject("redisUrl"));
   const post = (path: string, tenant: SeededTenant, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${service.url}${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${tenant.apiKey}`, "content-type": "application/json", ...headers },
       body: JSON.stringify(body),
     });
-  return {
+  const env: OtpEnvironment = {
     service,
     sms,
     db,
+    redis,
     tenants,
     streamKey,
     send: (tenant, phone, headers) => post("/v1/otp/send", tenant, { phone }, headers),
@@ -96,10 +108,24 @@ export async function startOtpEnvironment(
       }
       throw new Error(`no new SMS reached ${phone} within 10 s`);
     },
+    async sendCode(tenant, phone) {
+      expect((await env.send(tenant, phone)).status).toBe(200);
+      const code = await env.latestCode(phone);
+      return { code, wrong: code === "000000" ? "111111" : "000000" };
+    },
+    async setTenant(tenantId, settings) {
+      const columns = Object.keys(settings).map((column, i) => `${column} = $${i + 2}`);
+      await db.query(`UPDATE tenants SET ${columns.join(", ")} WHERE id = $1`, [tenantId, ...Object.values(settings)]);
+    },
+    async sendCount(outcome) {
+      return (await scrape(service.url, "otp_sends_total", { outcome })) ?? 0;
+    },
     async stop() {
       await service.stop("SIGKILL");
       await sms.close();
       await db.end();
+      redis.disconnect();
     },
   };
+  return env;
 }

@@ -12,21 +12,25 @@ import type { DeliveryLogger, DeliveryMetrics, DeliverySpan, DeliveryTracing, Qu
 import type { SmsProvider } from "./sms-provider";
 import { isRetryableSendError, SmsProviderError } from "./sms-provider-error";
 
-export interface JobHandlerOptions {
+/** The ports one job's delivery uses; the worker that runs the jobs is given the same. */
+export interface DeliveryPorts {
   queue: SmsJobQueue;
-  /** Retries back off from retryBaseMs up to retryMaxMs, for as long as the code is valid. */
-  retry: BackoffPolicy;
   keys: SecretKeys;
   provider: SmsProvider;
   sendLog: SendLogSink;
   logger: DeliveryLogger;
   metrics: DeliveryMetrics;
   tracing: DeliveryTracing;
-  /** Decides expiry and times the retry waits. */
+  /** Decides expiry and times the waits. */
   clock: Clock;
+  random?: () => number;
+}
+
+export interface JobHandlerOptions extends DeliveryPorts {
+  /** Retries back off from retryBaseMs up to retryMaxMs, for as long as the code is valid. */
+  retry: BackoffPolicy;
   /** Aborted when the worker stops: a job waiting to retry then stays pending for another worker. */
   stopSignal: AbortSignal;
-  random?: () => number;
 }
 
 type Delivery =

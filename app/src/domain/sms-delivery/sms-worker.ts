@@ -2,12 +2,8 @@
 // queue's reading side, runs up to `concurrency` jobs at once, and periodically takes over jobs that
 // a dead consumer read and never acknowledged. The queue, provider, metrics and tracing are ports.
 import { backoffDelayMs } from "../../shared/backoff";
-import type { Clock } from "../../shared/clock";
-import type { SecretKeys } from "../secrets";
-import type { SendLogSink } from "../send-log";
-import { createJobHandler } from "./job-handler";
-import type { DeliveryLogger, DeliveryMetrics, DeliveryTracing, QueuedJob, SmsJobQueue } from "./ports";
-import type { SmsProvider } from "./sms-provider";
+import { createJobHandler, type DeliveryPorts } from "./job-handler";
+import type { QueuedJob } from "./ports";
 
 /** The delivery settings the worker decides with (plain values; the SMS_* configuration has them). */
 export interface SmsWorkerSettings {
@@ -19,20 +15,10 @@ export interface SmsWorkerSettings {
   retryMaxMs: number;
 }
 
-export interface SmsWorkerOptions {
-  queue: SmsJobQueue;
+export interface SmsWorkerOptions extends DeliveryPorts {
   settings: SmsWorkerSettings;
-  keys: SecretKeys;
-  provider: SmsProvider;
-  sendLog: SendLogSink;
-  logger: DeliveryLogger;
-  metrics: DeliveryMetrics;
-  tracing: DeliveryTracing;
-  /** Times the retry waits, the read pauses and the reclaim interval, and decides expiry. */
-  clock: Clock;
   /** After a read that emptied the stream, how long to let new entries gather before the next read. */
   readBatchWaitMs?: number;
-  random?: () => number;
 }
 
 export interface SmsWorker {
@@ -54,19 +40,7 @@ export function createSmsWorker(options: SmsWorkerOptions): SmsWorker {
   const readBatchWaitMs = options.readBatchWaitMs ?? READ_BATCH_WAIT_MS;
   const logger = options.logger.child({ component: "sms-worker", consumer: queue.consumer });
   const stopController = new AbortController();
-  const handle = createJobHandler({
-    queue,
-    retry: { retryBaseMs: sms.retryBaseMs, retryMaxMs: sms.retryMaxMs },
-    keys: options.keys,
-    provider: options.provider,
-    sendLog: options.sendLog,
-    logger,
-    metrics,
-    tracing: options.tracing,
-    clock,
-    stopSignal: stopController.signal,
-    ...(options.random ? { random: options.random } : {}),
-  });
+  const handle = createJobHandler({ ...options, retry: sms, logger, stopSignal: stopController.signal });
 
   // Every job from read to acknowledgement; `delivering` counts those still talking to the provider.
   const inFlight = new Map<string, Promise<void>>();
