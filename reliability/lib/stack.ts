@@ -15,12 +15,6 @@ import pg from "pg";
 import type { Cleanup } from "./cleanup.ts";
 import { type MockSmsClient, mockSmsClient, streamBacklog } from "./delivery-state.ts";
 
-// Where the scenarios have always found them.
-export type { SeededTenant } from "@otp-lab/local-stack/app-cli";
-export type { ServiceProcess as ServiceInstance } from "@otp-lab/local-stack/service-process";
-export { CONSUMER_GROUP, DEAD_LETTER_KEY, STREAM_KEY, sendLogRows } from "./delivery-state.ts";
-export { codeIn, phoneSequence, sendOtp, verifyOtp } from "./otp-client.ts";
-
 export interface StackOptions {
   dir: string;
   cleanup: Cleanup;

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { type CallResult, call, isProblem, json } from "../lib/http.ts";
+import { type CallResult, call, isProblem, json } from "../lib/otp-client.ts";
 import { OPENAPI_PATH } from "../lib/paths.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { ensureSchemathesis, runSchemathesis, SCHEMATHESIS_VERSION } from "../lib/schemathesis.ts";

@@ -5,8 +5,8 @@
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { countBy, percentile, round } from "../lib/figures.ts";
-import { epochMs } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
+import { epochMs } from "../lib/otp-client.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { startStack } from "../lib/stack.ts";
 

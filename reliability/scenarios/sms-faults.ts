@@ -2,11 +2,12 @@
 // until the code expires, minutes away), each with a send-log row, and the retries show in
 // sms_jobs_total{outcome="retried"}.
 import { acceptedSends, settle } from "../lib/delivery.ts";
+import { DEAD_LETTER_KEY } from "../lib/delivery-state.ts";
 import { countBy, round } from "../lib/figures.ts";
 import { readK6Requests, readK6Summary, startK6 } from "../lib/k6.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { DEAD_LETTER_KEY, startStack } from "../lib/stack.ts";
+import { startStack } from "../lib/stack.ts";
 
 export const smsFaults: Scenario = {
   name: "sms-faults",

@@ -2,14 +2,16 @@
 // worker, none is lost, and the duplicates this at-least-once delivery causes are counted.
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import type { Redis } from "ioredis";
 import { acceptedSends, settle } from "../lib/delivery.ts";
+import { CONSUMER_GROUP, STREAM_KEY, sendLogRows } from "../lib/delivery-state.ts";
 import { round } from "../lib/figures.ts";
-import { waitFor } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { CONSUMER_GROUP, type ServiceInstance, STREAM_KEY, sendLogRows, startStack } from "../lib/stack.ts";
+import { startStack } from "../lib/stack.ts";
 
 const CONCURRENCY = 8;
 const PROVIDER_LATENCY_MS = 1_500;
@@ -40,7 +42,7 @@ export const workerKilled: Scenario = {
       SMS_RECLAIM_INTERVAL_MS: "500",
       SEND_LOG_FLUSH_INTERVAL_MS: "200",
     });
-    let worker: ServiceInstance = await stack.startService({ name: "worker-1", mode: "worker", env: workerEnv(30_000) });
+    let worker: ServiceProcess = await stack.startService({ name: "worker-1", mode: "worker", env: workerEnv(30_000) });
 
     const rate = 100;
     const k6 = startK6({
@@ -82,7 +84,7 @@ export const workerKilled: Scenario = {
         worker: worker.name,
         pendingOwned,
         providerAcceptedAtKill: (await stack.smsStats()).accepted,
-        sendLogRowsAtKill: (await sendLogRows(stack.db)).size,
+        sendLogRowsAtKill: (await sendLogRows(stack.db)).length,
       };
       killsDone.push(kill);
       log(`SIGKILL ${worker.name}: ${pendingOwned} jobs pending on its consumer ${consumer}`);
