@@ -31,10 +31,10 @@ export const abuseAndSecrets: Scenario = {
   async run({ workDir, cleanup, size, log }) {
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 0 } });
     const [tenantA, tenantB] = stack.seed("ab", 2, { phoneLimit: PHONE_LIMIT });
-    const [tenantCap] = stack.seed("abcap", 1, { phoneLimit: 1_000, dailyCap: DAILY_CAP });
-    const [tenantTiming] = stack.seed("abt", 1, { phoneLimit: 1_000 });
-    const [tenantDay] = stack.seed("abday", 1, { phoneLimit: 1_000 });
-    if (!tenantA || !tenantB || !tenantCap || !tenantTiming || !tenantDay) throw new Error("tenants not seeded");
+    const tenantCap = stack.seedOne("abcap", { phoneLimit: 1_000, dailyCap: DAILY_CAP });
+    const tenantTiming = stack.seedOne("abt", { phoneLimit: 1_000 });
+    const tenantDay = stack.seedOne("abday", { phoneLimit: 1_000 });
+    if (!tenantA || !tenantB) throw new Error("tenants not seeded");
     await stack.setTenant(tenantTiming.id, { max_verify_attempts: TIMING_MAX_ATTEMPTS });
     // Debug logs and access logs on: the most a log could ever hold.
     const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "debug", ACCESS_LOG_ENABLED: "true" } });

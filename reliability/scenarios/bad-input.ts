@@ -30,8 +30,7 @@ export const badInput: Scenario = {
   async run({ workDir, cleanup, size, log }) {
     const schemathesis = ensureSchemathesis(log);
     const stack = await startStack({ dir: workDir, cleanup });
-    const [tenant] = stack.seed("bi", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("bi");
     // Access logs on (info): a 5xx is then found with its path in the service's own log.
     const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "info", ACCESS_LOG_ENABLED: "true" } });
     const auth = { authorization: `Bearer ${tenant.apiKey}` };

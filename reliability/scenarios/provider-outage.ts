@@ -34,9 +34,8 @@ export const providerOutage: Scenario = {
     const shedThresholdS = shortTtlS * SHED_RATIO;
     const shortOutageS = Math.round(shortTtlS * 1.5);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [tenant] = stack.seed("po", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    const [shortTenant] = stack.seed("po-short", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant || !shortTenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("po");
+    const shortTenant = stack.seedOne("po-short");
     await stack.setTenant(shortTenant.id, { code_ttl_seconds: shortTtlS });
     // Production delivery settings (retry backoff base 200 ms, cap 5 s; provider timeout 3 s).
     const service = await stack.startService({ name: "service", env: { ACCESS_LOG_ENABLED: "false" } });

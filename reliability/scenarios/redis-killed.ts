@@ -40,9 +40,8 @@ export const redisKilled: Scenario = {
     const durationS = warmupS + 3 + Math.ceil(downMs / 1000) + observeS;
 
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [loadTenant] = stack.seed("rk-load", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    const [limitTenant] = stack.seed("rk-limit", 1, { phoneLimit: PHONE_LIMIT, dailyCap: 100_000_000 });
-    if (!loadTenant || !limitTenant) throw new Error("no tenant seeded");
+    const loadTenant = stack.seedOne("rk-load");
+    const limitTenant = stack.seedOne("rk-limit", { phoneLimit: PHONE_LIMIT, dailyCap: 100_000_000 });
     const service = await stack.startService({
       name: "service",
       env: {

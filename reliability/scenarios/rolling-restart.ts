@@ -48,7 +48,7 @@ export const rollingRestart: Scenario = {
     const durationS = warmupS + rounds * 2 * (RESTART_BUDGET_S + pauseS) + tailS;
 
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 20 } });
-    const tenants = stack.seed("rr", 3, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
+    const tenants = stack.seed("rr", 3);
     const tenantsFile = join(workDir, "tenants-rr.json");
     const env = {
       SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),

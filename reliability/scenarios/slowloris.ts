@@ -43,8 +43,7 @@ export const slowloris: Scenario = {
     const durationS = warmupS + attackS + size(2, 5);
 
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [tenant] = stack.seed("sl", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("sl");
     const service = await stack.startService({ name: "service", env: { ACCESS_LOG_ENABLED: "false" } });
 
     log(

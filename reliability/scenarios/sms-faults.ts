@@ -16,8 +16,7 @@ export const smsFaults: Scenario = {
     const total = size(40, 200);
     const rate = 20;
     const stack = await startStack({ dir: workDir, cleanup });
-    const [tenant] = stack.seed("sf", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("sf");
     const service = await stack.startService({
       name: "service",
       env: {

@@ -33,8 +33,7 @@ export const workerKilled: Scenario = {
     const total = size(40, 120);
     const kills = size(1, 2);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: PROVIDER_LATENCY_MS } });
-    const [tenant] = stack.seed("wk", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("wk");
     const serve = await stack.startService({ name: "serve", env: { SMS_WORKER_ENABLED: "false", ACCESS_LOG_ENABLED: "false" } });
     const workerEnv = (reclaimIdleMs: number) => ({
       SMS_WORKER_CONCURRENCY: String(CONCURRENCY),
