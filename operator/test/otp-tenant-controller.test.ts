@@ -2,17 +2,19 @@
 // PostgreSQL and the real OTP service: resource → row + Secret, the key sends an OTP, rotation with an
 // overlap, deletion disables and keeps the row. Every wait is on observable state.
 import type { V1Secret } from "@kubernetes/client-node";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
-import { createNamespace, type TestKube, testKube, waitFor } from "./support/kube.ts";
-import { type ChildHandle, sendOtp, startOperator, startService } from "./support/processes.ts";
+import { createNamespace, type TestKube, testKube } from "./support/kube.ts";
+import { sendOtp, startOperator, startService } from "./support/processes.ts";
 
 const namespace = "tenants-e2e";
 let kube: TestKube;
 let db: pg.Pool;
-let operator: ChildHandle;
-let service: ChildHandle;
+let operator: ServiceProcess;
+let service: ServiceProcess;
 
 type Tenant = { metadata: { name: string; uid: string; generation: number; finalizers?: string[] }; status?: Record<string, any> };
 
@@ -43,12 +45,12 @@ beforeAll(async () => {
   kube = testKube(inject("kubeconfigPath"));
   await createNamespace(kube, namespace);
   db = new pg.Pool({ connectionString: inject("postgresUrl"), max: 2 });
-  [operator, service] = await Promise.all([startOperator({ namespace, identity: "e2e-1" }), startService()]);
+  [operator, service] = await Promise.all([startOperator({ namespace, identity: "e2e-1" }), startService("service-tenants")]);
 });
 
 afterAll(async () => {
-  if (process.env.OPERATOR_LOGS) process.stderr.write(operator?.output() ?? "");
-  await Promise.allSettled([operator?.kill(), service?.kill()]);
+  if (process.env.OPERATOR_LOGS) process.stderr.write(operator?.logText() ?? "");
+  await Promise.allSettled([operator?.stop("SIGKILL"), service?.stop()]);
   await db?.end();
 });
 
@@ -102,8 +104,7 @@ describe("OtpTenant controller", () => {
     const refusedAt = await waitFor(
       "the old key refused",
       async () => ((await sendOtp(service, oldKey)) === 401 ? Date.now() : undefined),
-      20_000,
-      250,
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
     expect(refusedAt).toBeGreaterThanOrEqual(expiresAt - 1000); // PostgreSQL's clock is this machine's
     expect(await sendOtp(service, newKey)).toBe(200);
@@ -160,7 +161,7 @@ describe("OtpTenant controller", () => {
     expect(metrics).toMatch(/otp_operator_queue_depth\{controller="otptenant"\} \d/);
     expect(metrics).toMatch(/otp_operator_leader\{lease="tenants-e2e\/otp-operator"\} 1/);
     expect((await fetch(`${operator.url}/readyz`)).status).toBe(200);
-    const logged = operator.logs().find((l) => l.msg === "tenant written to PostgreSQL");
+    const logged = operator.logLines().find((l) => l.msg === "tenant written to PostgreSQL");
     expect(logged).toMatchObject({ controller: "otptenant", namespace, name: expect.any(String) });
   });
 });

@@ -1,24 +1,25 @@
 // PostgreSQL stopped under the controller: the resource goes Degraded (reason DatabaseUnavailable) with
 // a Warning Event, the controller retries with backoff, and when PostgreSQL is back the tenant is
 // written and Ready — nothing lost. A PostgreSQL of its own, so the other files are not disturbed.
-import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { migrate } from "@otp-lab/local-stack/app-cli";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { createPostgres, type PostgresServer } from "@otp-lab/local-stack/postgres";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
-import { createNamespace, type TestKube, testKube, waitFor } from "./support/kube.ts";
-import { APP_MAIN } from "./support/paths.ts";
-import { type ChildHandle, startOperator } from "./support/processes.ts";
+import { createNamespace, type TestKube, testKube } from "./support/kube.ts";
+import { startOperator } from "./support/processes.ts";
 
 const namespace = "outage-e2e";
 let kube: TestKube;
 let dir: string;
 let postgres: PostgresServer;
-let operator: ChildHandle;
+let operator: ServiceProcess;
 
 type Condition = { type: string; status: string; reason: string };
 const conditions = async (name: string) =>
@@ -35,12 +36,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "otp-lab-outage-"));
   chmodSync(dir, 0o755);
   postgres = await createPostgres({ dir, port: await freePort() });
-  execFileSync(process.execPath, [APP_MAIN, "migrate"], { env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" } });
+  migrate(postgres.url, { NODE_ENV: "test" });
   operator = await startOperator({ namespace, identity: "outage-1", databaseUrl: postgres.url });
 });
 
 afterAll(async () => {
-  await operator?.kill();
+  await operator?.stop("SIGKILL");
   await postgres?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -63,12 +64,12 @@ describe("PostgreSQL outage", () => {
     // Retried with backoff: several failed attempts, the process still up.
     await waitFor(
       "two retries",
-      async () => operator.logs().filter((l) => l.msg === "reconcile failed; retrying with backoff").length >= 3,
+      async () => operator.logLines().filter((l) => l.msg === "reconcile failed; retrying with backoff").length >= 3,
     );
-    expect(operator.child.exitCode).toBeNull();
+    expect(operator.alive()).toBe(true);
 
     await postgres.start();
-    await waitFor("Ready=True", async () => (await condition("patient", "Ready"))?.status === "True", 60_000);
+    await waitFor("Ready=True", async () => (await condition("patient", "Ready"))?.status === "True", { timeoutMs: 60_000 });
     expect(await condition("patient", "Degraded")).toMatchObject({ status: "False" });
     const db = new pg.Client({ connectionString: postgres.url });
     await db.connect();

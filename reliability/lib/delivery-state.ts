@@ -1,7 +1,9 @@
 // What the scenarios read back to judge delivery: the mock provider's counters and inboxes (and its
 // fault switch), the SMS job stream in Redis and the send log in PostgreSQL.
+import { waitFor } from "@otp-lab/local-stack/wait";
 import type { Redis } from "ioredis";
 import type pg from "pg";
+import { codeIn } from "./otp-client.ts";
 
 export const STREAM_KEY = "otp:sms:jobs";
 export const DEAD_LETTER_KEY = "otp:sms:dead";
@@ -15,6 +17,8 @@ export interface MockSmsClient {
   smsStats(): Promise<SmsStats>;
   /** Messages the "phone" received, newest first. */
   inbox(phone: string, limit?: number): Promise<InboxMessage[]>;
+  /** The code in the SMS the number received for this OTP (without an id: its newest), once it arrives. */
+  receivedCode(phone: string, otpId?: string): Promise<string>;
   setSmsFaults(faults: { latencyMs?: number; latencyJitterMs?: number; errorRate?: number; errorStatus?: number }): Promise<void>;
 }
 
@@ -25,10 +29,20 @@ export function mockSmsClient(mockSmsUrl: string): MockSmsClient {
     if (response.status !== 200) throw new Error(`mock SMS ${path} answered ${response.status}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as unknown;
   };
+  const inbox = async (phone: string, limit = 50) =>
+    ((await answer(`/messages?to=${encodeURIComponent(phone)}&limit=${limit}`)) as { messages: InboxMessage[] }).messages;
   return {
     smsStats: async () => (await answer("/stats")) as SmsStats,
-    inbox: async (phone, limit = 50) =>
-      ((await answer(`/messages?to=${encodeURIComponent(phone)}&limit=${limit}`)) as { messages: InboxMessage[] }).messages,
+    inbox,
+    receivedCode: (phone, otpId) =>
+      waitFor(
+        `an SMS to ${phone.slice(0, 5)}…`,
+        async () => {
+          const message = otpId === undefined ? (await inbox(phone, 1))[0] : (await inbox(phone, 10)).find((m) => m.reference === otpId);
+          return message ? codeIn(message.text) : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 20 },
+      ),
     async setSmsFaults(faults) {
       await answer("/admin/faults", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(faults) });
     },
@@ -48,10 +62,31 @@ export async function streamBacklog(redis: Redis): Promise<{ length: number; pen
   return { length, pending };
 }
 
-/** Rows of otp_send_log by OTP id. */
-export async function sendLogRows(db: pg.Pool): Promise<Map<string, { status: string; attempts: number; requestId: string }>> {
-  const { rows } = await db.query<{ otp_id: string; status: string; attempts: number; request_id: string }>(
-    "SELECT otp_id, status, attempts, request_id FROM otp_send_log",
-  );
-  return new Map(rows.map((row) => [row.otp_id, { status: row.status, attempts: row.attempts, requestId: row.request_id }]));
+export interface SendLogRow {
+  otpId: string;
+  requestId: string;
+  status: string;
+  attempts: number;
+  acceptedAt: number;
+  completedAt: number;
+}
+
+/** Every row of otp_send_log. */
+export async function sendLogRows(db: pg.Pool): Promise<SendLogRow[]> {
+  const { rows } = await db.query<{
+    otp_id: string;
+    request_id: string;
+    status: string;
+    attempts: number;
+    accepted_at: Date;
+    completed_at: Date;
+  }>("SELECT otp_id, request_id, status, attempts, accepted_at, completed_at FROM otp_send_log");
+  return rows.map((row) => ({
+    otpId: row.otp_id,
+    requestId: row.request_id,
+    status: row.status,
+    attempts: row.attempts,
+    acceptedAt: row.accepted_at.getTime(),
+    completedAt: row.completed_at.getTime(),
+  }));
 }

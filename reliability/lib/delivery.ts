@@ -1,7 +1,8 @@
 // Did every accepted OTP reach the phone, once? An accepted send is known by its X-Request-ID and its
 // number; its send-log row is found by request id, its message at the mock provider by number and
 // reference (the OTP id). Used by the scenarios that break something under a steady send load.
-import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "@otp-lab/local-stack/wait";
+import { type SendLogRow, sendLogRows } from "./delivery-state.ts";
 import { countBy } from "./figures.ts";
 import type { K6Request } from "./k6.ts";
 import type { Stack } from "./stack.ts";
@@ -18,40 +19,6 @@ export function acceptedSends(requests: K6Request[]): AcceptedSend[] {
     .map((request) => ({ requestId: request.tags.rid ?? "", phone: request.tags.phone ?? "" }));
 }
 
-export interface SendLogRow {
-  otpId: string;
-  requestId: string;
-  status: string;
-  attempts: number;
-  acceptedAt: number;
-  completedAt: number;
-}
-
-/** Every send-log row, by request id. */
-export async function sendLogByRequestId(stack: Stack): Promise<Map<string, SendLogRow>> {
-  const { rows } = await stack.db.query<{
-    otp_id: string;
-    request_id: string;
-    status: string;
-    attempts: number;
-    accepted_at: Date;
-    completed_at: Date;
-  }>("SELECT otp_id, request_id, status, attempts, accepted_at, completed_at FROM otp_send_log");
-  return new Map(
-    rows.map((row) => [
-      row.request_id,
-      {
-        otpId: row.otp_id,
-        requestId: row.request_id,
-        status: row.status,
-        attempts: row.attempts,
-        acceptedAt: row.accepted_at.getTime(),
-        completedAt: row.completed_at.getTime(),
-      },
-    ]),
-  );
-}
-
 /**
  * Waits until every accepted send has a send-log row and, unless `drained` is false, the SMS stream is
  * empty with nothing pending (or the timeout passes). Resolves with the rows and how long it took.
@@ -65,14 +32,17 @@ export async function settle(
   { drained = true }: { drained?: boolean } = {},
 ): Promise<{ rows: Map<string, SendLogRow>; settledAfterMs: number | null }> {
   const started = performance.now();
-  for (;;) {
-    const rows = await sendLogByRequestId(stack);
-    const backlog = drained ? await stack.streamBacklog().catch(() => ({ length: -1, pending: -1 })) : { length: 0, pending: 0 };
-    const missing = accepted.some((send) => !rows.has(send.requestId));
-    if (!missing && backlog.length === 0 && backlog.pending === 0) return { rows, settledAfterMs: Math.round(performance.now() - started) };
-    if (performance.now() - started > timeoutMs) return { rows, settledAfterMs: null };
-    await sleep(250);
-  }
+  let rows = new Map<string, SendLogRow>();
+  const settled = await waitFor(
+    "every accepted send settled",
+    async () => {
+      rows = new Map((await sendLogRows(stack.db)).map((row) => [row.requestId, row]));
+      const backlog = drained ? await stack.streamBacklog() : { length: 0, pending: 0 };
+      return accepted.every((send) => rows.has(send.requestId)) && backlog.length === 0 && backlog.pending === 0;
+    },
+    { timeoutMs, intervalMs: 250 },
+  ).catch(() => false);
+  return { rows, settledAfterMs: settled ? Math.round(performance.now() - started) : null };
 }
 
 export interface DeliveryReport {

@@ -5,8 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
 import { freePort } from "@otp-lab/local-stack/ports";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import type { Cleanup } from "./cleanup.ts";
-import { call } from "./http.ts";
+import { call } from "./otp-client.ts";
 import { haproxyBinary } from "./tools.ts";
 
 export interface HaproxyOptions {
@@ -147,14 +148,16 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
       };
     },
     async waitForStatus(server, status, timeoutMs = 30_000) {
-      const started = Date.now();
-      for (;;) {
-        const found = (await api.servers()).find((s) => s.name === server);
-        if (found?.status === status) return Date.now() - started;
-        if (Date.now() - started > timeoutMs)
-          throw new Error(`HAProxy did not see ${server} ${status} within ${timeoutMs} ms (${found?.status})`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const started = performance.now();
+      await waitFor(
+        `HAProxy to see ${server} ${status}`,
+        async () => (await api.servers()).find((s) => s.name === server)?.status === status,
+        {
+          timeoutMs,
+          intervalMs: 50,
+        },
+      );
+      return performance.now() - started;
     },
   };
   return api;

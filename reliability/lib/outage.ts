@@ -1,7 +1,7 @@
 // The shape shared by the dependency-outage scenarios: load and probes running, a dependency stopped
 // for a while and started again, and the timeline cut into before / during / after.
 import { setTimeout as sleep } from "node:timers/promises";
-import { call, epochMs } from "./http.ts";
+import { call, epochMs } from "./otp-client.ts";
 
 export interface OutageTimeline {
   stopRequestedAt: number;

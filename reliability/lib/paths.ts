@@ -1,10 +1,9 @@
-// Where things are: the repository, the compiled service, the reports and the tool cache.
+// Where things are: the repository, the reports and the tool cache.
 import { homedir } from "node:os";
 import { join } from "node:path";
 
 export const RELIABILITY_DIR = join(import.meta.dirname, "..");
 export const REPO_ROOT = join(RELIABILITY_DIR, "..");
-export const APP_MAIN = join(REPO_ROOT, "app", "dist", "main.js");
 export const OPENAPI_PATH = join(REPO_ROOT, "app", "openapi.json");
 export const DEFAULT_REPORT_DIR = join(REPO_ROOT, "reports", "reliability");
 export const K6_SCRIPTS_DIR = join(RELIABILITY_DIR, "k6");

@@ -1,6 +1,6 @@
 // The service's own Prometheus metrics, read from its /metrics endpoint.
 import { parsePrometheusText, type Sample, sumOf } from "../../k6/runner/prometheus-text.ts";
-import { call } from "./http.ts";
+import { call } from "./otp-client.ts";
 
 export async function scrape(url: string): Promise<Sample[]> {
   const result = await call(`${url}/metrics`, { timeoutMs: 5_000 });

@@ -15,12 +15,6 @@ import pg from "pg";
 import type { Cleanup } from "./cleanup.ts";
 import { type MockSmsClient, mockSmsClient, streamBacklog } from "./delivery-state.ts";
 
-// Where the scenarios have always found them.
-export type { SeededTenant } from "@otp-lab/local-stack/app-cli";
-export type { ServiceProcess as ServiceInstance } from "@otp-lab/local-stack/service-process";
-export { CONSUMER_GROUP, DEAD_LETTER_KEY, STREAM_KEY, sendLogRows } from "./delivery-state.ts";
-export { codeIn, phoneSequence, sendOtp, verifyOtp } from "./otp-client.ts";
-
 export interface StackOptions {
   dir: string;
   cleanup: Cleanup;
@@ -40,6 +34,11 @@ export interface ServiceOptions {
   waitFor?: "ready" | "port";
 }
 
+export interface TenantLimits {
+  phoneLimit?: number;
+  dailyCap?: number;
+}
+
 export interface Stack extends MockSmsClient {
   postgres: PostgresServer;
   redis: RedisServer;
@@ -48,7 +47,9 @@ export interface Stack extends MockSmsClient {
   db: pg.Pool;
   /** A Redis client for the scenario's own inspection. */
   redisClient: Redis;
-  seed(prefix: string, count: number, limits?: { phoneLimit?: number; dailyCap?: number }): SeededTenant[];
+  /** Without limits: none a load would run into (a million sends per number, a hundred million a day). */
+  seed(prefix: string, count: number, limits?: TenantLimits): SeededTenant[];
+  seedOne(prefix: string, limits?: TenantLimits): SeededTenant;
   setTenant(id: string, settings: Record<string, number | string>): Promise<void>;
   /** A service process on a free port, its log in <dir>/<name>.log; stop() then start() restarts it there. */
   startService(options: ServiceOptions): Promise<ServiceProcess>;
@@ -81,6 +82,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await redisClient.connect();
   cleanup.add("scenario redis client", () => redisClient.disconnect());
 
+  const seedTenants = (prefix: string, count: number, limits: TenantLimits = { phoneLimit: 1_000_000, dailyCap: 100_000_000 }) =>
+    seed({
+      databaseUrl: postgres.url,
+      args: [
+        "--tenants",
+        String(count),
+        "--prefix",
+        prefix,
+        ...(limits.phoneLimit ? ["--phone-limit", String(limits.phoneLimit)] : []),
+        ...(limits.dailyCap ? ["--daily-cap", String(limits.dailyCap)] : []),
+      ],
+      output: join(dir, `tenants-${prefix}.json`),
+      env: appEnv,
+    });
+
   return {
     ...mockSmsClient(mockSms.url),
     postgres,
@@ -90,20 +106,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     redisClient,
     streamBacklog: () => streamBacklog(redisClient),
 
-    seed(prefix, count, limits = {}) {
-      return seed({
-        databaseUrl: postgres.url,
-        args: [
-          "--tenants",
-          String(count),
-          "--prefix",
-          prefix,
-          ...(limits.phoneLimit ? ["--phone-limit", String(limits.phoneLimit)] : []),
-          ...(limits.dailyCap ? ["--daily-cap", String(limits.dailyCap)] : []),
-        ],
-        output: join(dir, `tenants-${prefix}.json`),
-        env: appEnv,
-      });
+    seed: seedTenants,
+    seedOne(prefix, limits) {
+      const [tenant] = seedTenants(prefix, 1, limits);
+      if (!tenant) throw new Error(`no tenant seeded for ${prefix}`);
+      return tenant;
     },
 
     async setTenant(id, settings) {

@@ -2,12 +2,14 @@
 // isolated, codes never reach the logs, only HMACs (and sealed jobs) are at rest, and verify timing does
 // not depend on how much of a wrong code is right.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SeededTenant } from "@otp-lab/local-stack/app-cli";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import { countBy, percentile, round } from "../lib/figures.ts";
-import { type CallResult, json } from "../lib/http.ts";
+import { type CallResult, codeIn, json, phoneSequence, postJson, sendOtp, verifyOtp } from "../lib/otp-client.ts";
 import { compare, mean } from "../lib/sample-comparison.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { dumpRedis, findLeaks, type Leak } from "../lib/secrets-scan.ts";
-import { codeIn, phoneSequence, type SeededTenant, type Stack, sendOtp, startStack, verifyOtp } from "../lib/stack.ts";
+import { type Stack, startStack } from "../lib/stack.ts";
 
 const PHONE_LIMIT = 5;
 const DAILY_CAP = 5;
@@ -29,10 +31,10 @@ export const abuseAndSecrets: Scenario = {
   async run({ workDir, cleanup, size, log }) {
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 0 } });
     const [tenantA, tenantB] = stack.seed("ab", 2, { phoneLimit: PHONE_LIMIT });
-    const [tenantCap] = stack.seed("abcap", 1, { phoneLimit: 1_000, dailyCap: DAILY_CAP });
-    const [tenantTiming] = stack.seed("abt", 1, { phoneLimit: 1_000 });
-    const [tenantDay] = stack.seed("abday", 1, { phoneLimit: 1_000 });
-    if (!tenantA || !tenantB || !tenantCap || !tenantTiming || !tenantDay) throw new Error("tenants not seeded");
+    const tenantCap = stack.seedOne("abcap", { phoneLimit: 1_000, dailyCap: DAILY_CAP });
+    const tenantTiming = stack.seedOne("abt", { phoneLimit: 1_000 });
+    const tenantDay = stack.seedOne("abday", { phoneLimit: 1_000 });
+    if (!tenantA || !tenantB) throw new Error("tenants not seeded");
     await stack.setTenant(tenantTiming.id, { max_verify_attempts: TIMING_MAX_ATTEMPTS });
     // Debug logs and access logs on: the most a log could ever hold.
     const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "debug", ACCESS_LOG_ENABLED: "true" } });
@@ -51,7 +53,7 @@ export const abuseAndSecrets: Scenario = {
     // 1. Brute force, one attempt at a time: locked after the tenant's maximum, and a new code does not unlock.
     const p1 = nextPhone();
     await send(tenantA, p1);
-    const code1 = await codeFor(stack, p1);
+    const code1 = await stack.receivedCode(p1);
     const sequential: number[] = [];
     for (let i = 0; i < MAX_ATTEMPTS; i++) sequential.push((await verify(tenantA, p1, wrong(code1, i))).status);
     const rightAfterLock = (await verify(tenantA, p1, code1)).status;
@@ -72,7 +74,7 @@ export const abuseAndSecrets: Scenario = {
     const parallelGuesses = size(50, 200);
     const p2 = nextPhone();
     await send(tenantA, p2);
-    const code2 = await codeFor(stack, p2);
+    const code2 = await stack.receivedCode(p2);
     const guesses = await Promise.all(Array.from({ length: parallelGuesses }, (_, i) => verify(tenantA, p2, wrong(code2, i))));
     const guessStatuses = countBy(guesses, (r) => r.status);
     checks.add(
@@ -116,14 +118,18 @@ export const abuseAndSecrets: Scenario = {
     // 5. Tenants are isolated: codes, failed attempts and rate limits are per tenant.
     const p5 = nextPhone();
     await send(tenantA, p5);
-    const code5 = await codeFor(stack, p5);
+    const code5 = await stack.receivedCode(p5);
     const crossRight = await verify(tenantB, p5, code5);
     const crossWrong: number[] = [];
     for (let i = 0; i < MAX_ATTEMPTS + 1; i++) crossWrong.push((await verify(tenantB, p5, wrong(code5, i))).status);
     const ownerAfter = (await verify(tenantA, p5, code5)).status;
     const otherTenantAtLimitedPhone = (await send(tenantB, burstPhones[0] as string)).status;
-    const noKey = await sendWith(url, {}, nextPhone());
-    const badKey = await sendWith(url, { authorization: "Bearer otp_not_a_key_000000000000000000" }, nextPhone());
+    const noKey = await postJson(`${url}/v1/otp/send`, { phone: nextPhone() });
+    const badKey = await postJson(
+      `${url}/v1/otp/send`,
+      { phone: nextPhone() },
+      { authorization: "Bearer otp_not_a_key_000000000000000000" },
+    );
     checks.add(
       "tenant B verifying A's code",
       "422 code-invalid (B has no code for the number)",
@@ -154,7 +160,7 @@ export const abuseAndSecrets: Scenario = {
       await send(tenantTiming, phone);
       targets.push({ phone, code: "" });
     }
-    for (const target of targets) target.code = await codeFor(stack, target.phone);
+    for (const target of targets) target.code = await stack.receivedCode(target.phone);
     const plan: Array<{ phone: string; guess: string; shared: 0 | 5 }> = [];
     for (const target of targets) {
       for (let i = 0; i < TIMING_ATTEMPTS_PER_PHONE; i++) {
@@ -225,8 +231,15 @@ export const abuseAndSecrets: Scenario = {
     await sleep(300);
     const redisWhileQueued = await dumpRedis(stack.redisClient);
     await stack.setSmsFaults({ latencyMs: 0 });
-    for (const phone of inFlightPhones) await codeFor(stack, phone);
-    await waitDrained(stack);
+    for (const phone of inFlightPhones) await stack.receivedCode(phone);
+    await waitFor(
+      "the SMS stream drained",
+      async () => {
+        const backlog = await stack.streamBacklog();
+        return backlog.length === 0 && backlog.pending === 0;
+      },
+      { timeoutMs: 15_000 },
+    );
     const redisAfter = await dumpRedis(stack.redisClient);
     const sendLog = await stack.db.query<{ row: unknown }>("SELECT row_to_json(l) AS row FROM otp_send_log l");
     const tenantsTable = await stack.db.query<{ row: unknown }>("SELECT row_to_json(t) AS row FROM tenants t");
@@ -381,43 +394,6 @@ function problemType(result: CallResult): string {
   return String(json(result)?.type ?? "");
 }
 
-function sendWith(url: string, headers: Record<string, string>, phone: string): Promise<CallResult> {
-  return fetch(`${url}/v1/otp/send`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ phone }),
-  }).then(async (response) => ({
-    status: response.status,
-    contentType: response.headers.get("content-type") ?? "",
-    text: await response.text(),
-    headers: Object.fromEntries(response.headers),
-    startedAt: 0,
-    endedAt: 0,
-    ms: 0,
-  }));
-}
-
-/** The newest code the number received (other than `previous`), as the phone reads it. */
-async function codeFor(stack: Stack, phone: string, previous?: string): Promise<string> {
-  const deadline = performance.now() + 15_000;
-  while (performance.now() < deadline) {
-    const newest = (await stack.inbox(phone, 1))[0];
-    const code = newest ? codeIn(newest.text) : undefined;
-    if (code && code !== previous) return code;
-    await sleep(20);
-  }
-  throw new Error(`no new SMS reached ${phone.slice(0, 5)}… within 15 s`);
-}
-
-async function waitDrained(stack: Stack): Promise<void> {
-  const deadline = performance.now() + 15_000;
-  while (performance.now() < deadline) {
-    const backlog = await stack.streamBacklog();
-    if (backlog.length === 0 && backlog.pending === 0) return;
-    await sleep(100);
-  }
-}
-
 interface GuessesPerDay {
   lockouts: number[];
   expectedLockouts: number[];
@@ -460,7 +436,7 @@ async function guessesPerDay(stack: Stack, url: string, tenant: SeededTenant, ph
   const expectedPer = expectedLockouts.map((_, i) => Math.min(perLockout, maxConsecutive - i * perLockout));
 
   await sendOtp(url, tenant, phone);
-  const code = await codeFor(stack, phone);
+  const code = await stack.receivedCode(phone);
   const guess = sharingNone(code);
   const lockouts: number[] = [];
   const perLock: number[] = [];
@@ -528,7 +504,7 @@ async function noOracle(stack: Stack, url: string, tenant: SeededTenant, nextPho
     await sendOtp(url, tenant, phone);
     withCode.push({ phone, code: "" });
   }
-  for (const target of withCode) target.code = await codeFor(stack, target.phone);
+  for (const target of withCode) target.code = await stack.receivedCode(target.phone);
   const withoutCode = Array.from({ length: numbers }, () => nextPhone());
   const comparable = (result: CallResult) => {
     const { requestId: _r, traceId: _t, ...rest } = json(result) ?? {};

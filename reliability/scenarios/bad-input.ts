@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { type CallResult, call, isProblem, json } from "../lib/http.ts";
+import { type CallResult, call, isProblem, json } from "../lib/otp-client.ts";
 import { OPENAPI_PATH } from "../lib/paths.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { ensureSchemathesis, runSchemathesis, SCHEMATHESIS_VERSION } from "../lib/schemathesis.ts";
@@ -30,8 +30,7 @@ export const badInput: Scenario = {
   async run({ workDir, cleanup, size, log }) {
     const schemathesis = ensureSchemathesis(log);
     const stack = await startStack({ dir: workDir, cleanup });
-    const [tenant] = stack.seed("bi", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("bi");
     // Access logs on (info): a 5xx is then found with its path in the service's own log.
     const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "info", ACCESS_LOG_ENABLED: "true" } });
     const auth = { authorization: `Bearer ${tenant.apiKey}` };

@@ -26,7 +26,7 @@ export const postgresOutage: Scenario = {
     const rate = size(30, 40);
     const outageMs = size(3_000, 10_000);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const tenants = stack.seed("po", 2, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
+    const tenants = stack.seed("po", 2);
     const common = { ACCESS_LOG_ENABLED: "false", PG_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) };
     // The instance under test: tenant cache on, the SMS worker and its send log here.
     const cached = await stack.startService({ name: "cached", env: { ...common, TENANT_CACHE_TTL_MS: "600000" } });

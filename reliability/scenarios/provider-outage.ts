@@ -4,12 +4,13 @@
 // than it: once the oldest queued SMS is older than half the TTL, sends are shed (503 + Retry-After)
 // instead of accepted, and what was accepted but could not be delivered in time ends expired_undelivered.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SeededTenant } from "@otp-lab/local-stack/app-cli";
 import { type AcceptedSend, acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
 import { countBy, percentile, round } from "../lib/figures.ts";
-import { epochMs } from "../lib/http.ts";
 import { type K6Refusal, type K6Request, readK6Refusals, readK6Requests, startK6 } from "../lib/k6.ts";
+import { epochMs } from "../lib/otp-client.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { type SeededTenant, type Stack, startStack } from "../lib/stack.ts";
+import { type Stack, startStack } from "../lib/stack.ts";
 
 const SHED_RATIO = 0.5;
 const BACKLOG_TYPE = "urn:otp-lab:problem:delivery-backlog";
@@ -33,9 +34,8 @@ export const providerOutage: Scenario = {
     const shedThresholdS = shortTtlS * SHED_RATIO;
     const shortOutageS = Math.round(shortTtlS * 1.5);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [tenant] = stack.seed("po", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    const [shortTenant] = stack.seed("po-short", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant || !shortTenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("po");
+    const shortTenant = stack.seedOne("po-short");
     await stack.setTenant(shortTenant.id, { code_ttl_seconds: shortTtlS });
     // Production delivery settings (retry backoff base 200 ms, cap 5 s; provider timeout 3 s).
     const service = await stack.startService({ name: "service", env: { ACCESS_LOG_ENABLED: "false" } });

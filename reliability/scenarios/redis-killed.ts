@@ -4,13 +4,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SeededTenant } from "@otp-lab/local-stack/app-cli";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import { type AcceptedSend, acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
 import { countBy, percentile, round } from "../lib/figures.ts";
-import { type CallResult, epochMs, json, waitFor } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
+import { type CallResult, epochMs, json, phoneSequence, sendOtp, verifyOtp } from "../lib/otp-client.ts";
 import { firstSampleAfter, probeEvery, sustainedRecoveryMs } from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { codeIn, phoneSequence, type SeededTenant, type Stack, sendOtp, startStack, verifyOtp } from "../lib/stack.ts";
+import { type Stack, startStack } from "../lib/stack.ts";
 
 const PHONE_LIMIT = 3;
 const RECOVERY_GOAL_MS = 5_000;
@@ -38,9 +40,8 @@ export const redisKilled: Scenario = {
     const durationS = warmupS + 3 + Math.ceil(downMs / 1000) + observeS;
 
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [loadTenant] = stack.seed("rk-load", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    const [limitTenant] = stack.seed("rk-limit", 1, { phoneLimit: PHONE_LIMIT, dailyCap: 100_000_000 });
-    if (!loadTenant || !limitTenant) throw new Error("no tenant seeded");
+    const loadTenant = stack.seedOne("rk-load");
+    const limitTenant = stack.seedOne("rk-limit", { phoneLimit: PHONE_LIMIT, dailyCap: 100_000_000 });
     const service = await stack.startService({
       name: "service",
       env: {
@@ -85,7 +86,7 @@ export const redisKilled: Scenario = {
     const lockedPhone = nextPhone();
     const first = await send(loadTenant, lockedPhone);
     if (first.status !== 200) throw new Error(`send to the number to lock answered ${first.status}`);
-    const code = await codeFor(stack, lockedPhone, json(first)?.id as string);
+    const code = await stack.receivedCode(lockedPhone, json(first)?.id as string);
     const wrong = code.replace(/.$/, (digit) => String((Number(digit) + 1) % 10));
     const lockAnswers: number[] = [];
     let lockedAnswer: CallResult | undefined;
@@ -136,7 +137,7 @@ export const redisKilled: Scenario = {
     const samples = await probes.stop();
 
     // After the restart: the lock, the limit and every accepted OTP.
-    const newestCode = codeIn((await stack.inbox(lockedPhone, 1))[0]?.text ?? "") ?? code;
+    const newestCode = await stack.receivedCode(lockedPhone);
     const rightCodeAfter = await verifyOtp(service.url, loadTenant, lockedPhone, newestCode);
     const sendToLockedAfter = await send(loadTenant, lockedPhone);
     const limitAfter = await send(limitTenant, limitPhone);
@@ -268,18 +269,6 @@ export const redisKilled: Scenario = {
     };
   },
 };
-
-/** The code the mock provider delivered for this OTP (waits for the SMS). */
-async function codeFor(stack: Stack, phone: string, otpId: string): Promise<string> {
-  return waitFor(
-    `the SMS to ${phone}`,
-    async () => {
-      const message = (await stack.inbox(phone, 10)).find((m) => m.reference === otpId);
-      return message ? codeIn(message.text) : undefined;
-    },
-    { timeoutMs: 10_000, intervalMs: 50 },
-  );
-}
 
 /** The AOF fields of Redis' INFO persistence. */
 async function aofInfo(stack: Stack): Promise<Record<string, string>> {

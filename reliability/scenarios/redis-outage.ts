@@ -17,8 +17,7 @@ export const redisOutage: Scenario = {
     const rate = size(30, 40);
     const outageMs = size(3_000, 10_000);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [tenant] = stack.seed("ro", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("ro");
     const service = await stack.startService({
       name: "service",
       env: { ACCESS_LOG_ENABLED: "false", REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },

@@ -2,13 +2,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "@otp-lab/local-stack/wait";
+import { sendLogRows } from "../lib/delivery-state.ts";
 import { percentile, round } from "../lib/figures.ts";
 import { startHaproxy } from "../lib/haproxy.ts";
-import { epochMs } from "../lib/http.ts";
 import { readK6Csv, startK6 } from "../lib/k6.ts";
+import { epochMs } from "../lib/otp-client.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { sendLogRows, startStack } from "../lib/stack.ts";
+import { startStack } from "../lib/stack.ts";
 
 const CHECK_INTERVAL_MS = 500;
 /** At least twice the check interval: HAProxy must see /ready 503 and stop routing before the listener closes. */
@@ -46,7 +48,7 @@ export const rollingRestart: Scenario = {
     const durationS = warmupS + rounds * 2 * (RESTART_BUDGET_S + pauseS) + tailS;
 
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 20 } });
-    const tenants = stack.seed("rr", 3, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
+    const tenants = stack.seed("rr", 3);
     const tenantsFile = join(workDir, "tenants-rr.json");
     const env = {
       SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
@@ -125,15 +127,18 @@ export const rollingRestart: Scenario = {
     const summary = JSON.parse(readFileSync(k6.summaryFile, "utf8")) as Record<string, number>;
     const accepted = summary.accepted ?? 0;
     let rows = await sendLogRows(stack.db);
-    const settleStarted = Date.now();
-    while (Date.now() - settleStarted < 30_000) {
-      const backlog = await stack.streamBacklog();
-      rows = await sendLogRows(stack.db);
-      if (backlog.length === 0 && backlog.pending === 0 && rows.size >= accepted) break;
-      await sleep(200);
-    }
+    // A queue still not drained after 30 s shows in the checks below, with its counts.
+    await waitFor(
+      "the queue drained into the send log",
+      async () => {
+        const backlog = await stack.streamBacklog();
+        rows = await sendLogRows(stack.db);
+        return backlog.length === 0 && backlog.pending === 0 && rows.length >= accepted;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    ).catch(() => undefined);
     const sms = await stack.smsStats();
-    const delivered = [...rows.values()].filter((row) => row.status === "delivered").length;
+    const delivered = rows.filter((row) => row.status === "delivered").length;
     const serverStats = await haproxy.servers();
     const frontend = await haproxy.frontend();
     let sendLogDuplicates = 0;

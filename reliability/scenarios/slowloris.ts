@@ -5,8 +5,8 @@
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { countBy, percentile, round } from "../lib/figures.ts";
-import { epochMs } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
+import { epochMs } from "../lib/otp-client.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { startStack } from "../lib/stack.ts";
 
@@ -43,8 +43,7 @@ export const slowloris: Scenario = {
     const durationS = warmupS + attackS + size(2, 5);
 
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const [tenant] = stack.seed("sl", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("sl");
     const service = await stack.startService({ name: "service", env: { ACCESS_LOG_ENABLED: "false" } });
 
     log(

@@ -2,11 +2,12 @@
 // until the code expires, minutes away), each with a send-log row, and the retries show in
 // sms_jobs_total{outcome="retried"}.
 import { acceptedSends, settle } from "../lib/delivery.ts";
+import { DEAD_LETTER_KEY } from "../lib/delivery-state.ts";
 import { countBy, round } from "../lib/figures.ts";
 import { readK6Requests, readK6Summary, startK6 } from "../lib/k6.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { DEAD_LETTER_KEY, startStack } from "../lib/stack.ts";
+import { startStack } from "../lib/stack.ts";
 
 export const smsFaults: Scenario = {
   name: "sms-faults",
@@ -15,8 +16,7 @@ export const smsFaults: Scenario = {
     const total = size(40, 200);
     const rate = 20;
     const stack = await startStack({ dir: workDir, cleanup });
-    const [tenant] = stack.seed("sf", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("sf");
     const service = await stack.startService({
       name: "service",
       env: {

@@ -2,14 +2,16 @@
 // worker, none is lost, and the duplicates this at-least-once delivery causes are counted.
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import type { Redis } from "ioredis";
 import { acceptedSends, settle } from "../lib/delivery.ts";
+import { CONSUMER_GROUP, STREAM_KEY, sendLogRows } from "../lib/delivery-state.ts";
 import { round } from "../lib/figures.ts";
-import { waitFor } from "../lib/http.ts";
 import { readK6Requests, startK6 } from "../lib/k6.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { CONSUMER_GROUP, type ServiceInstance, STREAM_KEY, sendLogRows, startStack } from "../lib/stack.ts";
+import { startStack } from "../lib/stack.ts";
 
 const CONCURRENCY = 8;
 const PROVIDER_LATENCY_MS = 1_500;
@@ -31,8 +33,7 @@ export const workerKilled: Scenario = {
     const total = size(40, 120);
     const kills = size(1, 2);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: PROVIDER_LATENCY_MS } });
-    const [tenant] = stack.seed("wk", 1, { phoneLimit: 1_000_000, dailyCap: 100_000_000 });
-    if (!tenant) throw new Error("no tenant seeded");
+    const tenant = stack.seedOne("wk");
     const serve = await stack.startService({ name: "serve", env: { SMS_WORKER_ENABLED: "false", ACCESS_LOG_ENABLED: "false" } });
     const workerEnv = (reclaimIdleMs: number) => ({
       SMS_WORKER_CONCURRENCY: String(CONCURRENCY),
@@ -40,7 +41,7 @@ export const workerKilled: Scenario = {
       SMS_RECLAIM_INTERVAL_MS: "500",
       SEND_LOG_FLUSH_INTERVAL_MS: "200",
     });
-    let worker: ServiceInstance = await stack.startService({ name: "worker-1", mode: "worker", env: workerEnv(30_000) });
+    let worker: ServiceProcess = await stack.startService({ name: "worker-1", mode: "worker", env: workerEnv(30_000) });
 
     const rate = 100;
     const k6 = startK6({
@@ -82,7 +83,7 @@ export const workerKilled: Scenario = {
         worker: worker.name,
         pendingOwned,
         providerAcceptedAtKill: (await stack.smsStats()).accepted,
-        sendLogRowsAtKill: (await sendLogRows(stack.db)).size,
+        sendLogRowsAtKill: (await sendLogRows(stack.db)).length,
       };
       killsDone.push(kill);
       log(`SIGKILL ${worker.name}: ${pendingOwned} jobs pending on its consumer ${consumer}`);

@@ -1,6 +1,7 @@
 // The service (app/dist/main.js serve, worker …) as a child process, as production runs it: on its own
 // loopback port, started until it answers its probe (failing fast, with its stderr, when it exits
 // first), stopped with a signal and SIGKILL after a grace period, and started again on the same port.
+// The lab's other Node.js server, the operator, is launched the same way (`main`, `readyPath`).
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,6 +12,8 @@ import { freePort } from "./ports.ts";
 export interface ServiceOptions {
   /** In errors and the log file's exit lines (default otp-service). */
   name?: string;
+  /** The script to run instead of the service's app/dist/main.js. */
+  main?: string;
   /** The command and its arguments (default serve). */
   args?: string[];
   /** Node.js options, e.g. --inspect-port for the profiler. */
@@ -27,8 +30,10 @@ export interface ServiceOptions {
    * turn it off and read the log file instead.
    */
   keepOutput?: boolean;
-  /** What start() waits for: /ready 200 (default), or only the open port. */
+  /** What start() waits for: readyPath answering 200 (default), or only the open port. */
   waitFor?: "ready" | "port";
+  /** Default /ready, the service's. */
+  readyPath?: string;
 }
 
 export interface ServiceProcess {
@@ -63,7 +68,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     const started = startProcess({
       name,
       command: process.execPath,
-      args: [...(options.nodeArgs ?? []), APP_MAIN, ...(options.args ?? ["serve"])],
+      args: [...(options.nodeArgs ?? []), options.main ?? APP_MAIN, ...(options.args ?? ["serve"])],
       env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...options.env, PORT: String(port) },
       logFile: options.logFile,
       echo: options.echo ?? false,
@@ -85,7 +90,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const answers = async (): Promise<boolean> => {
     if (options.waitFor === "port") return portOpen(port);
     try {
-      return (await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) })).status === 200;
+      return (await fetch(`${url}${options.readyPath ?? "/ready"}`, { signal: AbortSignal.timeout(2_000) })).status === 200;
     } catch {
       return false;
     }

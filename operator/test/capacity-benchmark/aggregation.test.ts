@@ -13,9 +13,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { prometheusClient } from "../../src/capacity-benchmark/prometheus.ts";
 import { plateauFigures } from "../../src/capacity-benchmark/queries.ts";
+import { REPO_ROOT } from "../support/paths.ts";
 import { startPrometheus, type TestPrometheus } from "../support/prometheus.ts";
 
-const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
 const TESTID = "aggregation-proof";
 let dir: string;
 let prometheus: TestPrometheus | undefined;

@@ -24,6 +24,8 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { renderReport } from "../../../k6/report/render-report.ts";
 import { judgePlateau, layerResult } from "../../../k6/runner/capacity.ts";
@@ -32,9 +34,8 @@ import { benchResultsSchema } from "../../../k6/runner/results.ts";
 import { ruleOf, toPlateauResult } from "../../src/capacity-benchmark/figures.ts";
 import { API_VERSION, GROUP, KIND, PLURAL, type Spec, type Status, VERSION } from "../../src/capacity-benchmark/schema.ts";
 import { BENCHMARK_LABEL } from "../../src/capacity-benchmark/testrun.ts";
-import { waitFor } from "../support/kube.ts";
 import { REPO_ROOT } from "../support/paths.ts";
-import { type ChildHandle, startOperator, startService } from "../support/processes.ts";
+import { startOperator, startService } from "../support/processes.ts";
 import { startPrometheus, type TestPrometheus } from "../support/prometheus.ts";
 
 const NS = "cb-e2e";
@@ -45,8 +46,8 @@ const RATES = [20, 40, 60];
 
 let dir: string;
 let prometheus: TestPrometheus | undefined;
-let service: ChildHandle | undefined;
-const operators: ChildHandle[] = [];
+let service: ServiceProcess | undefined;
+const operators: ServiceProcess[] = [];
 let custom: CustomObjectsApi;
 let apps: AppsV1Api;
 let autoscaling: AutoscalingV2Api;
@@ -96,14 +97,14 @@ beforeAll(async () => {
     });
   }
   k6Bin = process.env.K6_BIN || execFileSync(join(REPO_ROOT, "scripts", "ensure-k6.sh"), { encoding: "utf8" }).trim();
-  [prometheus, service] = await Promise.all([startPrometheus(dir), startService()]);
+  [prometheus, service] = await Promise.all([startPrometheus(dir), startService("service-cb")]);
 }, 120_000);
 
 afterAll(async () => {
   stopCluster = true;
   await cluster;
   for (const runner of runners) if (runner.exitCode === null) runner.kill("SIGKILL");
-  await Promise.allSettled([...operators.map((o) => o.kill("SIGKILL")), service?.kill("SIGTERM"), prometheus?.stop()]);
+  await Promise.allSettled([...operators.map((o) => o.stop("SIGKILL")), service?.stop(), prometheus?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -202,17 +203,15 @@ it("runs a Fixed benchmark end to end with the controller as a real process; SIG
   ] as const) {
     await custom.createNamespacedCustomObject({
       ...CB,
-      body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: spec(target, (service as ChildHandle).url) },
+      body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: spec(target, (service as ServiceProcess).url) },
     });
   }
 
   // "gone": deleted once its TestRun exists → the TestRun goes, the HPA is restored, the finalizer lets go.
   const gone = await benchmark("gone");
-  await waitFor(
-    "gone's TestRun",
-    async () => (await testRuns()).some((t) => t.metadata.ownerReferences?.[0]?.uid === gone.metadata.uid),
-    30_000,
-  );
+  await waitFor("gone's TestRun", async () => (await testRuns()).some((t) => t.metadata.ownerReferences?.[0]?.uid === gone.metadata.uid), {
+    timeoutMs: 30_000,
+  });
   expect(await bounds("other")).toEqual([2, 2]);
   await custom.deleteNamespacedCustomObject({ ...CB, name: "gone" });
   await waitFor(
@@ -225,14 +224,16 @@ it("runs a Fixed benchmark end to end with the controller as a real process; SIG
       );
       return left.length === 0 && !exists;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
   expect(await bounds("other")).toEqual([1, 5]);
 
   // "bench": SIGKILL while its runners run, then a new controller process takes over the Lease and resumes.
-  await waitFor("bench's TestRun started", async () => seen.size === 1 && runners.some((r) => r.exitCode === null) && true, 30_000);
+  await waitFor("bench's TestRun started", async () => seen.size === 1 && runners.some((r) => r.exitCode === null) && true, {
+    timeoutMs: 30_000,
+  });
   await sleep(1500);
-  await operators[0]?.kill("SIGKILL");
+  await operators[0]?.stop("SIGKILL");
   expect(runners.filter((r) => r.exitCode === null).length).toBeGreaterThan(0);
   operators.push(await startOperator({ namespace: NS, identity: "cb-operator-2", env: operatorEnv }));
 
@@ -242,18 +243,17 @@ it("runs a Fixed benchmark end to end with the controller as a real process; SIG
       const b = await benchmark("bench");
       return b.status?.phase === "Succeeded" || b.status?.phase === "Failed" ? b : undefined;
     },
-    60_000,
-    250,
+    { timeoutMs: 60_000, intervalMs: 250 },
   );
   expect(done.status?.conditions?.find((c) => c.type === "Succeeded")).toMatchObject({ status: "True" });
   expect(done.status?.phase).toBe("Succeeded");
   // One TestRun for the whole benchmark (one step, no refinement), despite the restart; deleted once measured.
   expect([...seen]).toHaveLength(1);
   expect(exits).toEqual([[0, 0]]);
-  await waitFor("bench's TestRun deleted", async () => (await testRuns()).length === 0, 10_000);
+  await waitFor("bench's TestRun deleted", async () => (await testRuns()).length === 0, { timeoutMs: 10_000 });
   // Fixed: pinned to min = max = 2 while measuring, the original 1–5 afterwards.
   // (the cluster loop samples the HPA every ~250 ms: the restore is in the API before it is in the history)
-  await waitFor("the restored HPA sampled", async () => hpaHistory.length >= 3, 5_000);
+  await waitFor("the restored HPA sampled", async () => hpaHistory.length >= 3, { timeoutMs: 5_000 });
   expect(hpaHistory).toEqual(["1-5", "2-2", "1-5"]);
   expect(await bounds("otp")).toEqual([1, 5]);
 

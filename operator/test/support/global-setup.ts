@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { migrate } from "@otp-lab/local-stack/app-cli";
 import { k6OperatorCrdFiles, kubeBinaries, startKubeApiServer } from "@otp-lab/local-stack/kube-apiserver";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { createPostgres } from "@otp-lab/local-stack/postgres";
@@ -11,13 +12,15 @@ import { createRedis } from "@otp-lab/local-stack/redis";
 import type { TestProject } from "vitest/node";
 import { GENERATED_DIR } from "../../src/generate-crds.ts";
 import { installCrds, testKube } from "./kube.ts";
-import { APP_DIR, APP_MAIN, REPO_ROOT } from "./paths.ts";
+import { APP_DIR, REPO_ROOT } from "./paths.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     kubeconfigPath: string;
     postgresUrl: string;
     redisUrl: string;
+    /** Where the processes a file starts write their logs. */
+    logDir: string;
   }
 }
 
@@ -40,10 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    execFileSync(process.execPath, [APP_MAIN, "migrate"], {
-      env: { ...process.env, DATABASE_URL: postgres.url, LOG_LEVEL: "warn" },
-      stdio: "inherit",
-    });
+    migrate(postgres.url, { NODE_ENV: "test" });
     const kube = testKube(api.kubeconfigPath);
     await installCrds(kube, GENERATED_DIR);
     // The REAL k6-operator TestRun CRD (v1.6.0, unchanged from upstream): the CapacityBenchmark controller watches TestRuns.
@@ -55,5 +55,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("kubeconfigPath", api.kubeconfigPath);
   project.provide("postgresUrl", postgres.url);
   project.provide("redisUrl", redis.url);
+  project.provide("logDir", dir);
   return teardown;
 }

@@ -1,8 +1,7 @@
 // The tests' own client-node clients, built from the harness's kubeconfig file (nothing else of the
-// harness is used), and small helpers: apply the generated CRDs, make a namespace, wait on state.
+// harness is used), and small helpers: apply the generated CRDs, make a namespace.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiextensionsV1Api,
   CoordinationV1Api,
@@ -12,6 +11,7 @@ import {
   loadYaml,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
+import { waitFor } from "@otp-lab/local-stack/wait";
 
 export interface TestKube {
   core: CoreV1Api;
@@ -54,23 +54,4 @@ export async function installCrds(kube: TestKube, dir: string, only?: string[]):
 
 export async function createNamespace(kube: TestKube, name: string): Promise<void> {
   await kube.core.createNamespace({ body: { metadata: { name } } });
-}
-
-/**
- * Polls `probe` until it returns something other than undefined/false; no fixed sleeps in the tests. The
- * deadline is on the monotonic clock: this host's wall clock can jump, which ended a wait without a probe.
- */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let lastError: unknown;
-  while (performance.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
 }

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ManagedProcess, startProcess } from "@otp-lab/local-stack/managed-process";
 import { freePort } from "@otp-lab/local-stack/ports";
-import { waitFor } from "./kube.ts";
+import { waitFor } from "@otp-lab/local-stack/wait";
 import { REPO_ROOT } from "./paths.ts";
 
 export interface TestPrometheus {
@@ -35,6 +35,6 @@ export async function startPrometheus(dir: string): Promise<TestPrometheus> {
     detached: true,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor("prometheus /-/ready", async () => (await fetch(`${url}/-/ready`)).ok, 20_000);
+  await waitFor("prometheus /-/ready", async () => (await fetch(`${url}/-/ready`)).ok, { timeoutMs: 20_000 });
   return { url, stop: () => process.stop("SIGTERM", 5_000).then(() => undefined) };
 }
