@@ -11,12 +11,12 @@
 // exist for charts' RoleBindings to refer to, and the admin client is in system:masters.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type ApplyOptions, createKubeClient, type KubeClient, type KubeObject } from "./kube/api.ts";
 import { type KubeBinaries, kubeBinaries } from "./kube/binaries.ts";
 import { createKubePki } from "./kube/pki.ts";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
 import { freePort } from "./ports.ts";
+import { untilExited, waitFor } from "./wait.ts";
 
 export { type ApplyOptions, field, KubeApiError, type KubeClient, type KubeObject, parseManifests } from "./kube/api.ts";
 export { helmBinary, kubeBinaries } from "./kube/binaries.ts";
@@ -55,24 +55,6 @@ export interface KubeApiServer {
 }
 
 const SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/16";
-
-async function waitUntil(what: string, timeoutMs: number, owner: ManagedProcess, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let dead = false;
-  owner.exited.then(() => {
-    dead = true;
-  });
-  while (performance.now() < deadline) {
-    if (dead) throw new Error(`${owner.name} exited before ${what}`);
-    try {
-      if (await probe()) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-}
 
 function logTail(path: string, lines = 30): string {
   try {
@@ -135,10 +117,14 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
   const apiLog = join(dir, "kube-apiserver.log");
   try {
     await waitForPort(etcdClientPort, { process: etcd, timeoutMs });
-    await waitUntil("etcd reported healthy", timeoutMs, etcd, async () => {
-      const health = (await (await fetch(`${etcdUrl}/health`)).json()) as { health?: string };
-      return health.health === "true";
-    });
+    await waitFor(
+      "etcd reported healthy",
+      async () => {
+        const health = (await (await fetch(`${etcdUrl}/health`)).json()) as { health?: string };
+        return health.health === "true";
+      },
+      { timeoutMs, giveUpIf: untilExited(etcd.name, etcd.child) },
+    );
 
     apiServer = startProcess({
       name: "kube-apiserver",
@@ -169,7 +155,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
     });
     const running = apiServer;
     await waitForPort(apiPort, { process: running, timeoutMs });
-    await waitUntil("kube-apiserver answered /readyz", timeoutMs, running, () => client.ready());
+    await waitFor("kube-apiserver answered /readyz", () => client.ready(), {
+      timeoutMs,
+      giveUpIf: untilExited(running.name, running.child),
+    });
   } catch (error) {
     await stop();
     const logs = [`--- ${etcdLog}`, logTail(etcdLog), `--- ${apiLog}`, logTail(apiLog)].join("\n");

@@ -4,6 +4,7 @@ import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process"
 import { createWriteStream, type WriteStream } from "node:fs";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { untilExited, waitFor } from "./wait.ts";
 
 export interface ManagedProcessOptions {
   name: string;
@@ -82,17 +83,11 @@ export async function waitForPort(
   port: number,
   { host = "127.0.0.1", timeoutMs = 20_000, process: owner }: { host?: string; timeoutMs?: number; process?: ManagedProcess } = {},
 ): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let dead = false;
-  owner?.exited.then(() => {
-    dead = true;
+  await waitFor(`port ${host}:${port}`, () => portOpen(port, host), {
+    timeoutMs,
+    intervalMs: 50,
+    ...(owner ? { giveUpIf: untilExited(owner.name, owner.child) } : {}),
   });
-  while (performance.now() < deadline) {
-    if (dead) throw new Error(`${owner?.name} exited before port ${port} opened`);
-    if (await portOpen(port, host)) return;
-    await sleep(50);
-  }
-  throw new Error(`port ${host}:${port} did not open within ${timeoutMs} ms`);
 }
 
 /** Whether a TCP connection to host:port succeeds now. */

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
 import { giveTo, unprivilegedUser } from "./system-user.ts";
+import { waitFor } from "./wait.ts";
 
 export interface PostgresOptions {
   dir: string;
@@ -71,17 +72,16 @@ export async function createPostgres(options: PostgresOptions): Promise<Postgres
   }
 
   async function waitUntilAcceptingQueries(): Promise<void> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      try {
+    await waitFor(
+      "PostgreSQL to accept connections",
+      () => {
         execFileSync(join(binDir, "pg_isready"), ["-h", "127.0.0.1", "-p", String(options.port), "-U", ROLE, "-d", "postgres"], {
           stdio: "ignore",
         });
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    throw new Error("PostgreSQL did not accept connections");
+        return true;
+      },
+      { timeoutMs: 10_000 },
+    );
   }
 
   await start();

@@ -5,8 +5,8 @@
 import { mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
+import { waitFor } from "./wait.ts";
 
 export interface RedisOptions {
   /** The caller's state directory: the log goes to <dir>/redis.log, the data to <dir>/redis-data. */
@@ -85,25 +85,26 @@ export async function createRedis(options: RedisOptions): Promise<RedisServer> {
 
 /** Resolves once Redis answers PING with PONG (while it loads the AOF it answers -LOADING). */
 async function waitForPong(port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const answer = await new Promise<string>((resolve) => {
-      const socket = connect({ host: "127.0.0.1", port });
-      let text = "";
-      const done = () => {
-        socket.destroy();
-        resolve(text);
-      };
-      socket.setTimeout(1_000, done);
-      socket.once("connect", () => socket.write("PING\r\n"));
-      socket.on("data", (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes("\r\n")) done();
-      });
-      socket.once("error", done);
+  await waitFor(`redis on port ${port} to answer PING`, async () => (await ping(port)).startsWith("+PONG"), {
+    timeoutMs,
+    intervalMs: 50,
+  });
+}
+
+function ping(port: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let text = "";
+    const done = () => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.setTimeout(1_000, done);
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("\r\n")) done();
     });
-    if (answer.startsWith("+PONG")) return;
-    await sleep(50);
-  }
-  throw new Error(`redis on port ${port} did not answer PING within ${timeoutMs} ms`);
+    socket.once("error", done);
+  });
 }

@@ -4,10 +4,10 @@
 // The lab's other Node.js server, the operator, is launched the same way (`main`, `readyPath`).
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { setTimeout as sleep } from "node:timers/promises";
 import { APP_MAIN } from "./app-cli.ts";
 import { portOpen, startProcess } from "./managed-process.ts";
 import { freePort } from "./ports.ts";
+import { waitFor } from "./wait.ts";
 
 export interface ServiceOptions {
   /** In errors and the log file's exit lines (default otp-service). */
@@ -101,10 +101,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     void run.closed.then(() => {
       exited = true;
     });
-    const deadline = performance.now() + timeoutMs;
-    while (!exited && performance.now() < deadline) {
-      if (await answers()) return;
-      await sleep(50);
+    try {
+      await waitFor(`${name} to answer`, answers, { timeoutMs, intervalMs: 50, giveUpIf: () => (exited ? "exited" : undefined) });
+      return;
+    } catch {
+      // said below, with the service's own words
     }
     await run.process.stop("SIGKILL");
     const why = exited ? "exited during start-up" : `did not answer within ${timeoutMs} ms`;

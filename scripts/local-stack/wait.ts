@@ -11,6 +11,11 @@ export interface WaitOptions {
   giveUpIf?: () => string | undefined;
 }
 
+/** A `giveUpIf` for a child process: gives up once it has exited. */
+export function untilExited(name: string, child: { exitCode: number | null; signalCode: NodeJS.Signals | null }): () => string | undefined {
+  return () => (child.exitCode !== null || child.signalCode !== null ? `${name} exited` : undefined);
+}
+
 /**
  * Polls `probe` until it returns something other than undefined or false and resolves with that. A probe
  * that throws counts as "not yet" (a server still starting refuses connections, a new CRD's storage

@@ -8,7 +8,6 @@
 //   - API error answers become a KubeApiError whose `invalid` says "the API refused the object itself";
 //   - the Warning headers are collected; field() reads a dotted path; parseManifests() reads YAML as kubectl does.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiException,
   ApiextensionsV1Api,
@@ -24,6 +23,7 @@ import {
   ServerConfiguration,
 } from "@kubernetes/client-node";
 import { parseAllDocuments, type Tags } from "yaml";
+import { waitFor } from "../wait.ts";
 
 export interface KubeMetadata {
   name: string;
@@ -227,23 +227,26 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
   }
 
   async function waitForCrds(crds: KubeObject[], timeoutMs = 30_000): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
     for (const crd of crds) {
-      for (;;) {
-        const current = await crdApi.readCustomResourceDefinition({ name: crd.metadata.name });
-        if (current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-        if (performance.now() > deadline) throw new Error(`CRD ${crd.metadata.name} was not Established within ${timeoutMs} ms`);
-        await sleep(100);
-      }
+      await waitFor(
+        `CRD ${crd.metadata.name} to be Established`,
+        async () => {
+          const current = await crdApi.readCustomResourceDefinition({ name: crd.metadata.name });
+          return current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+        },
+        { timeoutMs },
+      );
       // Established comes first; discovery follows a moment later. Wait until every served version lists the kind.
       const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
       for (const version of spec.versions.filter((v) => v.served)) {
-        for (;;) {
-          const served = await customObjects.getAPIResources({ group: spec.group, version: version.name }).catch(() => undefined);
-          if (served?.resources.some((r) => r.kind === spec.names.kind)) break;
-          if (performance.now() > deadline) throw new Error(`discovery does not list ${spec.group}/${version.name} ${spec.names.kind}`);
-          await sleep(100);
-        }
+        await waitFor(
+          `discovery to list ${spec.group}/${version.name} ${spec.names.kind}`,
+          async () => {
+            const served = await customObjects.getAPIResources({ group: spec.group, version: version.name });
+            return served.resources.some((r) => r.kind === spec.names.kind);
+          },
+          { timeoutMs },
+        );
       }
     }
   }
