@@ -1,30 +1,18 @@
 // Every profile's rendered chart, server-side applied to a real kube-apiserver (with etcd) that
 // knows the prometheus-operator and (upstream, unchanged) k6-operator CRDs: all objects must be accepted with strict field validation,
 // and what matters is read back from the API, after defaulting, not from helm's text.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  field,
-  type KubeApiServer,
-  k6OperatorCrdFiles,
-  prometheusOperatorCrdFiles,
-  startKubeApiServer,
-} from "@otp-lab/local-stack/kube-apiserver";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { field, type KubeApiServer } from "@otp-lab/local-stack/kube-apiserver";
+import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { withKubeApiServer } from "./apiserver.ts";
 import { CHART_DIR, helm, type KubeObject, type Profile, renderChart } from "./render.ts";
 
 const PROFILES: Profile[] = ["default", "bench", "production"];
-let dir: string;
 let api: KubeApiServer;
 const applied = new Map<Profile, KubeObject[]>();
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "otp-lab-apiserver-"));
-  api = await startKubeApiServer({ dir });
-  const k6 = k6OperatorCrdFiles();
-  for (const file of [...prometheusOperatorCrdFiles(), k6.testRuns, k6.privateLoadZones]) await api.apply(readFileSync(file, "utf8"));
+withKubeApiServer("otp-lab-apiserver-", async (started) => {
+  api = started;
   for (const profile of PROFILES) {
     const namespace = `otp-${profile}`;
     await api.createNamespace(namespace);
@@ -42,11 +30,6 @@ beforeAll(async () => {
     const objects = await renderChart(profile, "otp", namespace);
     applied.set(profile, await api.apply(objects, { fieldManager: "helm-chart-test" }));
   }
-}, 600_000);
-
-afterAll(async () => {
-  await api?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const read = (profile: Profile, kind: string, name: string) => {

@@ -2,41 +2,26 @@
 // server-side with strict field validation, for both RBAC scopes, and the API server's own authorizer
 // (SubjectAccessReview for the operator's ServiceAccount) allows every verb of the rule table and refuses the
 // ones the operator must not have.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuthorizationV1Api } from "@kubernetes/client-node";
-import {
-  field,
-  type KubeApiServer,
-  k6OperatorCrdFiles,
-  prometheusOperatorCrdFiles,
-  startKubeApiServer,
-} from "@otp-lab/local-stack/kube-apiserver";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { field, type KubeApiServer } from "@otp-lab/local-stack/kube-apiserver";
+import { describe, expect, it } from "vitest";
 import { LEASE_RULES, WATCH_SCOPE_RULES } from "../src/operator-chart/rbac.ts";
+import { withKubeApiServer } from "./apiserver.ts";
 import { type KubeObject, OPERATOR_CHART_DIR, renderOperatorChart } from "./render.ts";
 
-let dir: string;
 let api: KubeApiServer;
 const applied: Record<"one" | "all", KubeObject[]> = { one: [], all: [] };
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "otp-operator-apiserver-"));
-  api = await startKubeApiServer({ dir });
-  const k6 = k6OperatorCrdFiles();
-  for (const file of [...prometheusOperatorCrdFiles(), k6.testRuns]) await api.apply(readFileSync(file, "utf8"));
+withKubeApiServer("otp-operator-apiserver-", async (started) => {
+  api = started;
   // The chart's crds/, as Helm installs them before the templates.
   for (const file of readdirSync(join(OPERATOR_CHART_DIR, "crds")))
     await api.apply(readFileSync(join(OPERATOR_CHART_DIR, "crds", file), "utf8"));
   for (const ns of ["otp-system", "tenants", "other", "otp-all"]) await api.createNamespace(ns);
   applied.one = await api.apply(await renderOperatorChart("op", "otp-system", { watchNamespace: "tenants" }), { fieldManager: "helm" });
   applied.all = await api.apply(await renderOperatorChart("all", "otp-all", { "serviceMonitor.enabled": true }), { fieldManager: "helm" });
-}, 600_000);
-
-afterAll(async () => {
-  await api?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Access {
@@ -64,7 +49,16 @@ async function allowed(serviceAccount: string, access: Access): Promise<boolean>
 
 const every = (rules: typeof WATCH_SCOPE_RULES, namespace: string): Access[] =>
   rules.flatMap((rule) => rule.verbs.map((verb) => ({ namespace, group: rule.apiGroup, resource: rule.resource, verb })));
-const show = (a: Access) => `${a.verb} ${a.group || "core"}/${a.resource} in ${a.namespace || "(all namespaces)"}`;
+
+/** The accesses the authorizer does not answer `expected` to, named for the failure message. */
+async function answeredOtherwise(serviceAccount: string, accesses: Access[], expected: boolean): Promise<string[]> {
+  const wrong: string[] = [];
+  for (const a of accesses) {
+    if ((await allowed(serviceAccount, a)) !== expected)
+      wrong.push(`${a.verb} ${a.group || "core"}/${a.resource} in ${a.namespace || "(all namespaces)"}`);
+  }
+  return wrong;
+}
 
 describe("charts/otp-operator on a real kube-apiserver", () => {
   it("every object (and both CRDs) was accepted with strict field validation and no warnings", () => {
@@ -88,11 +82,7 @@ describe("charts/otp-operator on a real kube-apiserver", () => {
   describe("watchNamespace=tenants: a Role there, the Lease in the release namespace", () => {
     const sa = "otp-system:op-otp-operator";
     it("allows every verb of the rule table in tenants, and the Lease verbs in otp-system", async () => {
-      const denied: string[] = [];
-      for (const access of [...every(WATCH_SCOPE_RULES, "tenants"), ...every(LEASE_RULES, "otp-system")]) {
-        if (!(await allowed(sa, access))) denied.push(show(access));
-      }
-      expect(denied).toEqual([]);
+      expect(await answeredOtherwise(sa, [...every(WATCH_SCOPE_RULES, "tenants"), ...every(LEASE_RULES, "otp-system")], true)).toEqual([]);
     });
 
     it("refuses what the operator must not do", async () => {
@@ -111,26 +101,18 @@ describe("charts/otp-operator on a real kube-apiserver", () => {
         { namespace: "otp-system", group: "coordination.k8s.io", resource: "leases", verb: "delete" },
         { namespace: "", group: "apiextensions.k8s.io", resource: "customresourcedefinitions", verb: "update" },
       ];
-      const granted: string[] = [];
-      for (const access of refused) if (await allowed(sa, access)) granted.push(show(access));
-      expect(granted).toEqual([]);
+      expect(await answeredOtherwise(sa, refused, false)).toEqual([]);
     });
   });
 
   describe("watchNamespace empty: a ClusterRole", () => {
     const sa = "otp-all:all-otp-operator";
     it("allows every verb of the rule table in any namespace and cluster-wide list/watch for the informers", async () => {
-      const denied: string[] = [];
-      for (const access of [...every(WATCH_SCOPE_RULES, "other"), ...every(LEASE_RULES, "otp-all")]) {
-        if (!(await allowed(sa, access))) denied.push(show(access));
-      }
-      for (const verb of ["list", "watch"]) {
-        for (const resource of ["otptenants", "capacitybenchmarks"]) {
-          const access = { namespace: "", group: "otp-lab.dev", resource, verb };
-          if (!(await allowed(sa, access))) denied.push(show(access));
-        }
-      }
-      expect(denied).toEqual([]);
+      const informers = ["list", "watch"].flatMap((verb) =>
+        ["otptenants", "capacitybenchmarks"].map((resource) => ({ namespace: "", group: "otp-lab.dev", resource, verb })),
+      );
+      const accesses = [...every(WATCH_SCOPE_RULES, "other"), ...every(LEASE_RULES, "otp-all"), ...informers];
+      expect(await answeredOtherwise(sa, accesses, true)).toEqual([]);
     });
 
     it("still refuses deleting or patching Secrets, and Leases outside its namespace", async () => {
@@ -140,9 +122,7 @@ describe("charts/otp-operator on a real kube-apiserver", () => {
         { namespace: "other", group: "coordination.k8s.io", resource: "leases", verb: "create" },
         { namespace: "other", group: "k6.io", resource: "testruns", verb: "update" },
       ];
-      const granted: string[] = [];
-      for (const access of refused) if (await allowed(sa, access)) granted.push(show(access));
-      expect(granted).toEqual([]);
+      expect(await answeredOtherwise(sa, refused, false)).toEqual([]);
     });
   });
 });
