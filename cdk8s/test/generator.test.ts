@@ -1,34 +1,23 @@
 // The committed chart is exactly what the generator writes, and the generator is deterministic.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dashboardFiles } from "../../dashboards/src/generate.ts";
 import { generateChart, writeChart } from "../src/generate.ts";
 import { CHART_DIR, REPO_ROOT, renderChart } from "./render.ts";
+import { expectSameFiles, listFiles } from "./tree.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "otp-chart-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const appVersion = (JSON.parse(readFileSync(join(REPO_ROOT, "app/package.json"), "utf8")) as { version: string }).version;
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .sort();
-}
-
 describe("the generator", () => {
   it("reproduces charts/otp-service byte for byte (run `make synth` when this fails)", () => {
     const out = join(scratch, "fresh");
     writeChart(generateChart({ appVersion, dashboards: dashboardFiles() }), out);
-    const expected = listFiles(out);
-    expect(listFiles(CHART_DIR)).toEqual(expected);
-    for (const file of expected) {
-      const committed = readFileSync(join(CHART_DIR, file));
-      expect(committed.equals(readFileSync(join(out, file))), `${file} is stale`).toBe(true);
-    }
+    expectSameFiles(CHART_DIR, out);
   });
 
   it("is deterministic", () => {

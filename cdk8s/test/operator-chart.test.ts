@@ -1,33 +1,24 @@
 // charts/otp-operator: exactly what cdk8s/src/operator-chart writes (CRDs included), `helm lint` and
 // `helm template` for both RBAC scopes, and the objects that matter read from helm's output.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeChart } from "../src/generate.ts";
 import { generateOperatorChart } from "../src/operator-chart/generate.ts";
 import { operatorChartOptions } from "../src/operator-chart/main.ts";
 import { LEASE_RULES, WATCH_SCOPE_RULES } from "../src/operator-chart/rbac.ts";
 import { helm, KUBE_VERSION, type KubeObject, OPERATOR_CHART_DIR, renderOperatorChart } from "./render.ts";
+import { expectSameFiles } from "./tree.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "otp-operator-chart-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-const listFiles = (dir: string) =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .sort();
 
 describe("charts/otp-operator", () => {
   it("is what the generator writes, byte for byte (run `make synth` when this fails), with every CRD the operator serves", () => {
     const out = join(scratch, "fresh");
     writeChart(generateOperatorChart(operatorChartOptions()), out);
-    const expected = listFiles(out);
-    expect(listFiles(OPERATOR_CHART_DIR)).toEqual(expected);
-    for (const file of expected) {
-      expect(readFileSync(join(OPERATOR_CHART_DIR, file)).equals(readFileSync(join(out, file))), `${file} is stale`).toBe(true);
-    }
+    const expected = expectSameFiles(OPERATOR_CHART_DIR, out);
     expect(expected.filter((f) => f.startsWith("crds/"))).toEqual([
       "crds/otp-lab.dev_capacitybenchmarks.yaml",
       "crds/otp-lab.dev_otptenants.yaml",
