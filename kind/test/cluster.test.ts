@@ -1,12 +1,9 @@
 // kind/cluster.yaml: the node layout (a tainted load-generator worker), the pinned node image, and the host
 // port mappings, which must match the NodePorts the charts and kind/kind-up.sh create.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 
-const REPO_ROOT = join(import.meta.dirname, "..", "..");
-const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
+import { parse } from "yaml";
+import { read } from "./repo.ts";
 
 interface PortMapping {
   containerPort: number;

@@ -5,9 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const REPO_ROOT = join(import.meta.dirname, "..", "..");
-const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
+import { REPO_ROOT, read } from "./repo.ts";
 
 interface Instruction {
   keyword: string;

@@ -11,23 +11,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { charts, REPO_ROOT, read } from "./repo.ts";
 
-const REPO_ROOT = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
 const temp = mkdtempSync(join(tmpdir(), "kind-up-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-interface ChartPin {
-  release: string;
-  namespace: string;
-  repo: string;
-  url: string;
-  chart: string;
-  version: string;
-  values: string;
-}
-const { charts } = parse(readFileSync(join(REPO_ROOT, "charts", "third-party", "versions.yaml"), "utf8")) as { charts: ChartPin[] };
-const pinnedHelm = /^HELM_VERSION=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, "scripts", "versions.env"), "utf8"))?.[1] as string;
+const pinnedHelm = /^HELM_VERSION=(\S+)$/m.exec(read("scripts/versions.env"))?.[1] as string;
 const IMAGE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /** Writes an executable stub that logs "<name> <args>" to `log` (calls.log beside it), then runs `body` (bash). */
@@ -41,9 +31,6 @@ function stub(dir: string, name: string, body: string, log = join(dir, "calls.lo
 /** A helm stub: `helm version --template …` prints `version`, everything else succeeds silently. */
 const helmStub = (dir: string, version: string, name = "helm", log?: string) =>
   stub(dir, name, `if [ "$1" = version ]; then echo "${version}"; fi`, log);
-
-const kindUp = join(REPO_ROOT, "kind", "kind-up.sh");
-const callsOf = (dir: string) => readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
 
 interface StubOptions {
   clusterExists: boolean;
@@ -110,13 +97,25 @@ esac`,
   };
 }
 
+/**
+ * Runs kind/kind-up.sh with the stubs of `options` in a new folder, `override` (given that folder) replacing
+ * some of them; asserts it exits with `code`, and returns the folder, its output and the calls the stubs logged.
+ */
+async function kindUp(prefix: string, options: StubOptions, code = 0, override = (_dir: string): NodeJS.ProcessEnv => ({})) {
+  const dir = mkdtempSync(join(temp, prefix));
+  const env = { ...process.env, ...stubs(dir, options), ...override(dir) };
+  const result = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], { env }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (failure: { code: number; stdout: string; stderr: string }) => failure,
+  );
+  expect(result.code, result.stderr).toBe(code);
+  const calls = existsSync(join(dir, "calls.log")) ? readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n") : [];
+  return { dir, calls, stdout: result.stdout, stderr: result.stderr };
+}
+
 describe("kind/kind-up.sh", () => {
   it("installs the charts of versions.yaml in order, builds and loads the images, and installs the service", async () => {
-    const dir = mkdtempSync(join(temp, "up-"));
-    const { stdout } = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], {
-      env: { ...process.env, ...stubs(dir, { clusterExists: true }) },
-    });
-    const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+    const { dir, calls, stdout } = await kindUp("up-", { clusterExists: true });
     const index = (pattern: RegExp) => calls.findIndex((call) => pattern.test(call));
 
     // Reused cluster: no create; every kubectl and helm call names the kind context.
@@ -206,7 +205,7 @@ describe("kind/kind-up.sh", () => {
     expect(tenantsReady).toBeGreaterThan(tenants);
     expect(tenantsReady).toBeGreaterThan(operator);
     expect(calls.filter((call) => / exec .* seed/.test(call))).toEqual([]);
-    const benchTenants = parseAllDocuments(readFileSync(join(REPO_ROOT, "k6-operator/bench-tenants.yaml"), "utf8")).map(
+    const benchTenants = parseAllDocuments(read("k6-operator/bench-tenants.yaml")).map(
       (doc) => doc.toJS() as { kind: string; metadata: { name: string } },
     );
     expect(benchTenants.map((t) => `${t.kind}/${t.metadata.name}`)).toEqual([1, 2, 3, 4, 5].map((n) => `OtpTenant/bench-${n}`));
@@ -235,9 +234,7 @@ describe("kind/kind-up.sh", () => {
       { dockerApi: "1.51", dockerArch: "arm64", save: "docker save --platform linux/arm64 -o" },
       { dockerApi: "1.47", dockerArch: "amd64", save: "docker image save -o" }, // Docker 27: no save --platform
     ]) {
-      const dir = mkdtempSync(join(temp, "images-"));
-      await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, dockerApi, dockerArch }) } });
-      const calls = callsOf(dir);
+      const { dir, calls } = await kindUp("images-", { clusterExists: true, dockerApi, dockerArch });
       expect(calls.filter((call) => / load docker-image /.test(call))).toEqual([]);
       const builds = calls.filter((call) => call.startsWith("docker build "));
       expect(builds).toHaveLength(2);
@@ -254,53 +251,40 @@ describe("kind/kind-up.sh", () => {
   });
 
   it("names every missing prerequisite, and how to get it, before doing anything", async () => {
-    const dir = mkdtempSync(join(temp, "missing-"));
-    const missing = join(dir, "nope");
-    const error = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], {
-      env: { ...process.env, DOCKER: missing, KIND: missing, KUBECTL: missing, HELM: missing },
-    }).catch((failure: { code: number; stderr: string }) => failure);
-    expect(error).toMatchObject({ code: 1 });
-    const stderr = (error as { stderr: string }).stderr;
+    const { stderr } = await kindUp("missing-", { clusterExists: true }, 1, (dir) => {
+      const missing = join(dir, "nope");
+      return { DOCKER: missing, KIND: missing, KUBECTL: missing, HELM: missing };
+    });
     for (const what of ["docker:", "kind >= v", "kubectl:", "helm >= 4.1:", "scripts/ensure-helm.sh"]) expect(stderr).toContain(what);
   });
 
   // Helm 3 applies the test hook's delete policy (hook-succeeded) before `helm test --logs` reads the Pod's logs,
   // so a passing test fails (helm/helm#9098): kind-up refuses Helm < 4.1 up front, naming what it found.
   it("refuses Helm 3 with one line naming the version found and the pinned helm, before doing anything", async () => {
-    const dir = mkdtempSync(join(temp, "helm3-"));
-    const error = await run("bash", [kindUp], {
-      env: { ...process.env, ...stubs(dir, { clusterExists: false, helmVersion: "v3.15.0" }) },
-    }).catch((failure: { code: number; stderr: string }) => failure);
-    expect(error).toMatchObject({ code: 1 });
-    const lines = (error as { stderr: string }).stderr.trim().split("\n");
+    const { stderr, calls } = await kindUp("helm3-", { clusterExists: false, helmVersion: "v3.15.0" }, 1);
+    const lines = stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[kind-up\] error: kind-up needs helm >= 4\.1, found v3\.15\.0 at \S+\/helm /);
     expect(lines[0]).toContain("helm/helm#9098");
     expect(lines[0]).toContain(`the pinned helm ${pinnedHelm}`);
     expect(lines[0]).toContain('HELM="$(scripts/ensure-helm.sh)"');
     // Only the read-only prerequisite checks ran: no cluster, no chart, no image, no kubectl.
-    expect(callsOf(dir).filter((call) => !/^(docker info|kind version|helm version)( |$)/.test(call))).toEqual([]);
+    expect(calls.filter((call) => !/^(docker info|kind version|helm version)( |$)/.test(call))).toEqual([]);
   });
 
   it("proceeds with Helm 4.1 or newer and runs the chart's helm test with --logs", async () => {
     for (const version of ["v4.1.0", "v4.3.1+g1234abc"]) {
-      const dir = mkdtempSync(join(temp, "helm4-"));
-      await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, helmVersion: version }) } });
-      const calls = callsOf(dir);
+      const { calls } = await kindUp("helm4-", { clusterExists: true, helmVersion: version });
       expect(calls.filter((call) => /^helm --kube-context kind-otp-lab upgrade --install otp /.test(call))).toHaveLength(1);
       expect(calls.filter((call) => /^helm --kube-context kind-otp-lab test otp .*--logs/.test(call))).toHaveLength(1);
     }
   });
 
   it("says so when the Docker daemon is not reachable", async () => {
-    const dir = mkdtempSync(join(temp, "daemon-"));
-    const env = {
-      ...process.env,
-      ...stubs(dir, { clusterExists: true }),
+    const { stderr } = await kindUp("daemon-", { clusterExists: true }, 1, (dir) => ({
       DOCKER: stub(dir, "docker-down", 'echo "Cannot connect" >&2; exit 1'),
-    };
-    const error = await run("bash", [join(REPO_ROOT, "kind", "kind-up.sh")], { env }).catch((failure: { stderr: string }) => failure);
-    expect((error as { stderr: string }).stderr).toContain("a running Docker daemon");
+    }));
+    expect(stderr).toContain("a running Docker daemon");
   });
 });
 
@@ -311,7 +295,7 @@ describe("the kind values (kind/values-otp-service.yaml)", () => {
     namespaceSelector?: Record<string, unknown>;
     ipBlock?: { cidr: string };
   }
-  const kindValues = parse(readFileSync(join(REPO_ROOT, "kind", "values-otp-service.yaml"), "utf8")) as {
+  const kindValues = parse(read("kind/values-otp-service.yaml")) as {
     config: { otel: Record<string, unknown> };
     networkPolicy: { ingressFrom: Peer[] };
   };
@@ -326,12 +310,9 @@ describe("the kind values (kind/values-otp-service.yaml)", () => {
   const admits = (cidr: string) => kindValues.networkPolicy.ingressFrom.some((p) => p.ipBlock && within(cidr, p.ipBlock.cidr));
 
   it("are the values files skaffold.yaml deploys the service with, in kind-up's order", async () => {
-    const dir = mkdtempSync(join(temp, "values-"));
-    await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true }) } });
-    const install = callsOf(dir).find((call) =>
-      /^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /.test(call),
-    );
-    const skaffold = parse(readFileSync(join(REPO_ROOT, "skaffold.yaml"), "utf8")) as {
+    const { calls } = await kindUp("values-", { clusterExists: true });
+    const install = calls.find((call) => /^helm --kube-context kind-otp-lab upgrade --install otp .*\/charts\/otp-service /.test(call));
+    const skaffold = parse(read("skaffold.yaml")) as {
       deploy: { helm: { releases: { chartPath: string; valuesFiles: string[] }[] } };
     };
     const release = skaffold.deploy.helm.releases.find((r) => r.chartPath === "charts/otp-service");
@@ -360,8 +341,7 @@ describe("the kind values (kind/values-otp-service.yaml)", () => {
       ["172.18.0.0/16", false],
       ["10.89.0.0/24", true],
     ] as const) {
-      const dir = mkdtempSync(join(temp, "network-"));
-      const { stderr } = await run("bash", [kindUp], { env: { ...process.env, ...stubs(dir, { clusterExists: true, kindNetwork }) } });
+      const { stderr } = await kindUp("network-", { clusterExists: true, kindNetwork });
       expect(stderr.includes(`warning: the kind network ${kindNetwork} is not among`), kindNetwork).toBe(warned);
       if (warned) expect(stderr).toContain("kind/values-otp-service.yaml");
     }

@@ -1,11 +1,10 @@
 // skaffold.yaml: builds the service image locally without pushing and deploys charts/otp-service with the bench
 // values on the kind cluster's context, setting the image it built.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-
-const REPO_ROOT = join(import.meta.dirname, "..", "..");
+import { REPO_ROOT, read } from "./repo.ts";
 
 interface Skaffold {
   apiVersion: string;
@@ -29,7 +28,7 @@ interface Skaffold {
   };
 }
 
-const skaffold = parse(readFileSync(join(REPO_ROOT, "skaffold.yaml"), "utf8")) as Skaffold;
+const skaffold = parse(read("skaffold.yaml")) as Skaffold;
 
 describe("skaffold.yaml", () => {
   it("is a skaffold v4 config", () => {

@@ -1,30 +1,16 @@
 // charts/third-party: every third-party chart pinned once, exactly, in versions.yaml; every values file parses
 // and configures what the lab relies on; kind/kind-up.sh reads the charts from versions.yaml.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { type ChartPin, charts, REPO_ROOT, read } from "./repo.ts";
 
-const REPO_ROOT = join(import.meta.dirname, "..", "..");
 const THIRD_PARTY = join(REPO_ROOT, "charts", "third-party");
-const read = (path: string) => readFileSync(join(REPO_ROOT, path), "utf8");
-
-interface ChartPin {
-  release: string;
-  namespace: string;
-  repo: string;
-  url: string;
-  chart: string;
-  version: string;
-  values: string;
-  why: string;
-}
-
-const { charts } = parse(read("charts/third-party/versions.yaml")) as { charts: ChartPin[] };
 const pin = (chart: string) => charts.find((c) => c.chart === chart) as ChartPin;
 // biome-ignore lint/suspicious/noExplicitAny: values files are free-form YAML, read field by field below.
-const values = (chart: string): any => parse(readFileSync(join(THIRD_PARTY, pin(chart).values), "utf8"));
+const values = (chart: string): any => parse(read(`charts/third-party/${pin(chart).values}`));
 
 describe("charts/third-party/versions.yaml", () => {
   it("pins the lab's charts, each with every field", () => {
@@ -75,7 +61,7 @@ describe("charts/third-party/versions.yaml", () => {
     expect(files.length).toBeGreaterThan(50);
     const offenders: string[] = [];
     for (const file of files) {
-      const text = readFileSync(join(REPO_ROOT, file), "utf8");
+      const text = read(file);
       if (text.includes("\0")) continue;
       for (const [index, line] of text.split("\n").entries()) {
         for (const c of charts) {
