@@ -33,15 +33,20 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `promise` and returns the KubeApiError it must fail with. */
-async function rejection(promise: Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KubeApiError) return error;
-    throw error;
+type Refusal = [object: KubeObject, expected: Partial<Pick<KubeApiError, "status" | "reason" | "invalid">>, message?: string];
+
+/** Applies each object (in `namespace`); each must fail with a KubeApiError of those fields and that message. */
+async function expectRefused(refusals: Refusal[], namespace?: string): Promise<void> {
+  for (const [object, expected, message] of refusals) {
+    const error = await kube.apply([object], namespace ? { namespace } : {}).then(
+      () => new Error(`the API accepted ${object.kind} ${object.metadata.name}, which it should have rejected`),
+      (failure: unknown) => failure,
+    );
+    if (!(error instanceof KubeApiError)) throw error;
+    for (const [key, value] of Object.entries(expected))
+      expect(error[key as keyof typeof expected], `${object.metadata.name} ${key}`).toBe(value);
+    if (message) expect(error.message).toContain(message);
   }
-  throw new Error("the API accepted an object it should have rejected");
 }
 
 const APP_MANIFESTS = `
@@ -147,23 +152,16 @@ describe("core objects", () => {
         ...spec,
       },
     });
-    const noSelector = await rejection(kube.apply([deployment({})]));
-    expect(noSelector.status).toBe(422);
-    expect(noSelector.reason).toBe("Invalid");
-    expect(noSelector.message).toContain("spec.selector");
-
-    // A wrong type or a misspelt field: server-side apply cannot even build the typed object and
-    // answers 500 "failed to create typed patch object" (real clusters do the same); `invalid` covers both.
-    const badType = await rejection(kube.apply([deployment({ selector: { matchLabels: { app: "broken" } }, replicas: "three" })]));
-    expect(badType.invalid).toBe(true);
-    expect(badType.message).toContain(".spec.replicas: expected numeric");
-    const typo = await rejection(kube.apply([deployment({ selector: { matchLabels: { app: "broken" } }, replica: 2 })]));
-    expect(typo.invalid).toBe(true);
-    expect(typo.message).toContain(".spec.replica: field not declared in schema");
-
-    // No admission plugin creates namespaces.
-    const noNamespace = await rejection(kube.apply([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "nope" } }]));
-    expect(noNamespace.status).toBe(404);
+    const selector = { matchLabels: { app: "broken" } };
+    await expectRefused([
+      [deployment({}), { status: 422, reason: "Invalid" }, "spec.selector"],
+      // A wrong type or a misspelt field: server-side apply cannot even build the typed object and
+      // answers 500 "failed to create typed patch object" (real clusters do the same); `invalid` covers both.
+      [deployment({ selector, replicas: "three" }), { invalid: true }, ".spec.replicas: expected numeric"],
+      [deployment({ selector, replica: 2 }), { invalid: true }, ".spec.replica: field not declared in schema"],
+      // No admission plugin creates namespaces.
+      [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "nope" } }, { status: 404 }],
+    ]);
   });
 });
 
@@ -220,52 +218,23 @@ describe("third-party CRDs", () => {
     );
     expect(rule?.kind).toBe("PrometheusRule");
 
-    const badRule = await rejection(
-      kube.apply([{ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "bad" }, spec: { groups: "otp" } }], {
-        namespace: "load",
-      }),
+    const prometheusRule = (name: string, spec: unknown) => ({
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: { name },
+      spec,
+    });
+    const k6TestRun = (spec: unknown) => ({ apiVersion: "k6.io/v1alpha1", kind: "TestRun", metadata: { name: "bad" }, spec });
+    const forFiveMinutes = { groups: [{ name: "g", rules: [{ alert: "A", expr: "up == 0", for: "five minutes" }] }] };
+    await expectRefused(
+      [
+        [prometheusRule("bad", { groups: "otp" }), { invalid: true }, ".spec.groups: expected list"],
+        [prometheusRule("bad-duration", forFiveMinutes), { status: 422 }, "spec.groups[0].rules[0].for in body should match"],
+        [k6TestRun({ parallelism: 2 }), { status: 422 }, "spec.script: Required value"],
+        [k6TestRun({ parallelism: "two", script: { localFile: "/t.js" } }), { invalid: true }, ".spec.parallelism: expected numeric"],
+      ],
+      "load",
     );
-    expect(badRule.invalid).toBe(true);
-    expect(badRule.message).toContain(".spec.groups: expected list");
-
-    const badDuration = await rejection(
-      kube.apply(
-        [
-          {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: "bad-duration" },
-            spec: { groups: [{ name: "g", rules: [{ alert: "A", expr: "up == 0", for: "five minutes" }] }] },
-          },
-        ],
-        { namespace: "load" },
-      ),
-    );
-    expect(badDuration.status).toBe(422);
-    expect(badDuration.message).toContain("spec.groups[0].rules[0].for in body should match");
-
-    const noScript = await rejection(
-      kube.apply([{ apiVersion: "k6.io/v1alpha1", kind: "TestRun", metadata: { name: "bad" }, spec: { parallelism: 2 } }], {
-        namespace: "load",
-      }),
-    );
-    expect(noScript.status).toBe(422);
-    expect(noScript.message).toContain("spec.script: Required value");
-    const badParallelism = await rejection(
-      kube.apply(
-        [
-          {
-            apiVersion: "k6.io/v1alpha1",
-            kind: "TestRun",
-            metadata: { name: "bad" },
-            spec: { parallelism: "two", script: { localFile: "/t.js" } },
-          },
-        ],
-        { namespace: "load" },
-      ),
-    );
-    expect(badParallelism.invalid).toBe(true);
-    expect(badParallelism.message).toContain(".spec.parallelism: expected numeric");
   });
 });
 
