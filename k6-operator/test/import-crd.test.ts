@@ -57,11 +57,14 @@ describe("imports/k6.io.ts", () => {
 
 describe("buildTestRun", () => {
   it("synthesizes the typed construct into the plain object the API takes", () => {
-    const testRun = buildTestRun({
+    const metadata = {
       name: "k6-probe",
       namespace: "load",
       labels: { "otp-lab/testid": "probe" },
       ownerReferences: [{ apiVersion: "otp-lab.io/v1alpha1", kind: "CapacityBenchmark", name: "b", uid: "u-1", controller: true }],
+    };
+    const testRun = buildTestRun({
+      ...metadata,
       spec: {
         parallelism: 2,
         cleanup: TestRunSpecCleanup.POST,
@@ -72,12 +75,7 @@ describe("buildTestRun", () => {
     expect(testRun).toEqual({
       apiVersion: "k6.io/v1alpha1",
       kind: "TestRun",
-      metadata: {
-        name: "k6-probe",
-        namespace: "load",
-        labels: { "otp-lab/testid": "probe" },
-        ownerReferences: [{ apiVersion: "otp-lab.io/v1alpha1", kind: "CapacityBenchmark", name: "b", uid: "u-1", controller: true }],
-      },
+      metadata,
       spec: {
         parallelism: 2,
         cleanup: "post",
