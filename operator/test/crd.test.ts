@@ -6,29 +6,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { GENERATED_DIR, writeCrds } from "../src/generate-crds.ts";
-import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
-import { createNamespace, type TestKube, testKube } from "./support/kube.ts";
+import { GROUP, PLURAL } from "../src/otp-tenant/schema.ts";
+import { createNamespace, testKube } from "./support/kube.ts";
+import { tenantsIn } from "./support/tenants.ts";
 
 const namespace = "crd-test";
-let kube: TestKube;
+const kube = testKube(inject("kubeconfigPath"));
+const tenants = tenantsIn(kube, namespace);
 let counter = 0;
 
 beforeAll(async () => {
-  kube = testKube(inject("kubeconfigPath"));
   await createNamespace(kube, namespace);
 });
 
-async function create(spec: unknown, extra: Record<string, unknown> = {}) {
-  counter++;
-  return kube.custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: PLURAL,
-    fieldValidation: "Strict",
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: "OtpTenant", metadata: { name: `t${counter}` }, spec, ...extra },
-  });
-}
+const create = (spec: unknown, extra?: Record<string, unknown>) => tenants.create(`t${++counter}`, spec, extra);
 
 async function rejection(spec: unknown, extra?: Record<string, unknown>): Promise<string> {
   try {
@@ -50,9 +41,7 @@ describe("OtpTenant CRD", () => {
   });
 
   it("accepts a valid tenant and fills in the tenants table's defaults", async () => {
-    const created = (await create({ senderId: "ACME", keyVersion: 2, keyRotation: { overlapSeconds: 60 } })) as {
-      spec: Record<string, unknown>;
-    };
+    const created = await create({ senderId: "ACME", keyVersion: 2, keyRotation: { overlapSeconds: 60 } });
     expect(created.spec).toMatchObject({
       codeLength: 6,
       codeTtlSeconds: 300,
@@ -76,20 +65,11 @@ describe("OtpTenant CRD", () => {
   });
 
   it("refuses lowering keyVersion (a CEL transition rule)", async () => {
-    const created = (await create({ keyVersion: 3 })) as { metadata: { name: string } };
-    const error = await kube.custom
-      .patchNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name: created.metadata.name,
-        body: [{ op: "replace", path: "/spec/keyVersion", value: 2 }],
-      })
-      .then(
-        () => "accepted",
-        (e: { body?: unknown }) => String(e.body),
-      );
+    const created = await create({ keyVersion: 3 });
+    const error = await tenants.patch(created.metadata.name, [{ op: "replace", path: "/spec/keyVersion", value: 2 }]).then(
+      () => "accepted",
+      (e: { body?: unknown }) => String(e.body),
+    );
     expect(error).toMatch(/spec\.keyVersion: Invalid value: .*keyVersion can only be raised/);
   });
 
@@ -105,14 +85,11 @@ describe("OtpTenant CRD", () => {
     expect(await rejection(spec)).toMatch(message);
   });
 
-  it("refuses a wrong type with the field path", async () => {
-    expect(await rejection({ codeLength: "six" })).toMatch(
-      /spec\.codeLength: Invalid value: \\"string\\": spec\.codeLength in body must be of type integer/,
-    );
-  });
-
-  it("refuses an unknown field with its path (strict field validation)", async () => {
-    expect(await rejection({ codeLenght: 6 })).toMatch(/strict decoding error: unknown field \\"spec\.codeLenght\\"/);
+  it.each([
+    [{ codeLength: "six" }, /spec\.codeLength: Invalid value: \\"string\\": spec\.codeLength in body must be of type integer/],
+    [{ codeLenght: 6 }, /strict decoding error: unknown field \\"spec\.codeLenght\\"/],
+  ])("refuses %j, a wrong type or an unknown field (strict field validation), with the field path", async (spec, message) => {
+    expect(await rejection(spec)).toMatch(message);
   });
 
   it("documents every field for kubectl explain", () => {

@@ -3,12 +3,13 @@
 import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
 import { waitFor } from "@otp-lab/local-stack/wait";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
-import { createNamespace, type TestKube, testKube } from "./support/kube.ts";
+import { createNamespace, testKube } from "./support/kube.ts";
 import { startOperator } from "./support/processes.ts";
+import { tenantsIn } from "./support/tenants.ts";
 
 const namespace = "leader-e2e";
-let kube: TestKube;
+const kube = testKube(inject("kubeconfigPath"));
+const tenants = tenantsIn(kube, namespace);
 const operators = new Map<string, ServiceProcess>();
 
 const holder = async () => (await kube.coordination.readNamespacedLease({ name: "otp-operator", namespace })).spec?.holderIdentity;
@@ -18,22 +19,12 @@ const leaderGauge = async (handle: ServiceProcess) => {
 };
 const reconciled = (name: string) =>
   waitFor(`${name} reconciled`, async () => {
-    const t = (await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as {
-      status?: { conditions?: Array<{ type: string; status: string }> };
-    };
-    return t.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    const t = await tenants.get(name);
+    return t.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True");
   });
-const create = (name: string) =>
-  kube.custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: PLURAL,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: "OtpTenant", metadata: { name }, spec: {} },
-  });
+const create = (name: string) => tenants.create(name, {});
 
 beforeAll(async () => {
-  kube = testKube(inject("kubeconfigPath"));
   await createNamespace(kube, namespace);
   for (const identity of ["le-a", "le-b"]) operators.set(identity, await startOperator({ namespace, identity }));
 });

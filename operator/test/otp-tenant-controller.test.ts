@@ -6,28 +6,18 @@ import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
 import { waitFor } from "@otp-lab/local-stack/wait";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
-import { createNamespace, type TestKube, testKube } from "./support/kube.ts";
+import { GROUP } from "../src/otp-tenant/schema.ts";
+import { createNamespace, testKube } from "./support/kube.ts";
 import { sendOtp, startOperator, startService } from "./support/processes.ts";
+import { tenantsIn } from "./support/tenants.ts";
 
 const namespace = "tenants-e2e";
-let kube: TestKube;
+const kube = testKube(inject("kubeconfigPath"));
+const { create, get, patch, delete: remove } = tenantsIn(kube, namespace);
 let db: pg.Pool;
 let operator: ServiceProcess;
 let service: ServiceProcess;
 
-type Tenant = { metadata: { name: string; uid: string; generation: number; finalizers?: string[] }; status?: Record<string, any> };
-
-const get = (name: string) =>
-  kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }) as Promise<Tenant>;
-const apply = (name: string, spec: Record<string, unknown>) =>
-  kube.custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: PLURAL,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: "OtpTenant", metadata: { name }, spec },
-  }) as Promise<Tenant>;
 const secretKey = async (name: string) => {
   const secret: V1Secret = await kube.core.readNamespacedSecret({ name, namespace });
   return Buffer.from(secret.data?.apiKey ?? "", "base64").toString("utf8");
@@ -42,7 +32,6 @@ const readyAt = (name: string, generation?: number) =>
   });
 
 beforeAll(async () => {
-  kube = testKube(inject("kubeconfigPath"));
   await createNamespace(kube, namespace);
   db = new pg.Pool({ connectionString: inject("postgresUrl"), max: 2 });
   [operator, service] = await Promise.all([startOperator({ namespace, identity: "e2e-1" }), startService("service-tenants")]);
@@ -56,7 +45,7 @@ afterAll(async () => {
 
 describe("OtpTenant controller", () => {
   it("writes the tenant to PostgreSQL with only the key's SHA-256, creates the key Secret, and that key sends an OTP", async () => {
-    await apply("acme", { codeLength: 8, senderId: "ACME", dailySendCap: 500 });
+    await create("acme", { codeLength: 8, senderId: "ACME", dailySendCap: 500 });
     const tenant = await readyAt("acme");
     expect(tenant.metadata.finalizers).toContain(`${GROUP}/disable-tenant`);
     expect(tenant.status).toMatchObject({ keyVersion: 1, secretName: "acme-api-key" });
@@ -80,18 +69,11 @@ describe("OtpTenant controller", () => {
   });
 
   it("rotates on a keyVersion bump: the new key works at once, the old one during the overlap only", async () => {
-    await apply("rotor", { keyRotation: { overlapSeconds: 4 } });
+    await create("rotor", { keyRotation: { overlapSeconds: 4 } });
     await readyAt("rotor");
     const oldKey = await secretKey("rotor-api-key");
     expect(await sendOtp(service, oldKey)).toBe(200);
-    await kube.custom.patchNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      name: "rotor",
-      body: [{ op: "add", path: "/spec/keyVersion", value: 2 }],
-    });
+    await patch("rotor", [{ op: "add", path: "/spec/keyVersion", value: 2 }]);
     const rotated = await readyAt("rotor", 2);
     expect(rotated.status?.keyVersion).toBe(2);
     const newKey = await secretKey("rotor-api-key");
@@ -113,7 +95,7 @@ describe("OtpTenant controller", () => {
   it("uses a referenced Secret's key without writing it", async () => {
     const apiKey = `otp_byo_1_${"ab".repeat(32)}`;
     await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: "byo-key" }, stringData: { token: apiKey } } });
-    await apply("byo", { apiKeySecretRef: { name: "byo-key", key: "token" } });
+    await create("byo", { apiKeySecretRef: { name: "byo-key", key: "token" } });
     const tenant = await readyAt("byo");
     expect(tenant.status?.secretName).toBe("byo-key");
     expect(await sendOtp(service, apiKey)).toBe(200);
@@ -123,7 +105,7 @@ describe("OtpTenant controller", () => {
 
   it("refuses to take over a seeded tenant's name: Ready=False NameConflict with an Event", async () => {
     await db.query("INSERT INTO tenants (name, api_key_hash) VALUES ('seeded-one', md5(random()::text)) ON CONFLICT DO NOTHING");
-    await apply("clash", { name: "seeded-one" });
+    await create("clash", { name: "seeded-one" });
     const tenant = await waitFor("NameConflict", async () => {
       const t = await get("clash");
       return t.status?.conditions?.find((c: { type: string; reason: string }) => c.type === "Ready" && c.reason === "NameConflict")
@@ -139,7 +121,7 @@ describe("OtpTenant controller", () => {
   it("deleting the resource disables the tenant (401) and keeps its row", async () => {
     const key = await secretKey("acme-api-key");
     const before = await row("acme");
-    await kube.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: "acme" });
+    await remove("acme");
     await waitFor("acme gone (finalizer removed)", async () =>
       get("acme").then(
         () => false,

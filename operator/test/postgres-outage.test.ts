@@ -11,27 +11,22 @@ import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
 import { waitFor } from "@otp-lab/local-stack/wait";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { GROUP, PLURAL, VERSION } from "../src/otp-tenant/schema.ts";
-import { createNamespace, type TestKube, testKube } from "./support/kube.ts";
+import { createNamespace, testKube } from "./support/kube.ts";
 import { startOperator } from "./support/processes.ts";
+import { tenantsIn } from "./support/tenants.ts";
 
 const namespace = "outage-e2e";
-let kube: TestKube;
+const kube = testKube(inject("kubeconfigPath"));
+const tenants = tenantsIn(kube, namespace);
 let dir: string;
 let postgres: PostgresServer;
 let operator: ServiceProcess;
 
 type Condition = { type: string; status: string; reason: string };
-const conditions = async (name: string) =>
-  (
-    (await kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as {
-      status?: { conditions?: Condition[] };
-    }
-  ).status?.conditions ?? [];
+const conditions = async (name: string): Promise<Condition[]> => (await tenants.get(name)).status?.conditions ?? [];
 const condition = async (name: string, type: string) => (await conditions(name)).find((c) => c.type === type);
 
 beforeAll(async () => {
-  kube = testKube(inject("kubeconfigPath"));
   await createNamespace(kube, namespace);
   dir = mkdtempSync(join(tmpdir(), "otp-lab-outage-"));
   chmodSync(dir, 0o755);
@@ -49,13 +44,7 @@ afterAll(async () => {
 describe("PostgreSQL outage", () => {
   it("Degraded with a reason and an Event while PostgreSQL is down; Ready again once it is back", async () => {
     await postgres.stop();
-    await kube.custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: "OtpTenant", metadata: { name: "patient" }, spec: { senderId: "WAIT" } },
-    });
+    await tenants.create("patient", { senderId: "WAIT" });
     await waitFor("Degraded=True", async () => (await condition("patient", "Degraded"))?.status === "True");
     expect(await condition("patient", "Degraded")).toMatchObject({ reason: "DatabaseUnavailable" });
     expect(await condition("patient", "Ready")).toMatchObject({ status: "False", reason: "DatabaseUnavailable" });

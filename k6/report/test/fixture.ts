@@ -2,15 +2,18 @@
 // baseline among them) with several plateaus each, knees, a generator-limited layer, a layer where no
 // plateau met the SLO, a lower-bound capacity, baselines, recommendations out of severity order and one
 // failing validity check. The plateaus come from a simple queueing model, so they are self-consistent:
-// capacity, limited_by and knee are derived from them by the same rules the runner applies.
+// each plateau is judged, and capacity, limited_by and knee derived, by the runner's own capacity rule.
 import { findBottleneck } from "../../runner/analysis.ts";
+import { judgePlateau, layerResult } from "../../runner/capacity.ts";
 import { buildCostModel } from "../../runner/cost-model.ts";
-import type { BenchResults, LayerResult, LimitedBy, PlateauResult, ServerSignals } from "../../runner/results.ts";
+import type { Baseline, BenchResults, LayerResult, PlateauResult, ServerSignals } from "../../runner/results.ts";
 import { checkTargets } from "../../runner/targets.ts";
 
 const SLO = { p99_ms: 250, error_rate: 0.001 };
 const HOST_CORES = 8;
 const DURATION_S = 30;
+/** The runner's capacity rule at these SLOs; the generator is suspect above 80% of the host. */
+const RULE = { sloP99Ms: SLO.p99_ms, sloErrorRate: SLO.error_rate, generatorCpuLimit: HOST_CORES * 0.8 };
 
 interface LayerModel {
   script: string;
@@ -18,7 +21,6 @@ interface LayerModel {
   layer: LayerResult["layer"];
   endpoint: string;
   baseline: string | null;
-  baselineOps: number | null;
   rates: number[];
   /** Offered rate at which the layer saturates (utilisation 1). */
   saturationRps: number;
@@ -69,96 +71,79 @@ function plateau(model: LayerModel, index: number, offered: number): PlateauResu
   const q = 1 / (1 - Math.min(u, 0.97)); // M/M/1-like growth of the queue
   const overload = Math.max(0, u - 1);
   const achieved = u < 1 ? offered * 0.9993 : model.saturationRps * 0.985;
-  const dropped = u < 1 ? 0 : Math.round((offered - achieved) * DURATION_S);
   const errorRate = round((model.errorFloor ?? 0) + overload * 0.02, 5);
   const delay = model.fixedDelayMs ?? 0;
   const p50 = delay + model.baseMs * (1 + 0.35 * (q - 1)) * (1 + 12 * overload);
   const p95 = delay + model.baseMs * 2.1 * (1 + 0.65 * (q - 1)) * (1 + 25 * overload);
   const p99 = delay + model.baseMs * 3.2 * q * (1 + 40 * overload);
-  const generatorCpuCores = round(Math.min(offered / model.generatorRpsPerCore, HOST_CORES * 0.97), 2);
-  const vusNeeded = Math.ceil((offered * p95) / 1000) + 5;
-  const vusMax = Math.min(vusNeeded, model.vusCap);
-  const generatorSaturated = generatorCpuCores > HOST_CORES * 0.8;
   const requests = Math.round(achieved * DURATION_S);
-
-  const failedBecause: string[] = [];
-  if (p99 > SLO.p99_ms) failedBecause.push(`p99 ${round(p99, 1)} ms > SLO ${SLO.p99_ms} ms`);
-  if (errorRate > SLO.error_rate) failedBecause.push(`error rate ${round(errorRate * 100, 2)}% > SLO ${SLO.error_rate * 100}%`);
-  if (dropped > 0) failedBecause.push(`${dropped.toLocaleString("en-US")} dropped iterations`);
-  if (generatorSaturated) failedBecause.push(`load generator saturated (${generatorCpuCores} of ${HOST_CORES} cores)`);
-
-  return {
-    name: `p${String(index + 1).padStart(2, "0")}`,
-    offeredRps: offered,
-    achievedRps: round(achieved, 1),
-    durationS: DURATION_S,
-    requests,
-    failedRequests: Math.round(requests * errorRate),
-    errorRate,
-    droppedIterations: dropped,
-    latencyMs: {
-      avg: round(p50 * 1.12, 3),
-      p50: round(p50, 3),
-      p95: round(p95, 3),
-      p99: round(p99, 3),
-      max: round(p99 * 2.6 + 15, 3),
+  return judgePlateau(
+    {
+      name: `p${String(index + 1).padStart(2, "0")}`,
+      offeredRps: offered,
+      achievedRps: round(achieved, 1),
+      durationS: DURATION_S,
+      requests,
+      failedRequests: Math.round(requests * errorRate),
+      errorRate,
+      droppedIterations: u < 1 ? 0 : Math.round((offered - achieved) * DURATION_S),
+      latencyMs: {
+        avg: round(p50 * 1.12, 3),
+        p50: round(p50, 3),
+        p95: round(p95, 3),
+        p99: round(p99, 3),
+        max: round(p99 * 2.6 + 15, 3),
+      },
+      vusMax: Math.min(Math.ceil((offered * p95) / 1000) + 5, model.vusCap),
+      vusCap: model.vusCap,
+      checksPassRate: model.checks ? round(1 - errorRate, 5) : null,
+      server: signals(model, u),
+      generatorCpuCores: round(Math.min(offered / model.generatorRpsPerCore, HOST_CORES * 0.97), 2),
     },
-    vusMax,
-    vusCap: model.vusCap,
-    checksPassRate: model.checks ? round(1 - errorRate, 5) : null,
-    server: signals(model, u),
-    generatorCpuCores,
-    generatorSaturated,
-    meetsSlo: failedBecause.length === 0,
-    failedBecause,
-  };
-}
-
-function limitedBy(first: PlateauResult | undefined): LimitedBy {
-  if (!first) return "highest_rate_tested";
-  if (first.generatorSaturated) return "load_generator";
-  if (first.latencyMs.p99 > SLO.p99_ms) return "slo_latency";
-  if (first.droppedIterations > 0) return "dropped_iterations";
-  return "slo_errors";
-}
-
-function layer(model: LayerModel): LayerResult {
-  const plateaus = model.rates.map((rate, i) => plateau(model, i, rate));
-  const firstFailing = plateaus.findIndex((p) => !p.meetsSlo);
-  const met = firstFailing === -1 ? plateaus : plateaus.slice(0, firstFailing);
-  const atCapacity = met.at(-1);
-  const generatorLimited = plateaus[firstFailing]?.generatorSaturated === true;
-  const claimed = generatorLimited ? undefined : atCapacity;
-  const kneeIndex = plateaus.findIndex((p, i) => i > 0 && p.latencyMs.p99 > 3 * (plateaus[0]?.latencyMs.p99 ?? 0));
-  const capacity = claimed?.offeredRps ?? null;
-  return {
-    script: model.script,
-    name: model.name,
-    layer: model.layer,
-    endpoint: model.endpoint,
-    capacity_rps: capacity,
-    limited_by: met.length === 0 ? "no_plateau_met_slo" : limitedBy(plateaus[firstFailing]),
-    p99_ms_at_capacity: claimed?.latencyMs.p99 ?? null,
-    error_rate_at_capacity: claimed?.errorRate ?? null,
-    dropped_iterations_at_capacity: claimed?.droppedIterations ?? null,
-    knee_index: kneeIndex === -1 ? null : kneeIndex,
-    baseline: model.baseline,
-    ratio_to_baseline: capacity !== null && model.baselineOps ? round(capacity / model.baselineOps, 3) : null,
-    plateaus,
-    generator_limited: generatorLimited,
-  };
+    RULE,
+  );
 }
 
 const steps = (from: number, to: number, step: number) =>
   Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 
-const BASELINE_OPS = {
-  "node-http-hello": 31_400,
-  "redis-set": 142_300,
-  "redis-get": 158_900,
-  "pgbench-select": 38_520,
-  "pgbench-insert": 9_840,
-} as const;
+const BASELINES: Baseline[] = [
+  {
+    name: "node-http-hello",
+    tool: "k6",
+    ops_per_second: 31_400,
+    p99_ms: 3.9,
+    detail: "bare node:http 'hello' on one event loop, k6 constant arrival rate",
+  },
+  {
+    name: "redis-set",
+    tool: "redis-benchmark",
+    ops_per_second: 142_300,
+    p99_ms: 0.559,
+    detail: "redis-benchmark -t set -c 50 -n 1000000 (no pipelining)",
+  },
+  {
+    name: "redis-get",
+    tool: "redis-benchmark",
+    ops_per_second: 158_900,
+    p99_ms: 0.511,
+    detail: "redis-benchmark -t get -c 50 -n 1000000 (no pipelining)",
+  },
+  {
+    name: "pgbench-select",
+    tool: "pgbench",
+    ops_per_second: 38_520,
+    p99_ms: null,
+    detail: "pgbench -S -c 10 -j 4 -T 30, scale 10 (select-only, prepared)",
+  },
+  {
+    name: "pgbench-insert",
+    tool: "pgbench",
+    ops_per_second: 9_840,
+    p99_ms: 2.84,
+    detail: "pgbench -c 10 -j 4 -T 30 -f insert.sql (single-row INSERT, synchronous_commit on)",
+  },
+];
 
 const none = { postgres: false, redis: false, stream: false };
 
@@ -169,7 +154,6 @@ const MODELS: LayerModel[] = [
     layer: "baseline",
     endpoint: "GET / (node:http, no framework)",
     baseline: null,
-    baselineOps: null,
     rates: steps(5000, 35000, 5000),
     saturationRps: 32_000,
     baseMs: 0.28,
@@ -184,7 +168,6 @@ const MODELS: LayerModel[] = [
     layer: "framework",
     endpoint: "GET /hello",
     baseline: "node-http-hello",
-    baselineOps: BASELINE_OPS["node-http-hello"],
     rates: steps(2000, 16000, 2000),
     saturationRps: 15_000,
     baseMs: 0.45,
@@ -199,7 +182,6 @@ const MODELS: LayerModel[] = [
     layer: "concurrency",
     endpoint: "GET /delayed-hello?ms=100",
     baseline: "node-http-hello",
-    baselineOps: BASELINE_OPS["node-http-hello"],
     rates: [500, 1000, 2000, 3000, 4000],
     saturationRps: 40_000,
     baseMs: 0.6,
@@ -215,7 +197,6 @@ const MODELS: LayerModel[] = [
     layer: "cpu",
     endpoint: "GET /layers/cpu",
     baseline: "node-http-hello",
-    baselineOps: BASELINE_OPS["node-http-hello"],
     rates: steps(2000, 10000, 2000),
     saturationRps: 21_000,
     baseMs: 0.55,
@@ -230,7 +211,6 @@ const MODELS: LayerModel[] = [
     layer: "redis",
     endpoint: "GET /layers/redis",
     baseline: "redis-set",
-    baselineOps: BASELINE_OPS["redis-set"],
     rates: steps(2000, 14000, 2000),
     saturationRps: 12_000,
     baseMs: 0.9,
@@ -245,7 +225,6 @@ const MODELS: LayerModel[] = [
     layer: "postgres-select",
     endpoint: "GET /layers/select",
     baseline: "pgbench-select",
-    baselineOps: BASELINE_OPS["pgbench-select"],
     rates: steps(1000, 8000, 1000),
     saturationRps: 7000,
     baseMs: 1.2,
@@ -260,7 +239,6 @@ const MODELS: LayerModel[] = [
     layer: "postgres-insert",
     endpoint: "POST /layers/insert",
     baseline: "pgbench-insert",
-    baselineOps: BASELINE_OPS["pgbench-insert"],
     rates: steps(500, 4000, 500),
     saturationRps: 3500,
     baseMs: 2,
@@ -275,7 +253,6 @@ const MODELS: LayerModel[] = [
     layer: "full-send",
     endpoint: "POST /v1/otp/send",
     baseline: "pgbench-insert",
-    baselineOps: BASELINE_OPS["pgbench-insert"],
     rates: steps(200, 1800, 200),
     saturationRps: 1500,
     baseMs: 6,
@@ -290,7 +267,6 @@ const MODELS: LayerModel[] = [
     layer: "full-verify",
     endpoint: "POST /v1/otp/verify",
     baseline: "redis-get",
-    baselineOps: BASELINE_OPS["redis-get"],
     rates: steps(250, 1500, 250),
     saturationRps: 2600,
     baseMs: 3.5,
@@ -304,7 +280,13 @@ const MODELS: LayerModel[] = [
 
 /** A fresh, deep copy each call: tests mutate it. */
 export function buildFixture(): BenchResults {
-  const layers = MODELS.map(layer);
+  const layers = MODELS.map((model) =>
+    layerResult(
+      model,
+      model.rates.map((rate, i) => plateau(model, i, rate)),
+      BASELINES,
+    ),
+  );
   // The model-derived parts come from the runner's own functions, as in a real run.
   const costModel = buildCostModel(layers, { service: 0.02, postgres: 0.01, redis: 0.004 }, HOST_CORES);
   const derived = {
@@ -346,43 +328,7 @@ export function buildFixture(): BenchResults {
     },
     slo: SLO,
     target_rps: 1000,
-    baselines: [
-      {
-        name: "node-http-hello",
-        tool: "k6",
-        ops_per_second: BASELINE_OPS["node-http-hello"],
-        p99_ms: 3.9,
-        detail: "bare node:http 'hello' on one event loop, k6 constant arrival rate",
-      },
-      {
-        name: "redis-set",
-        tool: "redis-benchmark",
-        ops_per_second: BASELINE_OPS["redis-set"],
-        p99_ms: 0.559,
-        detail: "redis-benchmark -t set -c 50 -n 1000000 (no pipelining)",
-      },
-      {
-        name: "redis-get",
-        tool: "redis-benchmark",
-        ops_per_second: BASELINE_OPS["redis-get"],
-        p99_ms: 0.511,
-        detail: "redis-benchmark -t get -c 50 -n 1000000 (no pipelining)",
-      },
-      {
-        name: "pgbench-select",
-        tool: "pgbench",
-        ops_per_second: BASELINE_OPS["pgbench-select"],
-        p99_ms: null,
-        detail: "pgbench -S -c 10 -j 4 -T 30, scale 10 (select-only, prepared)",
-      },
-      {
-        name: "pgbench-insert",
-        tool: "pgbench",
-        ops_per_second: BASELINE_OPS["pgbench-insert"],
-        p99_ms: 2.84,
-        detail: "pgbench -c 10 -j 4 -T 30 -f insert.sql (single-row INSERT, synchronous_commit on)",
-      },
-    ],
+    baselines: BASELINES,
     layers,
     cost_model: costModel,
     profiles: [SEND_PROFILE],

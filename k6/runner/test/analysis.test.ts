@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { findBottleneck, recommend, validityChecks } from "../analysis.ts";
-import { buildCostModel, layerCost } from "../cost-model.ts";
+import { buildCostModel } from "../cost-model.ts";
 import type { BenchResults } from "../results.ts";
-import { costedLayer, layer, plateau } from "./synthetic.ts";
+import { costedLayer, layer, plateau, variant } from "./synthetic.ts";
 
 type Inputs = Parameters<typeof recommend>[0];
 
@@ -99,20 +99,11 @@ describe("recommend", () => {
   it("recommends the separate worker from the worker-split comparison, with the API's gain", () => {
     const inProcess = costedLayer("full-send", 600, { service: 1.4 });
     const split = costedLayer("full-send", 900, { service: 0.8, worker: 0.5 });
-    const variant = (id: string, l: BenchResults["layers"][number]) => ({
-      id,
-      label: id,
-      env: {},
-      separate_worker: id === "separate-worker",
-      idle_cores: { service: 0, worker: null, postgres: null, redis: null, mockSms: null },
-      layers: [l],
-      costs: [layerCost(l, {})],
-    });
     const comparison = {
       id: "worker-split" as const,
       title: "t",
       question: "q",
-      variants: [variant("in-process", inProcess), variant("separate-worker", split)],
+      variants: [variant("in-process", [inProcess]), variant("separate-worker", [split])],
     };
     const rec = recommend(results(ladder(), {}, { comparison })).find((r) => r.id === "separate-sms-worker");
     expect(rec).toMatchObject({ gain_ratio: 1.75, severity: "high", rerun: "make bench-worker-split" });

@@ -1,6 +1,7 @@
 // Synthetic measurements for the pure analysis functions: a plateau with sensible defaults.
 import { judgePlateau, type MeasuredPlateau } from "../capacity.ts";
-import type { LayerResult, PlateauResult, ServerSignals } from "../results.ts";
+import { layerCost } from "../cost-model.ts";
+import type { BenchResults, LayerResult, PlateauResult, ServerSignals } from "../results.ts";
 
 export const RULE = { sloP99Ms: 50, sloErrorRate: 0.01, generatorCpuLimit: 0.9 };
 
@@ -84,4 +85,17 @@ export function costedLayer(
     return p;
   });
   return layer(layerName, capacity, { plateaus, knee_index: 3, capacity_rps: capacity });
+}
+
+/** One variant of a comparison run (idle cores zero), its costs from the layers' own plateaus. */
+export function variant(id: string, layers: LayerResult[]): NonNullable<BenchResults["comparison"]>["variants"][number] {
+  return {
+    id,
+    label: id,
+    env: {},
+    separate_worker: id === "separate-worker",
+    idle_cores: { service: 0, worker: null, postgres: null, redis: null, mockSms: null },
+    layers,
+    costs: layers.map((l) => layerCost(l, {})),
+  };
 }

@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { buildCostModel, layerCost } from "../cost-model.ts";
+import { buildCostModel } from "../cost-model.ts";
 import type { BenchResults } from "../results.ts";
 import { checkTargets } from "../targets.ts";
-import { costedLayer } from "./synthetic.ts";
+import { costedLayer, variant } from "./synthetic.ts";
 
 const byId = (targets: ReturnType<typeof checkTargets>, id: string) => targets.find((t) => t.id === id);
 
 function run(layers: BenchResults["layers"], comparison: BenchResults["comparison"] = null) {
   return checkTargets({ layers, cost_model: buildCostModel(layers, {}, 2), comparison, profiles: [] });
-}
-
-function variant(id: string, layers: BenchResults["layers"]) {
-  return {
-    id,
-    label: id,
-    env: {},
-    separate_worker: id === "separate-worker",
-    idle_cores: { service: 0, worker: null, postgres: null, redis: null, mockSms: null },
-    layers,
-    costs: layers.map((l) => layerCost(l, {})),
-  };
 }
 
 describe("checkTargets", () => {
