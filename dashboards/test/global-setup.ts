@@ -3,15 +3,14 @@
 // rules and accepting remote write (native histograms on), then a short k6 run against every route that
 // writes its own metrics to that Prometheus. The tests query it; everything stops afterwards.
 import { execFileSync, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalStack } from "@otp-lab/local-stack/local-stack";
-import { type ManagedProcess, startProcess } from "@otp-lab/local-stack/managed-process";
 import { freePort } from "@otp-lab/local-stack/ports";
+import { type PrometheusServer, startPrometheus } from "@otp-lab/local-stack/prometheus";
 import type { TestProject } from "vitest/node";
-import { stringify } from "yaml";
-import { PROOF, type ProofContext, REPO_ROOT, waitForPrometheus, writeRulesFile } from "./proof.ts";
+import { PROOF, type ProofContext, REPO_ROOT, writeRulesFile } from "./proof.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -35,9 +34,8 @@ function ensure(script: string): string[] {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const lap = (what: string) => log(`${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const [prometheusBin, promtoolBin] = ensure("ensure-prometheus.sh");
   const k6Bin = process.env.K6_BIN ?? ensure("ensure-k6.sh")[0];
-  if (!prometheusBin || !promtoolBin || !k6Bin) throw new Error("ensure-prometheus.sh / ensure-k6.sh printed no path");
+  if (!k6Bin) throw new Error("ensure-k6.sh printed no path");
   // The service as it is now (tsc is sub-second); `make build` does the same.
   execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
     cwd: join(REPO_ROOT, "app"),
@@ -61,41 +59,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   lap("stack ready");
 
-  let prometheus: ManagedProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
   try {
-    const prometheusPort = await freePort();
-    const configFile = join(stateDir, "prometheus.yml");
     // `namespace`, `pod` and `container` are what the ServiceMonitor's target labels give in a cluster.
     const target = (job: string, port: number, pod: string) => ({
       job_name: job,
       scrape_interval: "1s",
       static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { namespace: PROOF.namespace, pod, container: job } }],
     });
-    writeFileSync(
-      configFile,
-      stringify({
-        global: { scrape_interval: "1s", evaluation_interval: "1s" },
-        rule_files: [writeRulesFile(stateDir)],
-        scrape_configs: [target("otp-service", ports.service, PROOF.servicePod), target("mock-sms", ports.mockSms, PROOF.mockPod)],
-      }),
-    );
-    mkdirSync(join(stateDir, "tsdb"));
-    prometheus = startProcess({
-      name: "prometheus",
-      command: prometheusBin,
-      args: [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(stateDir, "tsdb")}`,
-        `--web.listen-address=127.0.0.1:${prometheusPort}`,
-        "--web.enable-remote-write-receiver",
-        "--enable-feature=native-histograms",
-        "--log.level=warn",
-      ],
-      logFile: join(stateDir, "prometheus.log"),
-      detached: true,
+    prometheus = await startPrometheus(stateDir, {
+      global: { scrape_interval: "1s", evaluation_interval: "1s" },
+      rule_files: [writeRulesFile(stateDir)],
+      scrape_configs: [target("otp-service", ports.service, PROOF.servicePod), target("mock-sms", ports.mockSms, PROOF.mockPod)],
     });
-    const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-    await waitForPrometheus(prometheusUrl, prometheus);
+    const prometheusUrl = prometheus.url;
     lap(`prometheus ready on ${prometheusUrl}`);
 
     const k6 = await runK6(
@@ -114,16 +91,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (k6 !== 0) throw new Error(`k6 exited ${k6}; see ${join(stateDir, "k6.log")}`);
     lap("k6 run written to prometheus");
 
-    project.provide("proof", { prometheusUrl, promtoolBin, stateDir, k6EndedAt: Date.now() });
+    project.provide("proof", { prometheusUrl, promtoolBin: prometheus.promtool, stateDir, k6EndedAt: Date.now() });
   } catch (error) {
-    await prometheus?.stop("SIGTERM", 5_000);
+    await prometheus?.stop();
     await stack.stop();
     log(`failed; logs kept in ${stateDir}`);
     throw error;
   }
 
   return async () => {
-    await prometheus?.stop("SIGTERM", 10_000);
+    await prometheus?.stop(10_000);
     await stack.stop();
     if (process.env.KEEP_PROOF_STATE) log(`state kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });

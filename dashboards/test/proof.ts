@@ -2,8 +2,6 @@
 // and the walk that lists every PromQL expression of a dashboard (panels, variables, annotations).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { ManagedProcess } from "@otp-lab/local-stack/managed-process";
 import { dashboardFiles, RULES_FILE, rulesFile } from "../src/generate.ts";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
@@ -21,24 +19,6 @@ export interface ProofContext {
   promtoolBin: string;
   stateDir: string;
   k6EndedAt: number;
-}
-
-export async function waitForPrometheus(url: string, process: ManagedProcess, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let dead = false;
-  process.exited.then(() => {
-    dead = true;
-  });
-  while (performance.now() < deadline) {
-    if (dead) throw new Error("prometheus exited while starting (see prometheus.log in the state dir)");
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url}/-/ready did not answer within ${timeoutMs} ms`);
 }
 
 export interface ApiAnswer<T> {

@@ -10,15 +10,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type PrometheusServer, startPrometheus } from "@otp-lab/local-stack/prometheus";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { prometheusClient } from "../../src/capacity-benchmark/prometheus.ts";
 import { plateauFigures } from "../../src/capacity-benchmark/queries.ts";
 import { REPO_ROOT } from "../support/paths.ts";
-import { startPrometheus, type TestPrometheus } from "../support/prometheus.ts";
 
 const TESTID = "aggregation-proof";
 let dir: string;
-let prometheus: TestPrometheus | undefined;
+let prometheus: PrometheusServer | undefined;
 let prometheusUrl: string;
 const servers: Server[] = [];
 

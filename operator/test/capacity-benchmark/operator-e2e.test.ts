@@ -24,6 +24,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
+import { type PrometheusServer, startPrometheus } from "@otp-lab/local-stack/prometheus";
 import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
 import { waitFor } from "@otp-lab/local-stack/wait";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
@@ -36,7 +37,6 @@ import { API_VERSION, GROUP, KIND, PLURAL, type Spec, type Status, VERSION } fro
 import { BENCHMARK_LABEL } from "../../src/capacity-benchmark/testrun.ts";
 import { REPO_ROOT } from "../support/paths.ts";
 import { startOperator, startService } from "../support/processes.ts";
-import { startPrometheus, type TestPrometheus } from "../support/prometheus.ts";
 
 const NS = "cb-e2e";
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -45,7 +45,7 @@ const K6 = { group: "k6.io", version: "v1alpha1", plural: "testruns", namespace:
 const RATES = [20, 40, 60];
 
 let dir: string;
-let prometheus: TestPrometheus | undefined;
+let prometheus: PrometheusServer | undefined;
 let service: ServiceProcess | undefined;
 const operators: ServiceProcess[] = [];
 let custom: CustomObjectsApi;
@@ -195,7 +195,7 @@ it("runs a Fixed benchmark end to end with the controller as a real process; SIG
     steps: [{ script: "02-express-hello", rates: RATES, warmupSeconds: 1, plateauSeconds: 3 }],
     scaling: { mode: "Fixed", replicas: 2, settleSeconds: 0 },
     load: { parallelism: 2 },
-    prometheus: { url: (prometheus as TestPrometheus).url },
+    prometheus: { url: (prometheus as PrometheusServer).url },
   });
   for (const [name, target] of [
     ["bench", "otp"],
