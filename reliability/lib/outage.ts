@@ -1,7 +1,10 @@
 // The shape shared by the dependency-outage scenarios: load and probes running, a dependency stopped
 // for a while and started again, and the timeline cut into before / during / after.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { countBy } from "./figures.ts";
 import { call, epochMs } from "./otp-client.ts";
+import type { Checks } from "./scenario.ts";
 
 export interface OutageTimeline {
   stopRequestedAt: number;
@@ -12,15 +15,25 @@ export interface OutageTimeline {
   upAt: number;
 }
 
-export async function runOutage(options: {
+export interface OutageTiming {
   baselineMs: number;
   outageMs: number;
   observeMs: number;
-  stop: () => Promise<void>;
-  start: () => Promise<void>;
-  log: (message: string) => void;
-  what: string;
-}): Promise<OutageTimeline> {
+}
+
+/** How long a load must run to cover the timeline: its parts, plus a second for stopping and starting. */
+export function timelineS(timing: OutageTiming): number {
+  return Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1;
+}
+
+export async function runOutage(
+  options: OutageTiming & {
+    stop: () => Promise<void>;
+    start: () => Promise<void>;
+    log: (message: string) => void;
+    what: string;
+  },
+): Promise<OutageTimeline> {
   await sleep(options.baselineMs);
   const stopRequestedAt = epochMs();
   await options.stop();
@@ -46,6 +59,23 @@ export function probeEvery(url: string, intervalMs = 100) {
     const [ready, live] = await Promise.all([call(`${url}/ready`, { timeoutMs: 1_000 }), call(`${url}/live`, { timeoutMs: 1_000 })]);
     return { ready: ready.status, live: live.status };
   });
+}
+
+/** Adds whether /ready answered 503 in every sample from 1 s after the dependency went down until its start. */
+export function checkReadyDown(checks: Checks, name: string, samples: Array<Sampled<ProbeSample>>, timeline: OutageTimeline): boolean {
+  const during = samples.filter((sample) => sample.at >= timeline.downAt + 1_000 && sample.at < timeline.startRequestedAt);
+  return checks.add(
+    name,
+    "all 503",
+    countBy(during, (sample) => sample.value.ready),
+    during.length > 0 && during.every((sample) => sample.value.ready === 503),
+  );
+}
+
+/** Remembers the service's process now; the returned check adds whether that process is still the one running. */
+export function watchProcess(service: ServiceProcess): (checks: Checks, name: string) => boolean {
+  const pid = service.pid();
+  return (checks, name) => checks.add(name, `pid ${pid}, alive`, `pid ${service.pid()}`, service.pid() === pid && service.alive());
 }
 
 /** Milliseconds from `from` to the first sample satisfying `test`, or null. */
