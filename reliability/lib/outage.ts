@@ -26,22 +26,22 @@ export function timelineS(timing: OutageTiming): number {
   return Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1;
 }
 
+/** Stops `dependency` after the baseline, starts it again after the outage, and observes. */
 export async function runOutage(
   options: OutageTiming & {
-    stop: () => Promise<void>;
-    start: () => Promise<void>;
+    dependency: { stop(): Promise<void>; start(): Promise<void> };
     log: (message: string) => void;
     what: string;
   },
 ): Promise<OutageTimeline> {
   await sleep(options.baselineMs);
   const stopRequestedAt = epochMs();
-  await options.stop();
+  await options.dependency.stop();
   const downAt = epochMs();
   options.log(`${options.what} stopped (${Math.round(downAt - stopRequestedAt)} ms); down for ${options.outageMs} ms`);
   await sleep(Math.max(0, options.outageMs - (downAt - stopRequestedAt)));
   const startRequestedAt = epochMs();
-  await options.start();
+  await options.dependency.start();
   const upAt = epochMs();
   options.log(`${options.what} started again (${Math.round(upAt - startRequestedAt)} ms); observing ${options.observeMs} ms`);
   await sleep(options.observeMs);

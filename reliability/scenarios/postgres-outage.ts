@@ -70,13 +70,7 @@ export const postgresOutage: Scenario = {
       };
     });
 
-    const timeline = await runOutage({
-      what: "PostgreSQL",
-      ...timing,
-      stop: () => stack.postgres.stop(),
-      start: () => stack.postgres.start(),
-      log,
-    });
+    const timeline = await runOutage({ what: "PostgreSQL", ...timing, dependency: stack.postgres, log });
     const cachedLoad = await k6Cached.finished();
     const uncachedLoad = await k6Uncached.finished();
     const readyCached = await probesCached.stop();

@@ -134,8 +134,6 @@ export const redisKilled: Scenario = {
     const accepted: AcceptedSend[] = [...acceptedSends(requests), ...own];
     const { rows, settledAfterMs } = await settle(stack, accepted, size(30_000, 60_000));
     const delivery = await deliveryReport(stack, accepted, rows);
-    const acceptedIds = new Set(accepted.map((send) => send.requestId));
-    const deliveredWithout200 = [...rows.values()].filter((row) => !acceptedIds.has(row.requestId)).length;
     const sms = await stack.smsStats();
 
     const during = startedBetween(requests, killAt, upAt);
@@ -211,7 +209,7 @@ export const redisKilled: Scenario = {
         deliveryStatuses: delivery.statuses,
         messagesPerOtp: delivery.messagesPerOtp,
         notDelivered: delivery.notDelivered,
-        deliveredWithout200,
+        deliveredWithout200: delivery.deliveredWithout200,
         providerDuplicates: sms.duplicates,
         settledAfterMs,
         lockoutKept: lockKept,
