@@ -10,21 +10,15 @@ import { sleep } from "k6";
 import exec from "k6/execution";
 import http from "k6/http";
 import { Counter, Trend } from "k6/metrics";
-import type { Options } from "k6/options";
-import { metricValue, required, type SummaryData, summaryOutputs } from "./shared.ts";
+import { metricValue, phoneOf, required, type SummaryData, steadyArrivals, summaryOutputs } from "./shared.ts";
 
 const BASE_URL = required("BASE_URL");
 const SMS_URL = required("SMS_URL");
-const RATE = Number(__ENV.RATE ?? "20");
-const DURATION_S = Number(__ENV.DURATION_S ?? "20");
-const PHONE_PREFIX = __ENV.PHONE_PREFIX ?? "1557";
 /** How long a journey waits for its SMS before giving up on it (the delivery is still checked afterwards). */
 const DELIVERY_WAIT_S = 15;
 const tenants = (JSON.parse(open(required("TENANTS_FILE"))) as { tenants: Array<{ apiKey: string }> }).tenants.map(
   (tenant) => `Bearer ${tenant.apiKey}`,
 );
-// One random block of numbers per run; each iteration gets its own number from it.
-const phoneBase = Math.floor(Math.random() * 50_000_000);
 
 const accepted = new Counter("otp_accepted");
 const approved = new Counter("otp_approved");
@@ -32,27 +26,13 @@ const undelivered = new Counter("otp_sms_not_seen");
 const verifyRejected = new Counter("otp_verify_rejected");
 const deliveryWait = new Trend("otp_sms_wait", true);
 
-export const options: Options = {
-  scenarios: {
-    journeys: {
-      executor: "constant-arrival-rate",
-      rate: RATE,
-      timeUnit: "1s",
-      duration: `${DURATION_S}s`,
-      preAllocatedVUs: Math.max(10, Math.ceil(RATE * 1.5)),
-      maxVUs: Math.max(50, RATE * 20),
-      gracefulStop: `${DELIVERY_WAIT_S + 15}s`,
-    },
-  },
-  summaryTrendStats: ["avg", "med", "p(95)", "p(99)", "max", "count"],
-  // No thresholds: the orchestrator judges the run.
-};
+export const options = steadyArrivals("journeys", DELIVERY_WAIT_S + 15);
 
 const expect200 = http.expectedStatuses(200);
 
 export default function journey(): void {
   const index = exec.scenario.iterationInTest;
-  const phone = `+${PHONE_PREFIX}${String((phoneBase + index) % 100_000_000).padStart(8, "0")}`;
+  const phone = phoneOf(index, "1557");
   const authorization = tenants[index % tenants.length] as string;
   const headers = { authorization, "content-type": "application/json" };
 

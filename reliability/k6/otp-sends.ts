@@ -17,43 +17,24 @@
 import exec from "k6/execution";
 import http from "k6/http";
 import { Counter } from "k6/metrics";
-import type { Options } from "k6/options";
-import { metricValue, required, type SummaryData, summaryOutputs } from "./shared.ts";
+import { metricValue, phoneOf, required, type SummaryData, steadyArrivals, summaryOutputs } from "./shared.ts";
 
 const BASE_URL = required("BASE_URL");
-const RATE = Number(__ENV.RATE ?? "20");
-const DURATION_S = Number(__ENV.DURATION_S ?? "20");
-const PHONE_PREFIX = __ENV.PHONE_PREFIX ?? "1553";
 const RID_PREFIX = __ENV.RID_PREFIX ?? "k6";
 const MIX = __ENV.MIX ?? "send";
 const LIMIT = Number(__ENV.LIMIT ?? Number.POSITIVE_INFINITY);
 const authorizations = required("API_KEY")
   .split(",")
   .map((key) => `Bearer ${key}`);
-const phoneBase = Math.floor(Math.random() * 50_000_000);
 /** One sample per unexpected answer, tagged with what the scenario checks of it. */
 const refused = new Counter("otp_refused");
 
-export const options: Options = {
-  scenarios: {
-    sends: {
-      executor: "constant-arrival-rate",
-      rate: RATE,
-      timeUnit: "1s",
-      duration: `${DURATION_S}s`,
-      preAllocatedVUs: Math.max(10, Math.ceil(RATE * 1.5)),
-      maxVUs: Math.max(50, RATE * 20),
-      gracefulStop: "15s",
-    },
-  },
-  summaryTrendStats: ["avg", "med", "p(95)", "p(99)", "max", "count"],
-  // No thresholds: the orchestrator judges the run.
-};
+export const options = steadyArrivals("sends", 15);
 
 export default function send(): void {
   const index = exec.scenario.iterationInTest;
   if (index >= LIMIT) return;
-  const phone = `+${PHONE_PREFIX}${String((phoneBase + index) % 100_000_000).padStart(8, "0")}`;
+  const phone = phoneOf(index, "1553");
   const rid = `${RID_PREFIX}-${index}`;
   const authorization = authorizations[index % authorizations.length] as string;
   const headers = { authorization, "content-type": "application/json", "x-request-id": rid };

@@ -53,6 +53,8 @@ export interface DeliveryReport {
   duplicated: number;
   /** Accepted sends without a send-log row at all. */
   withoutRow: number;
+  /** Send-log rows of sends not seen accepted: the script ran, its answer was lost with the connection. */
+  deliveredWithout200: number;
   /** Final statuses of the accepted sends' rows. */
   statuses: Record<string, number>;
   /** How many messages the provider holds per accepted OTP (1 is right). */
@@ -84,6 +86,7 @@ export async function deliveryReport(stack: Stack, accepted: AcceptedSend[], row
     delivered: accepted.length - notDelivered.length,
     duplicated: perOtp.filter((count) => count > 1).length,
     withoutRow: accepted.filter((send) => !rows.has(send.requestId)).length,
+    deliveredWithout200: rows.size - accepted.filter((send) => rows.has(send.requestId)).length,
     statuses: countBy(accepted, (send) => rows.get(send.requestId)?.status ?? "no row"),
     messagesPerOtp: countBy(perOtp, (count) => count),
     notDelivered: notDelivered.slice(0, 10),

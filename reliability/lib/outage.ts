@@ -1,7 +1,10 @@
 // The shape shared by the dependency-outage scenarios: load and probes running, a dependency stopped
 // for a while and started again, and the timeline cut into before / during / after.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
+import { countBy } from "./figures.ts";
 import { call, epochMs } from "./otp-client.ts";
+import type { Checks } from "./scenario.ts";
 
 export interface OutageTimeline {
   stopRequestedAt: number;
@@ -12,23 +15,33 @@ export interface OutageTimeline {
   upAt: number;
 }
 
-export async function runOutage(options: {
+export interface OutageTiming {
   baselineMs: number;
   outageMs: number;
   observeMs: number;
-  stop: () => Promise<void>;
-  start: () => Promise<void>;
-  log: (message: string) => void;
-  what: string;
-}): Promise<OutageTimeline> {
+}
+
+/** How long a load must run to cover the timeline: its parts, plus a second for stopping and starting. */
+export function timelineS(timing: OutageTiming): number {
+  return Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1;
+}
+
+/** Stops `dependency` after the baseline, starts it again after the outage, and observes. */
+export async function runOutage(
+  options: OutageTiming & {
+    dependency: { stop(): Promise<void>; start(): Promise<void> };
+    log: (message: string) => void;
+    what: string;
+  },
+): Promise<OutageTimeline> {
   await sleep(options.baselineMs);
   const stopRequestedAt = epochMs();
-  await options.stop();
+  await options.dependency.stop();
   const downAt = epochMs();
   options.log(`${options.what} stopped (${Math.round(downAt - stopRequestedAt)} ms); down for ${options.outageMs} ms`);
   await sleep(Math.max(0, options.outageMs - (downAt - stopRequestedAt)));
   const startRequestedAt = epochMs();
-  await options.start();
+  await options.dependency.start();
   const upAt = epochMs();
   options.log(`${options.what} started again (${Math.round(upAt - startRequestedAt)} ms); observing ${options.observeMs} ms`);
   await sleep(options.observeMs);
@@ -46,6 +59,23 @@ export function probeEvery(url: string, intervalMs = 100) {
     const [ready, live] = await Promise.all([call(`${url}/ready`, { timeoutMs: 1_000 }), call(`${url}/live`, { timeoutMs: 1_000 })]);
     return { ready: ready.status, live: live.status };
   });
+}
+
+/** Adds whether /ready answered 503 in every sample from 1 s after the dependency went down until its start. */
+export function checkReadyDown(checks: Checks, name: string, samples: Array<Sampled<ProbeSample>>, timeline: OutageTimeline): boolean {
+  const during = samples.filter((sample) => sample.at >= timeline.downAt + 1_000 && sample.at < timeline.startRequestedAt);
+  return checks.add(
+    name,
+    "all 503",
+    countBy(during, (sample) => sample.value.ready),
+    during.length > 0 && during.every((sample) => sample.value.ready === 503),
+  );
+}
+
+/** Remembers the service's process now; the returned check adds whether that process is still the one running. */
+export function watchProcess(service: ServiceProcess): (checks: Checks, name: string) => boolean {
+  const pid = service.pid();
+  return (checks, name) => checks.add(name, `pid ${pid}, alive`, `pid ${service.pid()}`, service.pid() === pid && service.alive());
 }
 
 /** Milliseconds from `from` to the first sample satisfying `test`, or null. */

@@ -3,12 +3,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { openScenario } from "../lib/opening.ts";
 import { type CallResult, call, isProblem, json } from "../lib/otp-client.ts";
 import { OPENAPI_PATH } from "../lib/paths.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { ensureSchemathesis, runSchemathesis, SCHEMATHESIS_VERSION } from "../lib/schemathesis.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { startStack } from "../lib/stack.ts";
 
 const BODY_LIMIT_BYTES = 16_384;
 const PROBE_ROUTES = new Set(["/ready", "/live", "/health"]);
@@ -27,12 +27,14 @@ interface Case {
 export const badInput: Scenario = {
   name: "bad-input",
   summary: `schemathesis ${SCHEMATHESIS_VERSION} against app/openapi.json (--checks all) and hand-written hostile requests: no 5xx, every error a 4xx problem+json`,
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { workDir, size, log } = context;
     const schemathesis = ensureSchemathesis(log);
-    const stack = await startStack({ dir: workDir, cleanup });
-    const tenant = stack.seedOne("bi");
     // Access logs on (info): a 5xx is then found with its path in the service's own log.
-    const service = await stack.startService({ name: "service", env: { LOG_LEVEL: "info", ACCESS_LOG_ENABLED: "true" } });
+    const { tenant, service } = await openScenario(context, {
+      tenant: "bi",
+      service: { env: { LOG_LEVEL: "info", ACCESS_LOG_ENABLED: "true" } },
+    });
     const auth = { authorization: `Bearer ${tenant.apiKey}` };
     const jsonHeaders = { ...auth, "content-type": "application/json" };
 

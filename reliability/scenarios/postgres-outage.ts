@@ -2,9 +2,19 @@
 // rows until PostgreSQL returns (none lost); without it, sends fail fast with 503. Both are measured.
 import { acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
 import { countBy, latencyMs, round } from "../lib/figures.ts";
-import { type K6Request, readK6Refusals, readK6Requests, startK6 } from "../lib/k6.ts";
-import { firstSampleAfter, probeEvery, runOutage, type Sampled, sampleEvery, startedBetween, sustainedRecoveryMs } from "../lib/outage.ts";
+import {
+  checkReadyDown,
+  firstSampleAfter,
+  probeEvery,
+  runOutage,
+  type Sampled,
+  sampleEvery,
+  startedBetween,
+  sustainedRecoveryMs,
+  timelineS,
+} from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
+import { answeredAsExpected, startSendLoad } from "../lib/send-load.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
 import { startStack } from "../lib/stack.ts";
 
@@ -22,7 +32,8 @@ export const postgresOutage: Scenario = {
   name: "postgres-outage",
   summary:
     "PostgreSQL stopped under load: with the tenant cache sends continue and the send log buffers and writes every row after recovery; without it sends fail fast with 503",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { workDir, cleanup, size, log } = context;
     const rate = size(30, 40);
     const outageMs = size(3_000, 10_000);
     const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
@@ -37,27 +48,18 @@ export const postgresOutage: Scenario = {
     });
     const pids = { cached: cached.pid(), uncached: uncached.pid() };
     const timing = { baselineMs: size(3_000, 10_000), outageMs, observeMs: size(7_000, 15_000) };
-    // Even iterations send a code, odd ones verify a wrong code for a number with none pending (422),
-    // the tenants taking turns; the cache-off instance gets a quarter of the rate.
-    const load = (instance: typeof cached, name: string, instanceRate: number, phonePrefix: string) =>
-      startK6({
-        dir: workDir,
-        cleanup,
-        script: "otp-sends.ts",
+    // Sends and verifies, the tenants taking turns; the cache-off instance gets a quarter of the rate.
+    const load = (instance: typeof cached, name: string, instanceRate: number, phonePrefix: string, ridPrefix: string) =>
+      startSendLoad(context, instance, tenants, {
         name,
-        env: {
-          BASE_URL: instance.url,
-          API_KEY: tenants.map((tenant) => tenant.apiKey).join(","),
-          RATE: String(instanceRate),
-          // The whole timeline, plus a second for stopping and starting PostgreSQL.
-          DURATION_S: String(Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1),
-          PHONE_PREFIX: phonePrefix,
-          RID_PREFIX: name === "cached" ? "pc" : "pu",
-          MIX: "send-verify",
-        },
+        rate: instanceRate,
+        durationS: timelineS(timing),
+        phonePrefix,
+        ridPrefix,
+        mix: "send-verify",
       });
-    const k6Cached = load(cached, "cached", rate, "1559");
-    const k6Uncached = load(uncached, "uncached", Math.max(4, Math.round(rate / 4)), "1560");
+    const k6Cached = load(cached, "cached", rate, "1559", "pc");
+    const k6Uncached = load(uncached, "uncached", Math.max(4, Math.round(rate / 4)), "1560", "pu");
     const probesCached = probeEvery(cached.url);
     const probesUncached = probeEvery(uncached.url);
     const writer = sampleEvery<WriterSample>(200, async () => {
@@ -68,23 +70,14 @@ export const postgresOutage: Scenario = {
       };
     });
 
-    const timeline = await runOutage({
-      what: "PostgreSQL",
-      ...timing,
-      stop: () => stack.postgres.stop(),
-      start: () => stack.postgres.start(),
-      log,
-    });
-    const k6Exits = [await k6Cached.process.exited, await k6Uncached.process.exited];
+    const timeline = await runOutage({ what: "PostgreSQL", ...timing, dependency: stack.postgres, log });
+    const cachedLoad = await k6Cached.finished();
+    const uncachedLoad = await k6Uncached.finished();
     const readyCached = await probesCached.stop();
     const readyUncached = await probesUncached.stop();
-    const cachedRun = readK6Requests(k6Cached.csvFile, ["otp-send", "otp-verify"]);
-    const uncachedRun = readK6Requests(k6Uncached.csvFile, ["otp-send", "otp-verify"]);
-    const problems = new Set(
-      readK6Refusals(k6Uncached.csvFile)
-        .filter((refusal) => refusal.problem)
-        .map((refusal) => refusal.rid),
-    );
+    const cachedRun = cachedLoad.requests;
+    const uncachedRun = uncachedLoad.requests;
+    const problems = new Set(uncachedLoad.refusals.filter((refusal) => refusal.problem).map((refusal) => refusal.rid));
 
     // Every accepted send (either instance) must end as a delivered row once the buffer drains.
     const accepted = [...acceptedSends(cachedRun), ...acceptedSends(uncachedRun)];
@@ -95,26 +88,23 @@ export const postgresOutage: Scenario = {
     const sms = await stack.smsStats();
     const deliveredJobs = sms.accepted - sms.duplicates;
 
-    const expected = (result: K6Request) => result.status === (result.name === "otp-send" ? 200 : 422);
     const cachedDuring = startedBetween(cachedRun, timeline.downAt, timeline.startRequestedAt);
     const uncachedDuring = startedBetween(uncachedRun, timeline.downAt, timeline.startRequestedAt);
     const uncached503 = uncachedDuring.filter((r) => r.status === 503);
     const bufferedDuring = writerSamples.filter((s) => s.at >= timeline.downAt && s.at < timeline.upAt + 500);
     const peakBuffered = Math.max(0, ...bufferedDuring.map((s) => s.value.buffered));
     const flushedAfterMs = backlogWrittenAfter(writerSamples, timeline.stopRequestedAt, timeline.upAt);
-    const readyDuring = (samples: typeof readyCached) =>
-      samples.filter((sample) => sample.at >= timeline.downAt + 1_000 && sample.at < timeline.startRequestedAt);
     const lastWriter = writerSamples.at(-1)?.value;
 
     const checks = new Checks();
-    checks.equal("k6 ran to the end (cache on, cache off)", k6Exits.join(", "), "0, 0");
+    checks.equal("k6 ran to the end (cache on, cache off)", `${cachedLoad.exit}, ${uncachedLoad.exit}`, "0, 0");
     checks.add(
       "same processes throughout (no crash)",
       "pids unchanged, alive",
       `${cached.pid()}, ${uncached.pid()}`,
       cached.pid() === pids.cached && uncached.pid() === pids.uncached && cached.alive() && uncached.alive(),
     );
-    checks.equal("cache on: requests during the outage that failed", cachedDuring.filter((r) => !expected(r)).length, 0);
+    checks.equal("cache on: requests during the outage that failed", cachedDuring.filter((r) => !answeredAsExpected(r)).length, 0);
     checks.atLeast("cache on: send-log rows buffered at the peak of the outage", peakBuffered, 1);
     checks.atLeast("cache on: send-log flushes retried while PostgreSQL was away", lastWriter?.unavailableFlushes ?? 0, 1);
     checks.atMost("cache on: buffered backlog written after PostgreSQL returns", flushedAfterMs, WRITER_RETRY_CAP_MS + 1_000, " ms");
@@ -130,13 +120,7 @@ export const postgresOutage: Scenario = {
       ["cache on", readyCached],
       ["cache off", readyUncached],
     ] as const) {
-      const during = readyDuring(samples);
-      checks.add(
-        `${name}: /ready 503 throughout the outage`,
-        "all 503",
-        countBy(during, (s) => s.value.ready),
-        during.length > 0 && during.every((s) => s.value.ready === 503),
-      );
+      checkReadyDown(checks, `${name}: /ready 503 throughout the outage`, samples, timeline);
       checks.atMost(
         `${name}: /ready 200 again after PostgreSQL returns`,
         firstSampleAfter(samples, timeline.upAt, (v) => v.ready === 200),
@@ -147,10 +131,10 @@ export const postgresOutage: Scenario = {
     const uncachedRecovery = sustainedRecoveryMs(
       startedBetween(uncachedRun, timeline.upAt, Number.POSITIVE_INFINITY),
       timeline.upAt,
-      expected,
+      answeredAsExpected,
     );
     checks.atMost("cache off: requests all succeed again after PostgreSQL returns", uncachedRecovery, RECOVERY_GOAL_MS, " ms");
-    const unexpected = [...cachedRun, ...uncachedRun].filter((r) => !expected(r) && r.status !== 503);
+    const unexpected = [...cachedRun, ...uncachedRun].filter((r) => !answeredAsExpected(r) && r.status !== 503);
     checks.equal("answers other than the expected 200/422 or 503", unexpected.length, 0);
 
     return {

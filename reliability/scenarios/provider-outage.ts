@@ -6,46 +6,42 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SeededTenant } from "@otp-lab/local-stack/app-cli";
 import { type AcceptedSend, acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
-import { countBy, percentile, round } from "../lib/figures.ts";
-import { type K6Refusal, type K6Request, readK6Refusals, readK6Requests, startK6 } from "../lib/k6.ts";
+import { countBy, latencyMs, round } from "../lib/figures.ts";
+import { openScenario } from "../lib/opening.ts";
 import { epochMs } from "../lib/otp-client.ts";
-import { Checks, type Scenario } from "../lib/scenario.ts";
-import { type Stack, startStack } from "../lib/stack.ts";
+import { startedBetween } from "../lib/outage.ts";
+import { Checks, type Scenario, type ScenarioContext } from "../lib/scenario.ts";
+import { type SendLoadOptions, type SendLoadResult, startSendLoad } from "../lib/send-load.ts";
+import type { Stack } from "../lib/stack.ts";
 
 const SHED_RATIO = 0.5;
 const BACKLOG_TYPE = "urn:otp-lab:problem:delivery-backlog";
 
-interface PhaseTimeline {
+interface PhaseTimeline extends SendLoadResult {
   outageAt: number;
   healAt: number;
-  requests: K6Request[];
-  refusals: K6Refusal[];
-  k6Exit: number | null;
 }
 
 export const providerOutage: Scenario = {
   name: "provider-outage",
   summary:
     "SMS provider failing every call under steady sends: all OTPs accepted during an outage shorter than the TTL delivered once after it; with a short TTL, sends shed (503) and undeliverable ones end expired_undelivered",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { size, log } = context;
     const rate = size(10, 20);
     const outageS = size(8, 60);
     const shortTtlS = size(6, 20);
     const shedThresholdS = shortTtlS * SHED_RATIO;
     const shortOutageS = Math.round(shortTtlS * 1.5);
-    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const tenant = stack.seedOne("po");
+    // Production delivery settings (retry backoff base 200 ms, cap 5 s; provider timeout 3 s).
+    const { stack, tenant, service } = await openScenario(context, { tenant: "po" });
     const shortTenant = stack.seedOne("po-short");
     await stack.setTenant(shortTenant.id, { code_ttl_seconds: shortTtlS });
-    // Production delivery settings (retry backoff base 200 ms, cap 5 s; provider timeout 3 s).
-    const service = await stack.startService({ name: "service", env: { ACCESS_LOG_ENABLED: "false" } });
 
     // Phase 1: the default TTL (300 s), an outage well below it.
     log(`phase 1: ${rate} sends/s, provider failing every call for ${outageS} s`);
-    const one = await phase(stack, service.url, tenant, {
+    const one = await phase(context, stack, service, tenant, {
       name: "long-ttl",
-      workDir,
-      cleanup,
       rate,
       beforeS: size(2, 5),
       outageS,
@@ -54,7 +50,7 @@ export const providerOutage: Scenario = {
       phonePrefix: "1550",
     });
     const accepted1 = acceptedSends(one.requests);
-    const acceptedDuring1 = acceptedSends(one.requests.filter((r) => r.startedAt >= one.outageAt && r.startedAt < one.healAt));
+    const acceptedDuring1 = acceptedSends(startedBetween(one.requests, one.outageAt, one.healAt));
     const settled1 = await settle(stack, accepted1, size(30_000, 60_000));
     const delivery1 = await deliveryReport(stack, accepted1, settled1.rows);
     const deliveryDuring1 = await deliveryReport(stack, acceptedDuring1, settled1.rows);
@@ -73,10 +69,8 @@ export const providerOutage: Scenario = {
       env: { ACCESS_LOG_ENABLED: "false", SMS_RETRY_MAX_MS: "1000" },
     });
     log(`phase 2: TTL ${shortTtlS} s, provider failing for ${shortOutageS} s (shedding from ${shedThresholdS} s of backlog age)`);
-    const two = await phase(stack, shortService.url, shortTenant, {
+    const two = await phase(context, stack, shortService, shortTenant, {
       name: "short-ttl",
-      workDir,
-      cleanup,
       rate,
       beforeS: size(2, 5),
       outageS: shortOutageS,
@@ -87,7 +81,7 @@ export const providerOutage: Scenario = {
     const accepted2 = acceptedSends(two.requests);
     const settled2 = await settle(stack, accepted2, size(30_000, 60_000));
     const delivery2 = await deliveryReport(stack, accepted2, settled2.rows);
-    const during2 = two.requests.filter((r) => r.startedAt >= two.outageAt && r.startedAt < two.healAt);
+    const during2 = startedBetween(two.requests, two.outageAt, two.healAt);
     const shed = two.requests.filter((r) => r.status === 503);
     const shedRefusals = two.refusals.filter((r) => r.status === 503);
     const shedProblems = shedRefusals.filter(
@@ -109,7 +103,7 @@ export const providerOutage: Scenario = {
     const deadLetters = await stack.redisClient.xlen("otp:sms:dead");
 
     const checks = new Checks();
-    checks.add("k6 ran to the end (both phases)", "0, 0", `${one.k6Exit}, ${two.k6Exit}`, one.k6Exit === 0 && two.k6Exit === 0);
+    checks.add("k6 ran to the end (both phases)", "0, 0", `${one.exit}, ${two.exit}`, one.exit === 0 && two.exit === 0);
     checks.equal("phase 1: sends not answered 200 (the API does not wait for the provider)", one.requests.length - (sends1["200"] ?? 0), 0);
     checks.add(
       "phase 1: every accepted OTP has its outcome, the stream drained",
@@ -169,12 +163,7 @@ export const providerOutage: Scenario = {
           codeTtlS: 300,
           sends: one.requests.length,
           statuses: sends1,
-          sendP99Ms: round(
-            percentile(
-              one.requests.map((r) => r.ms),
-              99,
-            ),
-          ),
+          sendP99Ms: latencyMs(one.requests, 99),
           acceptedDuringOutage: acceptedDuring1.length,
           deliveredAfterOutage: deliveryDuring1.delivered,
           accepted: delivery1.accepted,
@@ -222,43 +211,21 @@ export const providerOutage: Scenario = {
 
 /** One phase: k6 sends for beforeS + outageS + afterS, the provider failing during outageS. */
 async function phase(
+  context: ScenarioContext,
   stack: Stack,
-  baseUrl: string,
+  target: { url: string },
   tenant: SeededTenant,
-  options: {
-    name: string;
-    workDir: string;
-    cleanup: Parameters<typeof startK6>[0]["cleanup"];
-    rate: number;
-    beforeS: number;
-    outageS: number;
-    afterS: number;
-    ridPrefix: string;
-    phonePrefix: string;
-  },
+  options: Omit<SendLoadOptions, "durationS" | "mix" | "limit"> & { beforeS: number; outageS: number; afterS: number },
 ): Promise<PhaseTimeline> {
-  const k6 = startK6({
-    dir: options.workDir,
-    cleanup: options.cleanup,
-    script: "otp-sends.ts",
-    name: options.name,
-    env: {
-      BASE_URL: baseUrl,
-      API_KEY: tenant.apiKey,
-      RATE: String(options.rate),
-      DURATION_S: String(options.beforeS + options.outageS + options.afterS),
-      PHONE_PREFIX: options.phonePrefix,
-      RID_PREFIX: options.ridPrefix,
-    },
-  });
-  await sleep(options.beforeS * 1000);
+  const { beforeS, outageS, afterS, ...load } = options;
+  const sends = startSendLoad(context, target, tenant, { ...load, durationS: beforeS + outageS + afterS });
+  await sleep(beforeS * 1000);
   const outageAt = epochMs();
   await stack.setSmsFaults({ errorRate: 1, errorStatus: 503 });
-  await sleep(options.outageS * 1000);
+  await sleep(outageS * 1000);
   await stack.setSmsFaults({ errorRate: 0 });
   const healAt = epochMs();
-  const k6Exit = await k6.process.exited;
-  return { outageAt, healAt, k6Exit, requests: readK6Requests(k6.csvFile, ["otp-send"]), refusals: readK6Refusals(k6.csvFile) };
+  return { ...(await sends.finished()), outageAt, healAt };
 }
 
 function lastCompletion(sends: AcceptedSend[], rows: Map<string, { completedAt: number }>): number {

@@ -7,12 +7,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SeededTenant } from "@otp-lab/local-stack/app-cli";
 import { waitFor } from "@otp-lab/local-stack/wait";
 import { type AcceptedSend, acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
-import { countBy, percentile, round } from "../lib/figures.ts";
-import { readK6Requests, startK6 } from "../lib/k6.ts";
+import { countBy, latencyMs } from "../lib/figures.ts";
+import { openScenario } from "../lib/opening.ts";
 import { type CallResult, epochMs, json, phoneSequence, sendOtp, verifyOtp } from "../lib/otp-client.ts";
-import { firstSampleAfter, probeEvery, sustainedRecoveryMs } from "../lib/outage.ts";
+import { firstSampleAfter, probeEvery, startedBetween, sustainedRecoveryMs, watchProcess } from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { type Stack, startStack } from "../lib/stack.ts";
+import { startSendLoad } from "../lib/send-load.ts";
+import type { Stack } from "../lib/stack.ts";
 
 const PHONE_LIMIT = 3;
 const RECOVERY_GOAL_MS = 5_000;
@@ -31,7 +32,8 @@ export const redisKilled: Scenario = {
   name: "redis-killed",
   summary:
     "Redis SIGKILLed under send load and restarted on its AOF (fsync every second): every accepted OTP delivered, lockout and per-phone limit kept, recovery ≤ 5 s",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { workDir, size, log } = context;
     const rate = size(20, 40);
     const warmupS = size(3, 10);
     const downMs = size(1_000, 3_000);
@@ -39,44 +41,31 @@ export const redisKilled: Scenario = {
     // Warm-up, lock and limit (~1 s), a second of load, the outage, then the recovery.
     const durationS = warmupS + 3 + Math.ceil(downMs / 1000) + observeS;
 
-    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const loadTenant = stack.seedOne("rk-load");
-    const limitTenant = stack.seedOne("rk-limit", { phoneLimit: PHONE_LIMIT, dailyCap: 100_000_000 });
-    const service = await stack.startService({
-      name: "service",
-      env: {
-        ACCESS_LOG_ENABLED: "false",
-        REDIS_COMMAND_TIMEOUT_MS: "1000",
-        // A job read but not acknowledged when Redis died is reclaimed after 2 s instead of 30 s.
-        SMS_RECLAIM_IDLE_MS: "2000",
-        SMS_RECLAIM_INTERVAL_MS: "1000",
+    const { stack, tenant, service } = await openScenario(context, {
+      tenant: "rk-load",
+      service: {
+        env: {
+          REDIS_COMMAND_TIMEOUT_MS: "1000",
+          // A job read but not acknowledged when Redis died is reclaimed after 2 s instead of 30 s.
+          SMS_RECLAIM_IDLE_MS: "2000",
+          SMS_RECLAIM_INTERVAL_MS: "1000",
+        },
       },
     });
-    const pidBefore = service.pid();
+    const limitTenant = stack.seedOne("rk-limit", { phoneLimit: PHONE_LIMIT, dailyCap: 100_000_000 });
+    const sameProcess = watchProcess(service);
 
     log(`k6: ${rate} sends/s for ${durationS} s; Redis SIGKILLed after ${warmupS + 2} s, down ${downMs} ms`);
-    const k6 = startK6({
-      dir: workDir,
-      cleanup,
-      script: "otp-sends.ts",
-      env: {
-        BASE_URL: service.url,
-        API_KEY: loadTenant.apiKey,
-        RATE: String(rate),
-        DURATION_S: String(durationS),
-        PHONE_PREFIX: "1552",
-        RID_PREFIX: "rk",
-      },
-    });
+    const load = startSendLoad(context, service, tenant, { rate, durationS, phonePrefix: "1552", ridPrefix: "rk" });
     const probes = probeEvery(service.url);
     await sleep(warmupS * 1000);
 
     // The scenario's own sends, checked for delivery like k6's.
     const own: AcceptedSend[] = [];
     let ownIndex = 0;
-    const send = async (tenant: SeededTenant, phone: string): Promise<CallResult> => {
+    const send = async (to: SeededTenant, phone: string): Promise<CallResult> => {
       const requestId = `rk-own-${ownIndex++}`;
-      const result = await sendOtp(service.url, tenant, phone, { "x-request-id": requestId });
+      const result = await sendOtp(service.url, to, phone, { "x-request-id": requestId });
       if (result.status === 200) own.push({ requestId, phone });
       return result;
     };
@@ -84,14 +73,14 @@ export const redisKilled: Scenario = {
 
     // Lock a number: its real code, then wrong codes until the verify answers 429.
     const lockedPhone = nextPhone();
-    const first = await send(loadTenant, lockedPhone);
+    const first = await send(tenant, lockedPhone);
     if (first.status !== 200) throw new Error(`send to the number to lock answered ${first.status}`);
     const code = await stack.receivedCode(lockedPhone, json(first)?.id as string);
     const wrong = code.replace(/.$/, (digit) => String((Number(digit) + 1) % 10));
     const lockAnswers: number[] = [];
     let lockedAnswer: CallResult | undefined;
     while (lockAnswers.length < 120) {
-      const answer = await verifyOtp(service.url, loadTenant, lockedPhone, wrong);
+      const answer = await verifyOtp(service.url, tenant, lockedPhone, wrong);
       lockAnswers.push(answer.status);
       if (answer.status === 429) {
         lockedAnswer = answer;
@@ -100,8 +89,8 @@ export const redisKilled: Scenario = {
     }
     if (!lockedAnswer)
       throw new Error(`no lockout after ${lockAnswers.length} wrong codes (${JSON.stringify(countBy(lockAnswers, String))})`);
-    const rightCodeBefore = await verifyOtp(service.url, loadTenant, lockedPhone, code);
-    const sendToLockedBefore = await send(loadTenant, lockedPhone);
+    const rightCodeBefore = await verifyOtp(service.url, tenant, lockedPhone, code);
+    const sendToLockedBefore = await send(tenant, lockedPhone);
     // Push another number (of a tenant allowing PHONE_LIMIT sends per number) to its limit.
     const limitPhone = nextPhone();
     const limitAnswers: number[] = [];
@@ -133,25 +122,22 @@ export const redisKilled: Scenario = {
       .at(-1);
     const truncatedTail = /truncated/i.test(redisLog);
 
-    const k6Exit = await k6.process.exited;
+    const { exit: k6Exit, requests } = await load.finished();
     const samples = await probes.stop();
 
     // After the restart: the lock, the limit and every accepted OTP.
     const newestCode = await stack.receivedCode(lockedPhone);
-    const rightCodeAfter = await verifyOtp(service.url, loadTenant, lockedPhone, newestCode);
-    const sendToLockedAfter = await send(loadTenant, lockedPhone);
+    const rightCodeAfter = await verifyOtp(service.url, tenant, lockedPhone, newestCode);
+    const sendToLockedAfter = await send(tenant, lockedPhone);
     const limitAfter = await send(limitTenant, limitPhone);
 
-    const requests = readK6Requests(k6.csvFile, ["otp-send"]);
     const accepted: AcceptedSend[] = [...acceptedSends(requests), ...own];
     const { rows, settledAfterMs } = await settle(stack, accepted, size(30_000, 60_000));
     const delivery = await deliveryReport(stack, accepted, rows);
-    const acceptedIds = new Set(accepted.map((send) => send.requestId));
-    const deliveredWithout200 = [...rows.values()].filter((row) => !acceptedIds.has(row.requestId)).length;
     const sms = await stack.smsStats();
 
-    const during = requests.filter((r) => r.startedAt >= killAt && r.startedAt < upAt);
-    const after = requests.filter((r) => r.startedAt >= upAt);
+    const during = startedBetween(requests, killAt, upAt);
+    const after = startedBetween(requests, upAt, Number.POSITIVE_INFINITY);
     const unexpected = requests.filter((r) => r.status !== 200 && r.status !== 503);
     const recoveryMs = sustainedRecoveryMs(after, upAt, (r) => r.status === 200);
     const readyBackMs = firstSampleAfter(samples, upAt, (value) => value.ready === 200);
@@ -163,12 +149,7 @@ export const redisKilled: Scenario = {
 
     const checks = new Checks();
     checks.equal("k6 ran to the end", k6Exit, 0);
-    checks.add(
-      "same service process throughout",
-      `pid ${pidBefore}, alive`,
-      `pid ${service.pid()}`,
-      service.pid() === pidBefore && service.alive(),
-    );
+    sameProcess(checks, "same service process throughout");
     checks.add(
       "before the kill: number locked (right code → 429 locked), other number at its limit",
       `429 locked; ${"200,".repeat(PHONE_LIMIT)}429`,
@@ -228,7 +209,7 @@ export const redisKilled: Scenario = {
         deliveryStatuses: delivery.statuses,
         messagesPerOtp: delivery.messagesPerOtp,
         notDelivered: delivery.notDelivered,
-        deliveredWithout200,
+        deliveredWithout200: delivery.deliveredWithout200,
         providerDuplicates: sms.duplicates,
         settledAfterMs,
         lockoutKept: lockKept,
@@ -239,17 +220,10 @@ export const redisKilled: Scenario = {
         limitsKept: limitKept,
         recoveryMs,
         readyBackMs,
-        p99BeforeKillMs: round(
-          percentile(
-            requests.filter((r) => r.startedAt < killAt).map((r) => r.ms),
-            99,
-          ),
-        ),
-        p99AfterRecoveryMs: round(
-          percentile(
-            after.filter((r) => recoveryMs !== null && r.startedAt >= upAt + recoveryMs).map((r) => r.ms),
-            99,
-          ),
+        p99BeforeKillMs: latencyMs(startedBetween(requests, 0, killAt), 99),
+        p99AfterRecoveryMs: latencyMs(
+          after.filter((r) => recoveryMs !== null && r.startedAt >= upAt + recoveryMs),
+          99,
         ),
         aofBeforeKill: infoBefore,
         aofAfterRestart: infoAfter,

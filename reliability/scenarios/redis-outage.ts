@@ -1,10 +1,19 @@
 // Redis stopped under load: no crash, fast 503 problems, /ready false, recovery within 5 s, no accepted send lost.
 import { acceptedSends, deliveryReport, settle } from "../lib/delivery.ts";
 import { countBy, latencyMs, round } from "../lib/figures.ts";
-import { type K6Request, readK6Refusals, readK6Requests, readK6Summary, startK6 } from "../lib/k6.ts";
-import { firstSampleAfter, probeEvery, runOutage, startedBetween, sustainedRecoveryMs } from "../lib/outage.ts";
+import { openScenario } from "../lib/opening.ts";
+import {
+  checkReadyDown,
+  firstSampleAfter,
+  probeEvery,
+  runOutage,
+  startedBetween,
+  sustainedRecoveryMs,
+  timelineS,
+  watchProcess,
+} from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { startStack } from "../lib/stack.ts";
+import { answeredAsExpected, startSendLoad } from "../lib/send-load.ts";
 
 const RECOVERY_GOAL_MS = 5_000;
 /** REDIS_COMMAND_TIMEOUT_MS: the slowest a request needing Redis may take to give up. */
@@ -13,72 +22,45 @@ const COMMAND_TIMEOUT_MS = 1_000;
 export const redisOutage: Scenario = {
   name: "redis-outage",
   summary: "Redis stopped under send+verify load: same process, fast 503 problem+json, /ready false, recovery ≤ 5 s, no accepted send lost",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { size, log } = context;
     const rate = size(30, 40);
     const outageMs = size(3_000, 10_000);
-    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const tenant = stack.seedOne("ro");
-    const service = await stack.startService({
-      name: "service",
-      env: { ACCESS_LOG_ENABLED: "false", REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },
+    const { stack, tenant, service } = await openScenario(context, {
+      tenant: "ro",
+      service: { env: { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) } },
     });
-    const pidBefore = service.pid();
+    const sameProcess = watchProcess(service);
     const timing = { baselineMs: size(3_000, 10_000), outageMs, observeMs: size(6_000, 15_000) };
-    // Even iterations send a code; odd ones verify a wrong code for a number with none pending (422).
-    // Both need Redis and nothing else once the tenant is known.
-    const k6 = startK6({
-      dir: workDir,
-      cleanup,
-      script: "otp-sends.ts",
-      env: {
-        BASE_URL: service.url,
-        API_KEY: tenant.apiKey,
-        RATE: String(rate),
-        // The whole timeline, plus a second for stopping and starting Redis.
-        DURATION_S: String(Math.ceil((timing.baselineMs + timing.outageMs + timing.observeMs) / 1000) + 1),
-        PHONE_PREFIX: "1558",
-        RID_PREFIX: "ro",
-        MIX: "send-verify",
-      },
+    // Both sends and verifies need Redis and nothing else once the tenant is known.
+    const load = startSendLoad(context, service, tenant, {
+      rate,
+      durationS: timelineS(timing),
+      phonePrefix: "1558",
+      ridPrefix: "ro",
+      mix: "send-verify",
     });
     const probes = probeEvery(service.url);
-    const timeline = await runOutage({
-      what: "Redis",
-      ...timing,
-      stop: () => stack.redis.stop(),
-      start: () => stack.redis.start(),
-      log,
-    });
-    const k6Exit = await k6.process.exited;
+    const timeline = await runOutage({ what: "Redis", ...timing, dependency: stack.redis, log });
+    const { exit: k6Exit, requests: results, refusals, summary } = await load.finished();
     const samples = await probes.stop();
-    const results = readK6Requests(k6.csvFile, ["otp-send", "otp-verify"]);
-    const refusals = readK6Refusals(k6.csvFile);
     const problems = new Set(refusals.filter((refusal) => refusal.problem).map((refusal) => refusal.rid));
 
-    const expected = (result: K6Request) => result.status === (result.name === "otp-send" ? 200 : 422);
     const before = startedBetween(results, 0, timeline.stopRequestedAt);
     const during = startedBetween(results, timeline.downAt, timeline.startRequestedAt);
     const after = startedBetween(results, timeline.upAt, Number.POSITIVE_INFINITY);
     const unavailable = results.filter((result) => result.status === 503);
-    const unexpected = results.filter((result) => !expected(result) && result.status !== 503);
+    const unexpected = results.filter((result) => !answeredAsExpected(result) && result.status !== 503);
     const duringProblems = during.filter((result) => result.status === 503 && problems.has(result.tags.rid ?? ""));
-    const readyDuring = samples.filter((sample) => sample.at >= timeline.downAt + 1_000 && sample.at < timeline.startRequestedAt);
 
     // No accepted send lost: every 200 must end as a delivered send-log row and a message at the provider.
     const accepted = acceptedSends(results);
     const { rows } = await settle(stack, accepted, 20_000, { drained: false });
     const delivery = await deliveryReport(stack, accepted, rows);
-    const acceptedIds = new Set(accepted.map((send) => send.requestId));
-    const unacknowledgedButDelivered = [...rows.keys()].filter((id) => !acceptedIds.has(id)).length;
 
     const checks = new Checks();
     checks.equal("k6 ran to the end", k6Exit, 0);
-    checks.add(
-      "same process throughout (no crash, no restart)",
-      `pid ${pidBefore}, alive`,
-      `pid ${service.pid()}`,
-      service.pid() === pidBefore && service.alive(),
-    );
+    sameProcess(checks, "same process throughout (no crash, no restart)");
     checks.add(
       "/live stayed 200",
       "all 200",
@@ -88,17 +70,12 @@ export const redisOutage: Scenario = {
     checks.equal("requests during the outage answered 503 problem+json", duringProblems.length, during.length);
     checks.atMost("p99 of the 503 answers", latencyMs(unavailable, 99), COMMAND_TIMEOUT_MS, " ms");
     checks.equal("answers other than the expected 200/422 or 503", unexpected.length, 0);
-    checks.add(
-      "/ready 503 throughout the outage (from 1 s after the stop)",
-      "all 503",
-      countBy(readyDuring, (s) => s.value.ready),
-      readyDuring.length > 0 && readyDuring.every((sample) => sample.value.ready === 503),
-    );
-    const recoveryMs = sustainedRecoveryMs(after, timeline.upAt, expected);
+    checkReadyDown(checks, "/ready 503 throughout the outage (from 1 s after the stop)", samples, timeline);
+    const recoveryMs = sustainedRecoveryMs(after, timeline.upAt, answeredAsExpected);
     const readyBackMs = firstSampleAfter(samples, timeline.upAt, (value) => value.ready === 200);
     checks.atMost("requests all succeed again after Redis returns", recoveryMs, RECOVERY_GOAL_MS, " ms");
     checks.atMost("/ready 200 again after Redis returns", readyBackMs, RECOVERY_GOAL_MS, " ms");
-    checks.equal("requests before the outage that failed", before.filter((result) => !expected(result)).length, 0);
+    checks.equal("requests before the outage that failed", before.filter((result) => !answeredAsExpected(result)).length, 0);
     checks.equal("accepted sends not delivered (lost)", delivery.accepted - delivery.delivered, 0);
 
     return {
@@ -106,7 +83,7 @@ export const redisOutage: Scenario = {
         rate,
         outageS: round((timeline.startRequestedAt - timeline.downAt) / 1000, 1),
         requests: results.length,
-        droppedIterations: readK6Summary(k6).droppedIterations,
+        droppedIterations: summary().droppedIterations,
         requestsDuringOutage: during.length,
         statusesDuringOutage: countBy(during, (r) => r.status),
         unavailable503: unavailable.length,
@@ -118,13 +95,13 @@ export const redisOutage: Scenario = {
         readyBackAfterMs: readyBackMs,
         recoveryAfterMs: recoveryMs,
         firstSuccessAfterMs: (() => {
-          const first = after.filter(expected).sort((a, b) => a.startedAt - b.startedAt)[0];
+          const first = after.filter(answeredAsExpected).sort((a, b) => a.startedAt - b.startedAt)[0];
           return first ? Math.round(first.startedAt - timeline.upAt) : null;
         })(),
         sendsAccepted: delivery.accepted,
         sendsDelivered: delivery.delivered,
         lost: delivery.accepted - delivery.delivered,
-        deliveredWithout200: unacknowledgedButDelivered,
+        deliveredWithout200: delivery.deliveredWithout200,
         p99BeforeMs: latencyMs(before, 99),
         p99AfterRecoveryMs: latencyMs(after, 99),
       },

@@ -1,12 +1,12 @@
 // Rolling restart behind HAProxy under steady traffic: zero failed requests, every accepted OTP delivered.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "@otp-lab/local-stack/wait";
 import { sendLogRows } from "../lib/delivery-state.ts";
-import { percentile, round } from "../lib/figures.ts";
+import { countBy, percentile, round } from "../lib/figures.ts";
 import { startHaproxy } from "../lib/haproxy.ts";
-import { readK6Csv, startK6 } from "../lib/k6.ts";
+import { readK6Csv, readK6Summary, startK6 } from "../lib/k6.ts";
 import { epochMs } from "../lib/otp-client.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
@@ -124,7 +124,7 @@ export const rollingRestart: Scenario = {
     const k6Exit = await k6.process.exited;
 
     // Everything accepted must reach the provider and the send log once the queue drains.
-    const summary = JSON.parse(readFileSync(k6.summaryFile, "utf8")) as Record<string, number>;
+    const summary = readK6Summary<Record<string, number>>(k6);
     const accepted = summary.accepted ?? 0;
     let rows = await sendLogRows(stack.db);
     // A queue still not drained after 30 s shows in the checks below, with its counts.
@@ -151,9 +151,7 @@ export const rollingRestart: Scenario = {
     const windowEnd = restarts.at(-1)?.upAt ?? 0;
     const during = durations.filter((sample) => sample.at >= windowStart && sample.at <= windowEnd).map((sample) => sample.value);
     const outside = durations.filter((sample) => sample.at < windowStart || sample.at > windowEnd).map((sample) => sample.value);
-    const failedByStatus: Record<string, number> = {};
-    for (const failure of failures)
-      failedByStatus[failure.status || "no answer"] = (failedByStatus[failure.status || "no answer"] ?? 0) + 1;
+    const failedByStatus = countBy(failures, (failure) => failure.status || "no answer");
     writeFileSync(join(workDir, "restarts.json"), JSON.stringify(restarts, null, 2));
 
     const checks = new Checks();

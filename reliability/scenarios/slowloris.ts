@@ -4,11 +4,12 @@
 // answered 408 and closed within its timeout + 1.5 s, and normal requests must keep their latency SLO.
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { countBy, percentile, round } from "../lib/figures.ts";
-import { readK6Requests, startK6 } from "../lib/k6.ts";
+import { countBy, latencyMs, percentile, round } from "../lib/figures.ts";
+import { openScenario } from "../lib/opening.ts";
 import { epochMs } from "../lib/otp-client.ts";
+import { startedBetween } from "../lib/outage.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
-import { startStack } from "../lib/stack.ts";
+import { answeredAsExpected, startSendLoad } from "../lib/send-load.ts";
 
 /** The service's defaults, not overridden here: the figures are the production ones. */
 const HEADERS_TIMEOUT_MS = 5_000;
@@ -34,7 +35,8 @@ export const slowloris: Scenario = {
   name: "slowloris",
   summary:
     "many connections trickling headers (and bodies) under normal traffic: each answered 408 and closed within its timeout + 1.5 s, normal p99 within the SLO",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { size, log } = context;
     const sockets = size(50, 200);
     const bodySockets = Math.round(sockets * 0.2);
     const rate = size(20, 40);
@@ -42,27 +44,12 @@ export const slowloris: Scenario = {
     const attackS = Math.ceil((REQUEST_TIMEOUT_MS + CHECK_MARGIN_MS + 2_000) / 1000);
     const durationS = warmupS + attackS + size(2, 5);
 
-    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: 5 } });
-    const tenant = stack.seedOne("sl");
-    const service = await stack.startService({ name: "service", env: { ACCESS_LOG_ENABLED: "false" } });
+    const { tenant, service } = await openScenario(context, { tenant: "sl" });
 
     log(
       `k6: ${rate} send/verify requests/s for ${durationS} s; ${sockets} slow sockets (${bodySockets} trickling a body) after ${warmupS} s`,
     );
-    const k6 = startK6({
-      dir: workDir,
-      cleanup,
-      script: "otp-sends.ts",
-      env: {
-        BASE_URL: service.url,
-        API_KEY: tenant.apiKey,
-        RATE: String(rate),
-        DURATION_S: String(durationS),
-        PHONE_PREFIX: "1548",
-        RID_PREFIX: "sl",
-        MIX: "send-verify",
-      },
-    });
+    const load = startSendLoad(context, service, tenant, { rate, durationS, phonePrefix: "1548", ridPrefix: "sl", mix: "send-verify" });
     await sleep(warmupS * 1000);
 
     const attackAt = epochMs();
@@ -85,25 +72,18 @@ export const slowloris: Scenario = {
     await Promise.all(done);
     const attackEnd = Math.max(...slow.map((socket) => socket.closedAt ?? epochMs()));
     log(`slow sockets all closed ${Math.round(attackEnd - attackAt)} ms after the attack began`);
-    const k6Exit = await k6.process.exited;
+    const { exit: k6Exit, requests } = await load.finished();
 
-    const requests = readK6Requests(k6.csvFile, ["otp-send", "otp-verify"]);
-    const expected = (r: (typeof requests)[number]) => (r.name === "otp-send" ? r.status === 200 : r.status === 422);
-    const during = requests.filter((r) => r.startedAt >= attackAt && r.startedAt < attackEnd);
-    const before = requests.filter((r) => r.startedAt < attackAt);
+    const during = startedBetween(requests, attackAt, attackEnd);
+    const before = startedBetween(requests, 0, attackAt);
     const holds = (kind: SlowSocket["kind"]) =>
       slow
         .filter((socket) => socket.kind === kind && socket.closedAt !== null)
         .map((socket) => (socket.closedAt as number) - socket.openedAt);
-    const headerHolds = holds("headers");
-    const bodyHolds = holds("body");
+    /** The p-th percentile of the holds, in seconds; `none` when no socket of the kind was closed. */
+    const holdS = (kind: SlowSocket["kind"], p: number, none = 0) => round((percentile(holds(kind), p) ?? none) / 1000, 2);
     const answered408 = slow.filter((socket) => socket.answer.startsWith("HTTP/1.1 408"));
-    const p99During = round(
-      percentile(
-        during.map((r) => r.ms),
-        99,
-      ),
-    );
+    const p99During = latencyMs(during, 99);
 
     const checks = new Checks();
     checks.equal("k6 ran to the end", k6Exit, 0);
@@ -116,17 +96,17 @@ export const slowloris: Scenario = {
     );
     checks.atMost(
       "longest hold of a slow-header socket",
-      round((percentile(headerHolds, 100) ?? Number.POSITIVE_INFINITY) / 1000, 2),
+      holdS("headers", 100, Number.POSITIVE_INFINITY),
       (HEADERS_TIMEOUT_MS + CHECK_MARGIN_MS) / 1000,
       " s",
     );
     checks.atMost(
       "longest hold of a slow-body socket",
-      round((percentile(bodyHolds, 100) ?? Number.POSITIVE_INFINITY) / 1000, 2),
+      holdS("body", 100, Number.POSITIVE_INFINITY),
       (REQUEST_TIMEOUT_MS + CHECK_MARGIN_MS) / 1000,
       " s",
     );
-    checks.equal("normal requests failed during the attack", during.filter((r) => !expected(r)).length, 0);
+    checks.equal("normal requests failed during the attack", during.filter((r) => !answeredAsExpected(r)).length, 0);
     checks.atMost("p99 of normal requests during the attack", p99During, SLO_P99_MS, " ms");
     checks.atLeast("normal requests during the attack", during.length, 1);
 
@@ -137,11 +117,11 @@ export const slowloris: Scenario = {
         slowSockets: sockets,
         slowBodySockets: bodySockets,
         trickleIntervalMs: TRICKLE_INTERVAL_MS,
-        headerHoldMaxS: round((percentile(headerHolds, 100) ?? 0) / 1000, 2),
-        headerHoldMedianS: round((percentile(headerHolds, 50) ?? 0) / 1000, 2),
-        headerHoldMinS: round((percentile(headerHolds, 0) ?? 0) / 1000, 2),
-        bodyHoldMaxS: round((percentile(bodyHolds, 100) ?? 0) / 1000, 2),
-        bodyHoldMedianS: round((percentile(bodyHolds, 50) ?? 0) / 1000, 2),
+        headerHoldMaxS: holdS("headers", 100),
+        headerHoldMedianS: holdS("headers", 50),
+        headerHoldMinS: holdS("headers", 0),
+        bodyHoldMaxS: holdS("body", 100),
+        bodyHoldMedianS: holdS("body", 50),
         headerHoldBeforeS: HOLD_BEFORE_S,
         answers: countBy(slow, (s) => s.answer.split("\r\n")[0] || "no answer"),
         socketErrors: countBy(
@@ -153,25 +133,10 @@ export const slowloris: Scenario = {
         normalRate: rate,
         normalRequestsDuringAttack: during.length,
         normalStatusesDuringAttack: countBy(during, (r) => `${r.name} ${r.status}`),
-        p50DuringAttackMs: round(
-          percentile(
-            during.map((r) => r.ms),
-            50,
-          ),
-        ),
+        p50DuringAttackMs: latencyMs(during, 50),
         p99DuringAttackMs: p99During,
-        maxDuringAttackMs: round(
-          percentile(
-            during.map((r) => r.ms),
-            100,
-          ),
-        ),
-        p99BeforeAttackMs: round(
-          percentile(
-            before.map((r) => r.ms),
-            99,
-          ),
-        ),
+        maxDuringAttackMs: latencyMs(during, 100),
+        p99BeforeAttackMs: latencyMs(before, 99),
       },
       checks: checks.list,
       notes: [

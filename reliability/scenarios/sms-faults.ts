@@ -4,51 +4,31 @@
 import { acceptedSends, settle } from "../lib/delivery.ts";
 import { DEAD_LETTER_KEY } from "../lib/delivery-state.ts";
 import { countBy, round } from "../lib/figures.ts";
-import { readK6Requests, readK6Summary, startK6 } from "../lib/k6.ts";
+import { openScenario } from "../lib/opening.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
+import { sendBatch } from "../lib/send-load.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { startStack } from "../lib/stack.ts";
 
 export const smsFaults: Scenario = {
   name: "sms-faults",
   summary: "mock provider at 50% errors and 1 s latency: every accepted OTP is delivered, with a send-log row; retries counted",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { size, log } = context;
     const total = size(40, 200);
     const rate = 20;
-    const stack = await startStack({ dir: workDir, cleanup });
-    const tenant = stack.seedOne("sf");
-    const service = await stack.startService({
-      name: "service",
-      env: {
-        ACCESS_LOG_ENABLED: "false",
-        SMS_WORKER_CONCURRENCY: "64",
-        SMS_RETRY_BASE_MS: "200",
-        SMS_RETRY_MAX_MS: "2000",
-        SMS_PROVIDER_TIMEOUT_MS: "3000",
+    const { stack, tenant, service } = await openScenario(context, {
+      tenant: "sf",
+      service: {
+        env: { SMS_WORKER_CONCURRENCY: "64", SMS_RETRY_BASE_MS: "200", SMS_RETRY_MAX_MS: "2000", SMS_PROVIDER_TIMEOUT_MS: "3000" },
       },
     });
     // Through the provider's admin API, as an operator would inject the fault.
     await stack.setSmsFaults({ errorRate: 0.5, latencyMs: 1_000, errorStatus: 503 });
     log(`provider faults on (50% 503, 1 s latency); sending ${total} OTPs at ${rate}/s`);
 
-    const k6 = startK6({
-      dir: workDir,
-      cleanup,
-      script: "otp-sends.ts",
-      env: {
-        BASE_URL: service.url,
-        API_KEY: tenant.apiKey,
-        RATE: String(rate),
-        // k6 runs at least a second; LIMIT stops the batch at `total`.
-        DURATION_S: String(Math.max(1, Math.ceil(total / rate))),
-        LIMIT: String(total),
-        PHONE_PREFIX: "1554",
-        RID_PREFIX: "sf",
-      },
-    });
-    const k6Exit = await k6.process.exited;
-    const sent = readK6Requests(k6.csvFile, ["otp-send"]);
-    const summary = readK6Summary(k6);
+    const batch = await sendBatch(context, service, tenant, { total, rate, phonePrefix: "1554", ridPrefix: "sf" });
+    const { exit: k6Exit, requests: sent } = batch;
+    const summary = batch.summary();
     const accepted = acceptedSends(sent);
 
     // Wait until every accepted OTP has its outcome recorded and the stream is drained.

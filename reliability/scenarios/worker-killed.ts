@@ -8,10 +8,10 @@ import type { Redis } from "ioredis";
 import { acceptedSends, settle } from "../lib/delivery.ts";
 import { CONSUMER_GROUP, STREAM_KEY, sendLogRows } from "../lib/delivery-state.ts";
 import { round } from "../lib/figures.ts";
-import { readK6Requests, startK6 } from "../lib/k6.ts";
+import { openScenario } from "../lib/opening.ts";
 import { Checks, type Scenario } from "../lib/scenario.ts";
+import { sendBatch } from "../lib/send-load.ts";
 import { metric, scrape } from "../lib/service-metrics.ts";
-import { startStack } from "../lib/stack.ts";
 
 const CONCURRENCY = 8;
 const PROVIDER_LATENCY_MS = 1_500;
@@ -29,12 +29,15 @@ export const workerKilled: Scenario = {
   name: "worker-killed",
   summary:
     "a separate SMS worker SIGKILLed mid-batch (slow provider): every job reclaimed by the next worker, none lost, duplicates counted",
-  async run({ workDir, cleanup, size, log }) {
+  async run(context) {
+    const { size, log } = context;
     const total = size(40, 120);
     const kills = size(1, 2);
-    const stack = await startStack({ dir: workDir, cleanup, mockSms: { latencyMs: PROVIDER_LATENCY_MS } });
-    const tenant = stack.seedOne("wk");
-    const serve = await stack.startService({ name: "serve", env: { SMS_WORKER_ENABLED: "false", ACCESS_LOG_ENABLED: "false" } });
+    const { stack, tenant, service } = await openScenario(context, {
+      tenant: "wk",
+      stack: { mockSms: { latencyMs: PROVIDER_LATENCY_MS } },
+      service: { name: "serve", env: { SMS_WORKER_ENABLED: "false" } },
+    });
     const workerEnv = (reclaimIdleMs: number) => ({
       SMS_WORKER_CONCURRENCY: String(CONCURRENCY),
       SMS_RECLAIM_IDLE_MS: String(reclaimIdleMs),
@@ -43,24 +46,8 @@ export const workerKilled: Scenario = {
     });
     let worker: ServiceProcess = await stack.startService({ name: "worker-1", mode: "worker", env: workerEnv(30_000) });
 
-    const rate = 100;
-    const k6 = startK6({
-      dir: workDir,
-      cleanup,
-      script: "otp-sends.ts",
-      env: {
-        BASE_URL: serve.url,
-        API_KEY: tenant.apiKey,
-        RATE: String(rate),
-        // k6 runs at least a second; LIMIT stops the batch at `total`.
-        DURATION_S: String(Math.max(1, Math.ceil(total / rate))),
-        LIMIT: String(total),
-        PHONE_PREFIX: "1553",
-        RID_PREFIX: "wk",
-      },
-    });
-    const k6Exit = await k6.process.exited;
-    const accepted = acceptedSends(readK6Requests(k6.csvFile, ["otp-send"]));
+    const batch = await sendBatch(context, service, tenant, { total, rate: 100, phonePrefix: "1553", ridPrefix: "wk" });
+    const accepted = acceptedSends(batch.requests);
     log(`${accepted.length} OTPs queued; worker-1 delivers ${CONCURRENCY} at a time, ${PROVIDER_LATENCY_MS} ms each`);
 
     const killsDone: Kill[] = [];
@@ -100,7 +87,7 @@ export const workerKilled: Scenario = {
     const pendingAtKills = killsDone.reduce((sum, kill) => sum + kill.pendingOwned, 0);
 
     const checks = new Checks();
-    checks.equal("k6 ran to the end", k6Exit, 0);
+    checks.equal("k6 ran to the end", batch.exit, 0);
     checks.equal("sends accepted", accepted.length, total);
     checks.add(
       "each kill left jobs in flight (mid-batch)",
