@@ -4,6 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
+import dockerignoreModule from "@balena/dockerignore";
+import { DockerfileParser } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, read } from "./repo.ts";
 
@@ -13,24 +15,15 @@ interface Instruction {
   line: number;
 }
 
-/** Dockerfile instructions: comments dropped, continuation lines joined, keywords upper-cased. */
+/** Dockerfile instructions (dockerfile-ast): continuation lines joined, flags kept in the arguments. */
 function parseDockerfile(text: string): Instruction[] {
-  const instructions: Instruction[] = [];
-  let buffer = "";
-  let start = 0;
-  for (const [index, raw] of text.split("\n").entries()) {
-    const line = raw.trimEnd();
-    if (buffer === "" && (line.trim() === "" || line.trimStart().startsWith("#"))) continue;
-    if (buffer !== "" && line.trimStart().startsWith("#")) continue;
-    if (buffer === "") start = index + 1;
-    buffer += `${line.replace(/\\$/, "")} `;
-    if (!line.endsWith("\\")) {
-      const [keyword = "", ...rest] = buffer.trim().split(/\s+/);
-      instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(" "), line: start });
-      buffer = "";
-    }
-  }
-  return instructions;
+  return DockerfileParser.parse(text)
+    .getInstructions()
+    .map((instruction) => ({
+      keyword: instruction.getKeyword(),
+      args: instruction.getTextContent().replace(/\\\n/g, " ").trim().split(/\s+/).slice(1).join(" "),
+      line: instruction.getRange().start.line + 1,
+    }));
 }
 
 /** Stages: FROM's image and name, and the instructions that follow it. */
@@ -49,36 +42,14 @@ function stages(instructions: Instruction[]) {
   return result;
 }
 
-/**
- * Docker's .dockerignore semantics: patterns in order, the last one that matches a path decides; `!` re-includes;
- * a pattern matching a directory matches everything under it; `*` stays within a path segment, `**` spans any.
- */
+// The package is CommonJS (module.exports = factory) but its types declare `export default`: Node hands us the
+// factory, TypeScript (nodenext) thinks it is the namespace.
+const createDockerignore = dockerignoreModule as unknown as typeof dockerignoreModule.default;
+
+/** Docker's own .dockerignore matching (@balena/dockerignore, a port of moby's fileutils). */
 function dockerignore(text: string): (path: string) => boolean {
-  const rules = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith("#"))
-    .map((line) => {
-      const exclude = !line.startsWith("!");
-      const pattern = (exclude ? line : line.slice(1)).replace(/^\/+|\/+$/g, "");
-      const source = pattern
-        .split(/(\*\*\/?|\*|\?)/)
-        .map((part) => {
-          if (part === "**/") return "(?:.*/)?";
-          if (part === "**") return ".*";
-          if (part === "*") return "[^/]*";
-          if (part === "?") return "[^/]";
-          return part.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-        })
-        .join("");
-      return { exclude, regex: new RegExp(`^${source}$`) };
-    });
-  return (path: string) => {
-    const prefixes = path.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
-    let excluded = false;
-    for (const rule of rules) if (prefixes.some((prefix) => rule.regex.test(prefix))) excluded = rule.exclude;
-    return excluded;
-  };
+  const rules = createDockerignore({ ignorecase: false }).add(text);
+  return (path) => rules.ignores(path);
 }
 
 const dockerfile = read("app/Dockerfile");
