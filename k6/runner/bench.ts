@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { k6Binary } from "@otp-lab/local-stack/k6";
 import { type LocalStack, startLocalStack } from "@otp-lab/local-stack/local-stack";
 import { startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
 import { freePort } from "@otp-lab/local-stack/ports";
@@ -48,7 +49,8 @@ const steps = LADDER.filter((step) => !only || only.has(step.script));
 const profiled = new Set(
   (env.BENCH_PROFILES ?? "02-express-hello,11-send-flow,12-verify-flow").split(",").filter((s) => s !== "" && s !== "none"),
 );
-const k6Bin = env.K6_BIN ?? execFileSync(join(repoRoot, "scripts", "ensure-k6.sh"), { encoding: "utf8" }).trim();
+// Resolved before anything starts: a missing k6 is built now, not in the middle of the ladder.
+const k6Bin = k6Binary();
 
 const startedAt = new Date();
 const runId = `${startedAt.toISOString().slice(0, 19).replaceAll(/[-:]/g, "").replace("T", "-")}-${comparison ? comparison.id : profile}`;
@@ -210,7 +212,6 @@ try {
         mkdirSync(dir, { recursive: true });
         const sampler = startSampler({ metricsUrl: `${stack?.serviceUrl}/metrics`, pids: pidsFor(step) });
         const result = await runK6({
-          k6Bin,
           scriptsDir: join(repoRoot, "k6", "scripts"),
           script: step.script,
           env: k6Env,
@@ -221,8 +222,8 @@ try {
           progress,
           label: `${label}${pass ? ` (${pass})` : ""}`,
           remainingAfterS,
-          onStart: (pid) => {
-            k6Pid = pid;
+          onStart: (child) => {
+            k6Pid = child.pid;
           },
         });
         k6Pid = undefined;

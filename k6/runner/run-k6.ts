@@ -1,12 +1,12 @@
 // Runs one ladder script with k6 and returns its summary; reports progress once a second.
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { envArgs, runK6 as runK6Process } from "@otp-lab/local-stack/k6";
 import type { ScriptSummary } from "../lib/summary-format.ts";
 import { clock, type Progress } from "./progress.ts";
 
 export interface K6Run {
-  k6Bin: string;
   scriptsDir: string;
   script: string;
   env: Record<string, string>;
@@ -18,7 +18,7 @@ export interface K6Run {
   /** Prefix for the status line, e.g. "[4/9] 07-otp-code-capacity". */
   label: string;
   remainingAfterS: number;
-  onStart?: (pid: number | undefined) => void;
+  onStart?: (child: ChildProcess) => void;
 }
 
 export async function runK6(run: K6Run): Promise<{ summary: ScriptSummary | null; exitCode: number | null; log: string }> {
@@ -31,34 +31,10 @@ export async function runK6(run: K6Run): Promise<{ summary: ScriptSummary | null
     PLATEAU_SECONDS: String(run.plateauSeconds),
     SUMMARY_PATH: summaryPath,
   };
-  const args = [
-    "run",
-    "--no-color",
-    "--quiet",
-    "--log-output",
-    `file=${logPath}`,
-    ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    join(run.scriptsDir, `${run.script}.ts`),
-  ];
-  const child = spawn(run.k6Bin, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
-  });
-  run.onStart?.(child.pid);
-  // If the runner dies (Ctrl-C, a crash), k6 must not outlive it and keep loading the host.
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const started = Date.now();
+  const started = performance.now();
   const total = run.warmupSeconds + run.rates.length * run.plateauSeconds;
   const timer = setInterval(() => {
-    const elapsed = (Date.now() - started) / 1000;
+    const elapsed = (performance.now() - started) / 1000;
     const inPlateaus = elapsed - run.warmupSeconds;
     const index = Math.min(run.rates.length - 1, Math.floor(inPlateaus / run.plateauSeconds));
     const stage =
@@ -67,9 +43,11 @@ export async function runK6(run: K6Run): Promise<{ summary: ScriptSummary | null
       `${run.label}  ${stage}  ${clock(elapsed)} / ~${clock(total)}  (~${clock(Math.max(0, total - elapsed) + run.remainingAfterS)} left in the run)`,
     );
   }, 1_000);
-  const exitCode = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  clearInterval(timer);
-  process.off("exit", killOnExit);
+  const result = await runK6Process({
+    args: ["--no-color", "--quiet", "--log-output", `file=${logPath}`, ...envArgs(env)],
+    script: join(run.scriptsDir, `${run.script}.ts`),
+    ...(run.onStart ? { onStart: run.onStart } : {}),
+  }).finally(() => clearInterval(timer));
   const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, "utf8")) as ScriptSummary) : null;
-  return { summary, exitCode, log: output };
+  return { summary, exitCode: result.exitCode, log: result.stdout + result.stderr };
 }

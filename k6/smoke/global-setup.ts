@@ -5,11 +5,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { k6Binary } from "@otp-lab/local-stack/k6";
 import { startLocalStack } from "@otp-lab/local-stack/local-stack";
 import { type ManagedProcess, startProcess, waitForPort } from "@otp-lab/local-stack/managed-process";
 import { freePort } from "@otp-lab/local-stack/ports";
 import type { TestProject } from "vitest/node";
-import { REPO_ROOT, resolveK6Bin, type SmokeTargets } from "./run-smoke.ts";
+import { REPO_ROOT, type SmokeTargets } from "./run-smoke.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,7 +19,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const k6Bin = resolveK6Bin();
+  // Builds the pinned k6 once, before anything starts, rather than in each test worker.
+  k6Binary();
   execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
     cwd: join(REPO_ROOT, "app"),
     stdio: "inherit",
@@ -48,7 +50,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
       mockSmsUrl: stack.mockSmsUrl,
       bareHelloUrl: `http://127.0.0.1:${barePort}`,
       tenantsFile: stack.tenantsFile,
-      k6Bin,
       outputDir: stateDir,
     });
   } catch (error) {

@@ -8,12 +8,14 @@
 // (biome.json: noRestrictedImports for k6/scripts/**).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { K6Result } from "@otp-lab/local-stack/k6";
 import { describe, expect, inject, test } from "vitest";
 import type { ScriptSummary } from "../lib/summary-format.ts";
-import { type K6Run, listScripts, runK6, scriptId, smokeEnv } from "./run-smoke.ts";
+import { listScripts, runSmoke, scriptId, smokeEnv } from "./run-smoke.ts";
 
 const targets = inject("smoke");
-const output = (run: K6Run) => `k6 exited ${run.exitCode} after ${run.durationMs} ms\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+const output = (run: K6Result) =>
+  `k6 exited ${run.exitCode} after ${run.durationMs} ms\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 
 describe.concurrent("k6 scripts, smoke-sized", () => {
   test("the ladder has its scripts", () => {
@@ -34,7 +36,7 @@ describe.concurrent("k6 scripts, smoke-sized", () => {
     test(scriptId(file), async () => {
       const summaryPath = join(targets.outputDir, `${scriptId(file)}.summary.json`);
       const before = Date.now();
-      const run = await runK6({ k6Bin: targets.k6Bin, script: file, env: smokeEnv(file, targets, summaryPath) });
+      const run = await runSmoke(file, smokeEnv(file, targets, summaryPath));
       expect(run.exitCode, output(run)).toBe(0);
       expect(run.stdout, output(run)).toMatch(/^p02 /m);
 
@@ -69,19 +71,14 @@ describe.concurrent("k6 scripts, smoke-sized", () => {
 
   test("K6_VUS in the environment is refused before anything runs", async () => {
     const file = "02-express-hello.ts";
-    const run = await runK6({ k6Bin: targets.k6Bin, script: file, env: { ...smokeEnv(file, targets, "/dev/null"), K6_VUS: "5" } });
+    const run = await runSmoke(file, { ...smokeEnv(file, targets, "/dev/null"), K6_VUS: "5" });
     expect(run.exitCode, output(run)).not.toBe(0);
     expect(run.stderr).toContain("K6_VUS is set");
   });
 
   for (const file of listScripts()) {
     test(`${scriptId(file)}: --vus/--duration on the command line are refused in the library's setup()`, async () => {
-      const run = await runK6({
-        k6Bin: targets.k6Bin,
-        script: file,
-        env: smokeEnv(file, targets, "/dev/null"),
-        args: ["--vus", "2", "--duration", "2s"],
-      });
+      const run = await runSmoke(file, smokeEnv(file, targets, "/dev/null"), ["--vus", "2", "--duration", "2s"]);
       expect(run.exitCode, output(run)).not.toBe(0);
       expect(run.stderr).toContain("k6 is not running this script's scenarios");
     });
