@@ -2,21 +2,22 @@
 // "/bench", a tenants file under a temp "/tenants", and the TestRun's env. Then the pinned k6 does what the
 // operator's initializer does (k6 archive + k6 inspect --execution-requirements), and two execution segments
 // run one script against a local HTTP server, to show that RATES is the total offered rate, split by k6.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { envArgs, k6Binary, runK6 } from "@otp-lab/local-stack/k6";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { BENCH_MOUNT, type ConfigMap, GENERATED_DIR, REPO_ROOT, TENANTS_MOUNT, type TestRun } from "../generate.ts";
+import { BENCH_MOUNT, type ConfigMap, GENERATED_DIR, TENANTS_MOUNT, type TestRun } from "../generate.ts";
 
 const temp = mkdtempSync(join(tmpdir(), "k6-operator-runner-tree-"));
 let k6Bin: string;
 
 beforeAll(() => {
-  k6Bin = process.env.K6_BIN || execFileSync("bash", [join(REPO_ROOT, "scripts", "ensure-k6.sh")], { encoding: "utf8" }).trim();
+  k6Bin = k6Binary();
 }, 600_000);
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
@@ -45,8 +46,6 @@ function materialise(testRun: TestRun, root: string): { script: string; env: Rec
   const env = Object.fromEntries(testRun.spec.runner.env.map((e) => [e.name, rewrite(e.value)]));
   return { script: rewrite(testRun.spec.script.localFile as string), env };
 }
-
-const envArgs = (env: Record<string, string>) => Object.entries(env).flatMap(([name, value]) => ["-e", `${name}=${value}`]);
 
 describe.each(testRunFiles)("%s under k6", (file) => {
   it("archives and inspects like the operator's initializer: the imports resolve, the plateaus are the RATES", () => {
@@ -98,10 +97,9 @@ describe("execution segments", () => {
     const summaries = await Promise.all(
       segments.map(async (segment, index) => {
         const summaryPath = join(root, `summary-${index}.json`);
-        const args = ["run", "--quiet", "--no-color", "--execution-segment", segment, "--execution-segment-sequence", "0,1/2,1"];
-        const child = spawn(k6Bin, [...args, ...envArgs({ ...small, SUMMARY_PATH: summaryPath }), script], { stdio: "ignore" });
-        const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-        expect(code).toBe(0);
+        const args = ["--quiet", "--no-color", "--execution-segment", segment, "--execution-segment-sequence", "0,1/2,1"];
+        const run = await runK6({ args: [...args, ...envArgs({ ...small, SUMMARY_PATH: summaryPath })], script });
+        expect(run.exitCode, run.stderr).toBe(0);
         return JSON.parse(readFileSync(summaryPath, "utf8")) as { plateaus: { requests: number }[] };
       }),
     );
