@@ -2,10 +2,11 @@
 // endpoints), a real Prometheus scraping the service and the mock every second, loading the generated
 // rules and accepting remote write (native histograms on), then a short k6 run against every route that
 // writes its own metrics to that Prometheus. The tests query it; everything stops afterwards.
-import { execFileSync, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { k6Binary, runK6 } from "@otp-lab/local-stack/k6";
 import { startLocalStack } from "@otp-lab/local-stack/local-stack";
 import { freePort } from "@otp-lab/local-stack/ports";
 import { type PrometheusServer, startPrometheus } from "@otp-lab/local-stack/prometheus";
@@ -24,18 +25,10 @@ function log(message: string): void {
   process.stderr.write(`[dashboards proof] ${message}\n`);
 }
 
-/** The paths a script prints, one per line (scripts/ensure-*.sh). */
-function ensure(script: string): string[] {
-  return execFileSync(join(REPO_ROOT, "scripts", script), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-    .trim()
-    .split("\n");
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const lap = (what: string) => log(`${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const k6Bin = process.env.K6_BIN ?? ensure("ensure-k6.sh")[0];
-  if (!k6Bin) throw new Error("ensure-k6.sh printed no path");
+  k6Binary(); // builds the pinned k6 when missing, before the stack is up rather than during the proof
   // The service as it is now (tsc is sub-second); `make build` does the same.
   execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
     cwd: join(REPO_ROOT, "app"),
@@ -75,9 +68,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const prometheusUrl = prometheus.url;
     lap(`prometheus ready on ${prometheusUrl}`);
 
-    const k6 = await runK6(
-      k6Bin,
-      {
+    const k6 = await runK6({
+      args: ["--quiet", "--no-color", "--address", "", "-o", "experimental-prometheus-rw", "--tag", `testid=${PROOF.testid}`],
+      script: "k6/proof.ts",
+      cwd: join(DASHBOARDS_DIR, "test"),
+      env: {
         BASE_URL: stack.serviceUrl,
         TENANTS_FILE: stack.tenantsFile,
         RATE: "4",
@@ -86,9 +81,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
         K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
         K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
       },
-      join(stateDir, "k6.log"),
-    );
-    if (k6 !== 0) throw new Error(`k6 exited ${k6}; see ${join(stateDir, "k6.log")}`);
+      logFile: join(stateDir, "k6.log"),
+      timeoutMs: 60_000,
+    });
+    if (k6.exitCode !== 0) throw new Error(`k6 exited ${k6.exitCode}; see ${join(stateDir, "k6.log")}`);
     lap("k6 run written to prometheus");
 
     project.provide("proof", { prometheusUrl, promtoolBin: prometheus.promtool, stateDir, k6EndedAt: Date.now() });
@@ -105,43 +101,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.KEEP_PROOF_STATE) log(`state kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });
   };
-}
-
-/** `k6 run -o experimental-prometheus-rw --tag testid=…` of test/k6/proof.ts, in a clean environment. */
-function runK6(k6Bin: string, env: Record<string, string>, logFile: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const out = createWriteStream(logFile);
-    const child = spawn(
-      k6Bin,
-      [
-        "run",
-        "--quiet",
-        "--no-color",
-        "--address",
-        "",
-        "-o",
-        "experimental-prometheus-rw",
-        "--tag",
-        `testid=${PROOF.testid}`,
-        "k6/proof.ts",
-      ],
-      {
-        cwd: join(DASHBOARDS_DIR, "test"),
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? homedir(), K6_NO_USAGE_REPORT: "true", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      out.end();
-      resolve(code);
-    });
-  });
 }
