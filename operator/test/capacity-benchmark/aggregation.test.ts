@@ -3,13 +3,13 @@
 // servers with different known latency distributions (runner 0 → fast, runner 1 → slow), so the p99 of all
 // requests is neither runner's p99 nor their mean. The p99 from PromQL (queries.ts) must match the p99 of the
 // merged raw samples (k6 --out csv of both runners) within one native-histogram bucket.
-import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { envArgs, runK6 } from "@otp-lab/local-stack/k6";
 import { type PrometheusServer, startPrometheus } from "@otp-lab/local-stack/prometheus";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { prometheusClient } from "../../src/capacity-benchmark/prometheus.ts";
@@ -85,15 +85,14 @@ function percentile(values: number[], p: number): number {
 }
 
 it("p99 over 2 runners from native histograms matches the p99 of the merged raw samples within one bucket", async () => {
-  const k6Bin = process.env.K6_BIN || execFileSync(join(REPO_ROOT, "scripts", "ensure-k6.sh"), { encoding: "utf8" }).trim();
   const urls = [await latencyServer(4, 0.5), await latencyServer(12, 0.9)];
   const script = join(REPO_ROOT, "k6", "scripts", "02-express-hello.ts");
   const env = { RATES: "60,120", WARMUP_SECONDS: "1", PLATEAU_SECONDS: "5", SLO_P99_MS: "1000", MAX_VUS: "200", CHECK_SAMPLE_RATE: "0" };
   const segments = ["0:1/2", "1/2:1"];
   const started = Date.now() / 1000;
   const codes = await Promise.all(
-    segments.map((segment, i) => {
-      const args = ["run", "--quiet", "--no-color", "--log-output", `file=${join(dir, `k6-${i}.log`)}`];
+    segments.map(async (segment, i) => {
+      const args = ["--quiet", "--no-color", "--log-output", `file=${join(dir, `k6-${i}.log`)}`];
       args.push("--execution-segment", segment, "--execution-segment-sequence", "0,1/2,1");
       // instance_id: what the k6-operator tags each runner with, so the runners' series stay apart.
       args.push(
@@ -106,20 +105,17 @@ it("p99 over 2 runners from native histograms matches the p99 of the merged raw 
         "--tag",
         `instance_id=${i}`,
       );
-      for (const [k, v] of Object.entries({ ...env, BASE_URL: urls[i] as string, SUMMARY_PATH: join(dir, `summary-${i}.json`) }))
-        args.push("-e", `${k}=${v}`);
-      const child = spawn(k6Bin, [...args, script], {
-        stdio: "ignore",
+      args.push(...envArgs({ ...env, BASE_URL: urls[i] as string, SUMMARY_PATH: join(dir, `summary-${i}.json`) }));
+      const run = await runK6({
+        args,
+        script,
         env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "/tmp",
-          K6_NO_USAGE_REPORT: "true",
           K6_PROMETHEUS_RW_SERVER_URL: `${prometheusUrl}/api/v1/write`,
           K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
           K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
         },
       });
-      return new Promise<number | null>((resolve) => child.once("exit", resolve));
+      return run.exitCode;
     }),
   );
   expect(codes).toEqual([0, 0]);

@@ -9,8 +9,7 @@
 // results.json in the owned ConfigMap validates against k6/runner/results.ts's schema and renders with
 // k6/report; the controller SIGKILLed mid-step and restarted resumes without a second TestRun; a deleted
 // CapacityBenchmark leaves no TestRun; Fixed mode pins the HPA to min = max and restores it.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
+import { k6Binary, runK6 } from "@otp-lab/local-stack/k6";
 import { type PrometheusServer, startPrometheus } from "@otp-lab/local-stack/prometheus";
 import type { ServiceProcess } from "@otp-lab/local-stack/service-process";
 import { waitFor } from "@otp-lab/local-stack/wait";
@@ -51,7 +51,6 @@ const operators: ServiceProcess[] = [];
 let custom: CustomObjectsApi;
 let apps: AppsV1Api;
 let autoscaling: AutoscalingV2Api;
-let k6Bin: string;
 let stopCluster = false;
 let cluster: Promise<void> | undefined;
 const runners: ChildProcess[] = [];
@@ -96,7 +95,7 @@ beforeAll(async () => {
       },
     });
   }
-  k6Bin = process.env.K6_BIN || execFileSync(join(REPO_ROOT, "scripts", "ensure-k6.sh"), { encoding: "utf8" }).trim();
+  k6Binary(); // builds the pinned k6 when missing, inside this hook's time rather than a runner's
   [prometheus, service] = await Promise.all([startPrometheus(dir), startService("service-cb")]);
 }, 120_000);
 
@@ -127,16 +126,12 @@ async function runTestRun(tr: TestRunObject): Promise<number[]> {
   const script = join(REPO_ROOT, "k6", tr.spec.script.localFile.replace(/^\/bench\//, ""));
   const env = Object.fromEntries(tr.spec.runner.env.map((e) => [e.name, e.value]));
   const codes = await Promise.all(
-    segments.map((segment, i) => {
-      const args = ["run", "--quiet", "--no-color", "--log-output", `file=${join(dir, `${name}-${i}.log`)}`];
+    segments.map(async (segment, i) => {
+      const args = ["--quiet", "--no-color", "--log-output", `file=${join(dir, `${name}-${i}.log`)}`];
       args.push(...tr.spec.arguments.split(/\s+/), "--tag", `instance_id=${i}`);
-      args.push("--execution-segment", segment, "--execution-segment-sequence", sequence, script);
-      const child = spawn(k6Bin, args, {
-        stdio: "ignore",
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      });
-      runners.push(child);
-      return once(child, "exit").then(([code]) => code as number);
+      args.push("--execution-segment", segment, "--execution-segment-sequence", sequence);
+      const run = await runK6({ args, script, env, onStart: (child) => runners.push(child) });
+      return run.exitCode as number;
     }),
   );
   // Prometheus ingests the runners' last push before the stage says finished.
