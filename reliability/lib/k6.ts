@@ -1,12 +1,11 @@
 // Runs a k6 script as a managed child process (killed with the run if anything goes wrong), with every
 // request sample written to a CSV so the orchestrator can cut the timeline at its own events.
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { envArgs, k6Binary, k6Environment } from "@otp-lab/local-stack/k6";
 import { type ManagedProcess, startProcess } from "@otp-lab/local-stack/managed-process";
 import type { Cleanup } from "./cleanup.ts";
 import { K6_SCRIPTS_DIR } from "./paths.ts";
-import { k6Binary } from "./tools.ts";
 
 export interface K6Process {
   process: ManagedProcess;
@@ -39,16 +38,10 @@ export function startK6(options: {
       "",
       "--out",
       `csv=${csvFile}`,
-      ...Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]),
+      ...envArgs(env),
       join(K6_SCRIPTS_DIR, options.script),
     ],
-    // A clean environment: no K6_* from the caller's shell can reshape the run.
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? homedir(),
-      K6_NO_USAGE_REPORT: "true",
-      K6_CSV_TIME_FORMAT: "unix_milli",
-    },
+    env: k6Environment({ K6_CSV_TIME_FORMAT: "unix_milli" }),
     logFile,
     detached: true,
   });

@@ -12,8 +12,3 @@ export const K6_SCRIPTS_DIR = join(RELIABILITY_DIR, "k6");
 export function toolCache(env: NodeJS.ProcessEnv = process.env): string {
   return env.OTP_LAB_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "otp-capacity-lab");
 }
-
-/** Reads one pinned version from scripts/versions.env. */
-export function pinnedVersion(text: string, name: string): string | undefined {
-  return new RegExp(`^${name}=(\\S+)`, "m").exec(text)?.[1];
-}
