@@ -18,17 +18,9 @@ export const KUBE_VERSION = "1.34.0";
 
 export type Profile = "default" | "bench" | "production";
 
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  [field: string]: unknown;
-}
+import type { KubeObject } from "@otp-lab/local-stack/kube/api";
+
+export type { KubeObject };
 
 export interface RenderOptions {
   /** `--set key=value` pairs (numbers and booleans are typed by Helm). */
