@@ -44,6 +44,7 @@ kube-tools: ## helm, kube-apiserver and etcd, built from their Go modules into t
 
 setup: deps system-packages k6 ## What the benchmarks and the local stack need (the tests add test-tools)
 
+# The test targets whose global setup compiles the service themselves do not depend on build.
 # CommonJS (app/package.json "type"), run from app/dist, not from .ts: OpenTelemetry's require hooks only
 # instrument modules loaded through require.
 build: deps ## Compile the service to app/dist
@@ -66,7 +67,7 @@ lint: deps ## Lint and format check (Biome), as CI runs it
 format: deps ## Apply Biome's formatting and safe fixes
 	biome check --write .
 
-test-app: setup test-tools build ## The service's tests against real PostgreSQL and Redis, and the fast tier
+test-app: setup test-tools ## The service's tests against real PostgreSQL and Redis, and the fast tier
 	vitest run --project app --project app-unit
 
 .PHONY: test-unit
@@ -84,19 +85,19 @@ test-charts: deps test-tools ## The Helm chart: staleness, values schema, helm l
 test-local-stack: setup test-tools ## The Kubernetes harness against a real etcd + kube-apiserver
 	vitest run --project local-stack
 
-test-dashboards: setup test-tools build ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
+test-dashboards: setup test-tools ## Dashboards and alert rules, proven against a real Prometheus fed by the service and k6
 	K6_BIN="$$(scripts/ensure-k6.sh)" vitest run --project dashboards
 
 test-kube: setup test-tools ## Static kind/image/third-party checks; the k6-operator TestRuns against kube-apiserver and k6
 	vitest run --project kind --project k6-operator
 
-test-operator: setup test-tools build ## The otp-operator: CRDs and the controller as a real process against kube-apiserver, PostgreSQL and the service
+test-operator: setup test-tools ## The otp-operator: CRDs and the controller as a real process against kube-apiserver, PostgreSQL and the service
 	vitest run --project operator
 
 bench-operator: setup kube-tools build ## 1,000 OtpTenants: controller cold start until all are in PostgreSQL, time and RSS
 	node operator/bench/tenants-1000.ts
 
-test-reliability: setup test-tools build ## Every reliability scenario in its fast size (~3 min)
+test-reliability: setup test-tools ## Every reliability scenario in its fast size (~3 min)
 	K6_BIN="$$(scripts/ensure-k6.sh)" HAPROXY_BIN="$$(scripts/ensure-haproxy.sh)" vitest run --project reliability
 
 test: setup lint typecheck test-app test-bench test-charts test-local-stack test-dashboards test-kube test-operator test-reliability ## Everything CI checks

@@ -30,10 +30,10 @@ KUBE_CONTEXT="kind-$CLUSTER_NAME"
 DOCKER="${DOCKER:-docker}"
 KIND="${KIND:-kind}"
 KUBECTL="${KUBECTL:-kubectl}"
-# shellcheck source=versions.env
-source "$REPO_ROOT/scripts/versions.env"
-# The tool cache of scripts/lib.sh, where scripts/ensure-helm.sh puts the pinned helm.
-PINNED_HELM="${OTP_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/otp-capacity-lab}/helm-$HELM_VERSION/helm"
+# versions.env and TOOLS_CACHE, where scripts/ensure-helm.sh puts the pinned helm (log/die are redefined below).
+# shellcheck source=../scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
+PINNED_HELM="$TOOLS_CACHE/helm-$HELM_VERSION/helm"
 if [ -z "${HELM:-}" ]; then
   if [ -x "$PINNED_HELM" ]; then HELM="$PINNED_HELM"; else HELM=helm; fi
 fi

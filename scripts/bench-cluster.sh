@@ -110,6 +110,7 @@ tenants_json() {
     [ -n "$key" ] || die "Secret $secret (of OtpTenant $tenant) has no apiKey"
     entries+=("{\"id\":\"$id\",\"name\":\"$tenant\",\"apiKey\":\"$key\"}")
   done < <(sed -n 's/^metadata: { name: \([a-z0-9-]*\),.*/\1/p' "$TENANTS_FILE")
+  [ "${#entries[@]}" -gt 0 ] || die "no OtpTenant found in $TENANTS_FILE (one 'metadata: { name: …' line per tenant)"
   local IFS=,
   printf '{"tenants":[%s]}\n' "${entries[*]}"
 }

@@ -16,18 +16,18 @@ const int = (min: number, max: number) => z.int().min(min).max(max);
 const milliseconds = (max: number) => int(0, max);
 const labels = z.record(z.string(), z.string());
 const freeform = z.record(z.string(), z.unknown());
-const quantity = z.union([
+export const quantity = z.union([
   z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/, "must be a Kubernetes quantity"),
   z.number(),
 ]);
-const resources = z
+export const resources = z
   .strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() })
   .describe("Container resources (requests/limits), as in a Pod spec.");
 const port = int(1, 65535);
 const ports = z.array(port).min(1);
 
 /** A tag that is never `latest` (mutable tags make rollouts irreproducible). */
-const tag = z
+export const tag = z
   .string()
   .max(128)
   .regex(/^([A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, "must be a Docker tag")

@@ -4,7 +4,7 @@
 // Both renderers use this view, as they do cost-view.ts.
 import type { BenchResults, ClusterRun } from "../runner/results.ts";
 import type { TableView } from "./cost-view.ts";
-import { formatRps } from "./format.ts";
+import { formatCount, formatRps, NONE } from "./format.ts";
 
 export interface ReplicasView {
   intro: string;
@@ -19,8 +19,6 @@ function thin<T>(items: T[], max: number): T[] {
   const step = (items.length - 1) / (max - 1);
   return Array.from({ length: max }, (_, i) => items[Math.round(i * step)] as T);
 }
-
-const count = (value: number | null) => (value === null ? "—" : String(value));
 
 function intro(cluster: ClusterRun): string {
   const mode =
@@ -40,7 +38,7 @@ export function replicasView(results: Pick<BenchResults, "cluster">): ReplicasVi
       const parts = [
         readies.length ? `ready replicas ${Math.min(...readies)}–${Math.max(...readies)}` : "no replica samples",
         step.time_to_scale_up_s === null ? "no scale-up" : `time to scale up ${Math.round(step.time_to_scale_up_s)} s`,
-        `replicas at the knee ${count(step.replicas_at_knee)}`,
+        `replicas at the knee ${formatCount(step.replicas_at_knee)}`,
         step.min_pod_request_share === null
           ? null
           : `least-loaded pod at ${Math.round(step.min_pod_request_share * 100)}% of an even share`,
@@ -53,10 +51,10 @@ export function replicasView(results: Pick<BenchResults, "cluster">): ReplicasVi
           numeric: [true, true, true, true, true],
           rows: thin(step.samples, MAX_ROWS).map((s) => [
             String(Math.round(s.t_s)),
-            count(s.ready_replicas),
-            count(s.desired_replicas),
-            s.offered_rps === null ? "—" : formatRps(s.offered_rps),
-            s.p99_ms === null ? "—" : s.p99_ms.toFixed(1),
+            formatCount(s.ready_replicas),
+            formatCount(s.desired_replicas),
+            formatRps(s.offered_rps),
+            s.p99_ms === null ? NONE : s.p99_ms.toFixed(1),
           ]),
         },
       };

@@ -9,12 +9,12 @@ import { startProcess, waitForPort } from "@otp-lab/local-stack/managed-process"
 import { freePort } from "@otp-lab/local-stack/ports";
 import { findBottleneck, recommend, validityChecks } from "./analysis.ts";
 import { pgbench, redisBenchmark } from "./baselines.ts";
-import { mergePasses, refinementRates, ruleForStep } from "./capacity.ts";
+import { layerResult, mergePasses, refinementRates, ruleForStep } from "./capacity.ts";
 import { type ComparisonPlan, parseComparison, type Variant } from "./comparisons.ts";
 import { buildCostModel, comparableCosts, type IdleCores, layerCost } from "./cost-model.ts";
 import { describeEnvironment } from "./environment.ts";
 import { LADDER, type LadderStep, PROFILE_TIMING, type Profile } from "./ladder.ts";
-import { layerResult, plateauResults } from "./layer-results.ts";
+import { plateauResults } from "./layer-results.ts";
 import { profilePass, profileRate } from "./profile-pass.ts";
 import { clock, createProgress } from "./progress.ts";
 import {

@@ -33,6 +33,3 @@ export function plateauResults(summary: ScriptSummary, snapshots: Snapshot[], ru
     );
   });
 }
-
-// The layer's verdict is pure and shared with the cluster controller (operator/src/capacity-benchmark): see capacity.ts.
-export { layerResult } from "./capacity.ts";

@@ -2,7 +2,6 @@
 // environment (runtime/config.ts), the cluster from KUBECONFIG or the Pod's ServiceAccount. Controllers
 // run only while this process holds the leader Lease; SIGTERM stops the informers, lets the reconciles
 // in flight finish, releases the Lease (a standby takes over at once) and exits 0.
-import { createCapacityBenchmarkController } from "./capacity-benchmark/runtime.ts";
 import { createOtpTenantController } from "./otp-tenant/controller.ts";
 import { createTenantTable } from "./otp-tenant/tenant-table.ts";
 import { loadConfig, type OperatorConfig } from "./runtime/config.ts";
@@ -37,7 +36,10 @@ function startControllers(): Promise<void> {
   transition = transition.then(async () => {
     controllers = [
       ...(config.controllers.otpTenant && table ? [createOtpTenantController(kube, config, { table, events, logger, metrics })] : []),
-      ...(config.controllers.capacityBenchmark ? [createCapacityBenchmarkController(kube, config, { logger, metrics })] : []),
+      // Loaded only when enabled: it pulls in cdk8s, the typed k6-operator constructs and the ladder's modules.
+      ...(config.controllers.capacityBenchmark
+        ? [(await import("./capacity-benchmark/runtime.ts")).createCapacityBenchmarkController(kube, config, { logger, metrics })]
+        : []),
     ];
     await Promise.all(controllers.map((c) => c.start()));
   });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { type ApplyOptions, createKubeClient, type KubeClient, type KubeObject } from "./kube/api.ts";
 import { type KubeBinaries, kubeBinaries } from "./kube/binaries.ts";
 import { createKubePki } from "./kube/pki.ts";
-import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
+import { type ManagedProcess, startProcess } from "./managed-process.ts";
 import { freePort } from "./ports.ts";
 import { untilExited, waitFor } from "./wait.ts";
 
@@ -116,7 +116,6 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
 
   const apiLog = join(dir, "kube-apiserver.log");
   try {
-    await waitForPort(etcdClientPort, { process: etcd, timeoutMs });
     await waitFor(
       "etcd reported healthy",
       async () => {
@@ -154,7 +153,6 @@ export async function startKubeApiServer(options: KubeApiServerOptions): Promise
       detached: true,
     });
     const running = apiServer;
-    await waitForPort(apiPort, { process: running, timeoutMs });
     await waitFor("kube-apiserver answered /readyz", () => client.ready(), {
       timeoutMs,
       giveUpIf: untilExited(running.name, running.child),

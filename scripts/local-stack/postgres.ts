@@ -2,9 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
+import { type ManagedProcess, startProcess } from "./managed-process.ts";
 import { giveTo, unprivilegedUser } from "./system-user.ts";
-import { waitFor } from "./wait.ts";
+import { untilExited, waitFor } from "./wait.ts";
 
 export interface PostgresOptions {
   dir: string;
@@ -67,11 +67,11 @@ export async function createPostgres(options: PostgresOptions): Promise<Postgres
       detached: true,
       ...(user ?? {}),
     });
-    await waitForPort(options.port, { process: server });
-    await waitUntilAcceptingQueries();
+    await waitUntilAcceptingQueries(server);
   }
 
-  async function waitUntilAcceptingQueries(): Promise<void> {
+  /** pg_isready fails while the port is closed too; a postgres that dies meanwhile ends the wait. */
+  async function waitUntilAcceptingQueries(started: ManagedProcess): Promise<void> {
     await waitFor(
       "PostgreSQL to accept connections",
       () => {
@@ -80,7 +80,7 @@ export async function createPostgres(options: PostgresOptions): Promise<Postgres
         });
         return true;
       },
-      { timeoutMs: 10_000 },
+      { timeoutMs: 30_000, giveUpIf: untilExited(started.name, started.child) },
     );
   }
 

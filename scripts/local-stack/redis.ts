@@ -5,8 +5,8 @@
 import { mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { type ManagedProcess, startProcess, waitForPort } from "./managed-process.ts";
-import { waitFor } from "./wait.ts";
+import { type ManagedProcess, startProcess } from "./managed-process.ts";
+import { untilExited, waitFor } from "./wait.ts";
 
 export interface RedisOptions {
   /** The caller's state directory: the log goes to <dir>/redis.log, the data to <dir>/redis-data. */
@@ -63,8 +63,13 @@ export async function createRedis(options: RedisOptions): Promise<RedisServer> {
       logFile: join(options.dir, "redis.log"),
       detached: true,
     });
-    await waitForPort(options.port, { process: server });
-    await waitForPong(options.port);
+    // PING answers only once the port is open and the AOF is loaded; a Redis that dies meanwhile ends the wait.
+    const started = server;
+    await waitFor(`redis on port ${options.port} to answer PING`, async () => (await ping(options.port)).startsWith("+PONG"), {
+      timeoutMs: 40_000,
+      intervalMs: 50,
+      giveUpIf: untilExited(started.name, started.child),
+    });
   }
   await start();
   return {
@@ -83,14 +88,7 @@ export async function createRedis(options: RedisOptions): Promise<RedisServer> {
   };
 }
 
-/** Resolves once Redis answers PING with PONG (while it loads the AOF it answers -LOADING). */
-async function waitForPong(port: number, timeoutMs = 20_000): Promise<void> {
-  await waitFor(`redis on port ${port} to answer PING`, async () => (await ping(port)).startsWith("+PONG"), {
-    timeoutMs,
-    intervalMs: 50,
-  });
-}
-
+/** Redis's answer to PING: +PONG, -LOADING while it loads the AOF, or nothing while the port is closed. */
 function ping(port: number): Promise<string> {
   return new Promise<string>((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });

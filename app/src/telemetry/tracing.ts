@@ -9,6 +9,7 @@
 // from http-spans.ts (the stock HTTP and Express instrumentations cost more than the rest of a
 // request's tracing, see there), pg and ioredis spans only inside a request or a delivery, and the
 // sampler is the service's setting (OTEL_TRACES_SAMPLER[_ARG], app/src/config/schema.ts).
+import { setTimeout as sleep } from "node:timers/promises";
 import { IORedisInstrumentation } from "@opentelemetry/instrumentation-ioredis";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -78,7 +79,12 @@ export function startTracing(options: TracingOptions): Tracing {
   });
   sdk.start();
   enableHttpSpans();
-  return { shutdown: () => within(TRACING_SHUTDOWN_BUDGET_MS, sdk.shutdown()) };
+  // Spans still buffered when the budget ends are lost; an unref'd timer does not hold the process open.
+  return {
+    shutdown: async () => {
+      await Promise.race([sdk.shutdown(), sleep(TRACING_SHUTDOWN_BUDGET_MS, undefined, { ref: false })]);
+    },
+  };
 }
 
 export function createSampler(config: TracesSamplerConfig): Sampler {
@@ -103,20 +109,6 @@ function createOtlpExporter() {
   const { OTLPTraceExporter } =
     require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
   return new OTLPTraceExporter({ timeoutMillis: OTLP_EXPORT_TIMEOUT_MS });
-}
-
-/** Resolves when `work` settles or after `ms`, whichever comes first (spans still buffered are then lost). */
-async function within(ms: number, work: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  try {
-    await Promise.race([work.then(() => undefined), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The OpenTelemetry convention for boolean variables: "true" in any case, anything else is false. */

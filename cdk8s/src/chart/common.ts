@@ -56,14 +56,16 @@ export function podSecurityContext(uid: string | number, gid: string | number): 
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid, seccompProfile: { type: "RuntimeDefault" } };
 }
 
-/** No privilege escalation, no capabilities, nothing written outside the mounted volumes. */
-export function containerSecurityContext(uid: string | number, gid: string | number): Record<string, unknown> {
+/**
+ * No privilege escalation, no capabilities, nothing written outside the mounted volumes; `ids` are the user and
+ * group (fixed for PostgreSQL and Redis, from values for the service image).
+ */
+export function containerSecurityContext(ids: Record<string, unknown>): Record<string, unknown> {
   return {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: gid,
+    ...ids,
     capabilities: { drop: ["ALL"] },
     seccompProfile: { type: "RuntimeDefault" },
   };
@@ -84,19 +86,6 @@ export function servicePodSecurityContext(): Record<string, unknown> {
     }),
     supplementalGroups: tpl.optional(values("securityContext.supplementalGroups")),
     seLinuxOptions: tpl.optional(values("securityContext.seLinuxOptions")),
-    seccompProfile: { type: "RuntimeDefault" },
-  };
-}
-
-/** The container security context of the service image's containers (ids only when set). */
-export function serviceContainerSecurityContext(): Record<string, unknown> {
-  return {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    ...optionalId("runAsUser"),
-    ...optionalId("runAsGroup"),
-    capabilities: { drop: ["ALL"] },
     seccompProfile: { type: "RuntimeDefault" },
   };
 }
@@ -134,7 +123,7 @@ export function serviceImagePod(container: { name: string } & Record<string, unk
         image: tpl.quote(include("image")),
         imagePullPolicy: PULL_POLICY,
         ...container,
-        securityContext: serviceContainerSecurityContext(),
+        securityContext: containerSecurityContext({ ...optionalId("runAsUser"), ...optionalId("runAsGroup") }),
         volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
       },
     ],

@@ -118,7 +118,7 @@ function statefulDependency(scope: Construct, spec: StatefulDependency): void {
               imagePullPolicy: PULL_POLICY,
               ports: [{ name: "tcp", containerPort: spec.port, protocol: "TCP" }],
               resources: tpl.block(values(`${component}.resources`)),
-              securityContext: containerSecurityContext(uid, gid),
+              securityContext: containerSecurityContext({ runAsUser: uid, runAsGroup: gid }),
               volumeMounts: [{ name: "data", mountPath: spec.dataPath }, ...scratch],
               ...spec.container,
             },

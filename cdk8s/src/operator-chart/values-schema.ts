@@ -3,12 +3,8 @@
 // for charts/otp-service (cdk8s/src/values-schema.ts). Everything else is a concrete value of the
 // cdk8s-plus-28 constructs (operator-chart/chart.ts).
 import { z } from "zod";
-import { stripDefaults } from "../values-schema.ts";
+import { resources, stripDefaults, tag } from "../values-schema.ts";
 
-const quantity = z.union([
-  z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/, "must be a Kubernetes quantity"),
-  z.number(),
-]);
 const dnsLabel = z
   .string()
   .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, "must be a DNS label (or empty)")
@@ -19,14 +15,7 @@ export const operatorValuesSchema = z.strictObject({
   image: z
     .strictObject({
       repository: z.string().min(1).default("otp-capacity-lab/otp-operator").describe("The operator image (operator/Dockerfile)."),
-      tag: z
-        .string()
-        .max(128)
-        .regex(/^([A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, "must be a Docker tag")
-        .refine((value) => value !== "latest", "must not be latest: pin a version")
-        .meta({ not: { const: "latest" } })
-        .default("")
-        .describe("Image tag; empty = the chart's appVersion. Never latest."),
+      tag: tag.default("").describe("Image tag; empty = the chart's appVersion. Never latest."),
       pullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).default("IfNotPresent").describe("imagePullPolicy."),
     })
     .prefault({}),
@@ -58,8 +47,7 @@ export const operatorValuesSchema = z.strictObject({
     .describe(
       "NODE_OPTIONS. The default keeps V8 from growing the heap during a reconcile burst: 1,000 OtpTenants reconciled at 163 MiB RSS instead of 263 MiB, no slower (operator/README.md).",
     ),
-  resources: z
-    .strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() })
+  resources: resources
     .default({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "768Mi" } })
     .describe("Container resources. The memory limit is above the 565 MiB measured with 1,000 OtpTenants (operator/README.md)."),
   serviceMonitor: z

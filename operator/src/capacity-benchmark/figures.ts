@@ -1,7 +1,7 @@
 // One plateau's figures as the cluster measures them (Prometheus over all runners, plus the controller's own
 // replica samples), judged by THE capacity rule of k6/runner/capacity.ts, and mapped back to results.json's
 // PlateauResult so the same layerResult/report code applies. Pure.
-import { type CapacityRule, judgePlateau, layerResult, type MeasuredPlateau } from "../../../k6/runner/capacity.ts";
+import { type CapacityRule, judgePlateau, layerResult, type MeasuredPlateau, ruleForStep } from "../../../k6/runner/capacity.ts";
 import type { LayerResult, PlateauResult } from "../../../k6/runner/results.ts";
 import { ladderStep } from "./plan.ts";
 import type { PlateauStatus, Spec, StepStatus } from "./schema.ts";
@@ -27,12 +27,15 @@ export interface PlateauFigures {
 
 /** The capacity rule of a benchmark for one step (the step's deliberate latency added, as make bench does). */
 export function ruleOf(spec: Spec, script: string): CapacityRule {
-  return {
-    sloP99Ms: spec.slo.p99Ms + (ladderStep(script).sloAllowanceMs ?? 0),
-    sloErrorRate: spec.slo.errorRate,
-    // Per runner: each runner is its own k6 process on its own CPU budget.
-    generatorCpuLimit: spec.generatorGuard.runnerCpuCores,
-  };
+  return ruleForStep(
+    {
+      sloP99Ms: spec.slo.p99Ms,
+      sloErrorRate: spec.slo.errorRate,
+      // Per runner: each runner is its own k6 process on its own CPU budget.
+      generatorCpuLimit: spec.generatorGuard.runnerCpuCores,
+    },
+    ladderStep(script),
+  );
 }
 
 const NO_SERVER = {

@@ -2,6 +2,7 @@
 // settled resource writes nothing), and every outcome the user can act on ends in a condition with a
 // reason and an Event, never a crash: PostgreSQL unavailable → Degraded, retried with backoff by the
 // controller (the row is written by the retry; nothing is dropped).
+import { isDeepStrictEqual } from "node:util";
 import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
 import { type Condition, type ConditionInput, findCondition, setCondition } from "../runtime/conditions.ts";
 import type { ReconcileContext, ReconcileResult } from "../runtime/controller.ts";
@@ -50,7 +51,9 @@ export function createOtpTenantReconciler(deps: OtpTenantReconcilerDeps) {
   }
 
   async function writeStatus(tenant: OtpTenant, status: OtpTenantStatus): Promise<void> {
-    if (JSON.stringify(status) === JSON.stringify(tenant.status ?? {})) return;
+    // Key order differs between what we build and what the API server returns, so compare contents (the round
+    // trip drops undefined fields as the API server would); a settled resync then writes nothing.
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(status)), tenant.status ?? {})) return;
     const { namespace, name } = tenant.metadata as { namespace: string; name: string };
     await custom.patchNamespacedCustomObjectStatus({ ...resource(namespace, name), body: { status } }, MERGE_PATCH);
   }
